@@ -1,0 +1,148 @@
+import type { CommandRunner } from './command-runner.js';
+import type { PlannedChange } from './job.js';
+import type { Logger } from './logger.js';
+import type { OsRelease } from './os-release.js';
+
+/** One installed package as the package database records it. */
+export interface InstalledPackage {
+  name: string;
+  version: string;
+  architecture: string | null;
+  /** e.g. `installed`, `half-configured`, `config-files` (apt); `installed` elsewhere. */
+  status: string;
+  description: string | null;
+  /** Bytes; null when the database does not say. */
+  installed_size: number | null;
+}
+
+export interface PackageDetails extends InstalledPackage {
+  upgradable: boolean;
+  available_version: string | null;
+}
+
+/** One available update. */
+export interface Upgrade {
+  name: string;
+  current_version: string;
+  available_version: string;
+  architecture: string | null;
+  /** true / false when the distro classifies updates; null when it has no such metadata. */
+  security: boolean | null;
+  severity: string | null;
+  /** Advisory ids (DSA-…, FEDORA-…, CVE-…) where known. */
+  advisories: string[];
+  /** Where the update comes from (suite, repo id), where known. */
+  repository: string | null;
+}
+
+export interface PackageSpec {
+  name: string;
+  version?: string;
+}
+
+export interface UpgradeSelection {
+  /** null = everything upgradable. */
+  names: string[] | null;
+  securityOnly: boolean;
+}
+
+/** Passed to every long-running backend operation. */
+export interface OperationContext {
+  signal: AbortSignal;
+  /** 0–100 for this operation; the core maps it into the job's own range. */
+  onProgress(percent: number, message?: string): void;
+  /** One line of the package manager's output (kept as the job's log tail). */
+  onLog(line: string): void;
+  /** How long to wait for a package-manager lock held by another process before failing LOCKED. */
+  lockWaitSeconds: number;
+  /** Overall limit for the operation; the runner kills the process group past it. */
+  timeoutMs: number;
+}
+
+export interface OperationOutput {
+  /** Combined output of the package manager (the core keeps its tail). */
+  output: string;
+}
+
+export interface LockHolder {
+  /** The lock file. */
+  path: string;
+  /** The holder's pid where it can be found (e.g. /proc/locks), else null. */
+  pid: number | null;
+}
+
+export interface RepairOutcome {
+  /** Whether anything needed repair. */
+  needed: boolean;
+  /** Whether the database is consistent afterwards. */
+  consistent: boolean;
+  output: string;
+}
+
+export interface BackendInfo {
+  /** The package manager's name, e.g. `apt`, as /system/info shows it. */
+  packageManager: string;
+  /** The root it operates on, null = the running system. */
+  root: string | null;
+}
+
+/**
+ * A package-manager backend. All methods are promise-based; every process goes through the
+ * injected CommandRunner. Mutations throw LpaError: LPA_ERR_LOCKED (details.pid / details.path)
+ * when another process holds the lock past lockWaitSeconds, LPA_ERR_FETCH when a download
+ * failed, LPA_ERR_BACKEND otherwise. Validation happens before any process starts.
+ */
+export interface PackageManagerBackend {
+  info(): BackendInfo;
+
+  listInstalled(signal?: AbortSignal): Promise<InstalledPackage[]>;
+  /** null when the package is not installed (and not known to the package database). */
+  getPackage(name: string, signal?: AbortSignal): Promise<PackageDetails | null>;
+  listUpgrades(signal?: AbortSignal): Promise<Upgrade[]>;
+
+  install(specs: readonly PackageSpec[], ctx: OperationContext): Promise<OperationOutput>;
+  update(name: string, version: string | undefined, ctx: OperationContext): Promise<OperationOutput>;
+  remove(names: readonly string[], ctx: OperationContext): Promise<OperationOutput>;
+  applyUpgrades(selection: UpgradeSelection, ctx: OperationContext): Promise<OperationOutput>;
+
+  /** What a mutation would do, without doing it (dry runs, beforeApply taps). */
+  planInstall(specs: readonly PackageSpec[], signal?: AbortSignal): Promise<PlannedChange[]>;
+  planRemove(names: readonly string[], signal?: AbortSignal): Promise<PlannedChange[]>;
+  planUpgrades(selection: UpgradeSelection, signal?: AbortSignal): Promise<PlannedChange[]>;
+
+  /** Refresh the package index (apt-get update, dnf makecache, …). Throws LPA_ERR_FETCH / LPA_ERR_BACKEND. */
+  refreshCache(ctx: OperationContext): Promise<OperationOutput>;
+  /** When the package index was last refreshed, as the package manager's own files say. */
+  lastCacheUpdate(): Promise<Date | null>;
+  /** Whether this output shows a download failure (404, "Failed to fetch", …). */
+  isFetchError(output: string): boolean;
+
+  /** null when valid, else the reason. Must refuse anything that could become an option. */
+  validateName(name: string): string | null;
+  validateVersion(version: string): string | null;
+  /** <0, 0, >0 like a comparator, with the distro's version ordering. */
+  compareVersions(a: string, b: string): number;
+
+  /** The holder of the package-manager lock, or null when nobody holds it. */
+  findLockHolder(): Promise<LockHolder | null>;
+  /** Bring the database back to a consistent state after an interruption (dpkg --configure -a, …). */
+  repair(ctx: OperationContext): Promise<RepairOutcome>;
+  rebootRequired(): Promise<boolean>;
+}
+
+export interface BackendContext {
+  /** Operate on this root file system and its own package-manager configuration; null = the running system. */
+  root: string | null;
+  runner: CommandRunner;
+  logger: Logger;
+  /** The agent's state directory (backends may keep generated config there). */
+  stateDir: string;
+}
+
+export interface BackendDefinition {
+  /** e.g. `apt`; what `backend.name` selects. */
+  name: string;
+  /** Whether this backend fits the running distribution (os-release ID / ID_LIKE). */
+  detect(osRelease: OsRelease): boolean;
+  create(context: BackendContext): PackageManagerBackend | Promise<PackageManagerBackend>;
+}

@@ -1,0 +1,53 @@
+/** Job and change records, exactly as the API shows them (snake_case). */
+export type JobType = 'package_install' | 'package_update' | 'package_remove' | 'patch_apply' | 'rollback';
+export type JobStatus = 'pending' | 'running' | 'completed' | 'failed' | 'timed_out';
+export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'timed_out'];
+
+export type ChangeAction = 'installed' | 'upgraded' | 'downgraded' | 'removed';
+
+/** One measured change to the installed set (diff of before and after, never the request). */
+export interface PackageChange {
+  name: string;
+  action: ChangeAction;
+  from_version: string | null;
+  to_version: string | null;
+}
+
+export interface JobError {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export interface Job {
+  id: string;
+  type: JobType;
+  status: JobStatus;
+  progress: number;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  /** The validated request that created the job. */
+  request: Record<string, unknown>;
+  /** Subject CN of the client certificate that asked for it. */
+  client: string | null;
+  changes: PackageChange[];
+  /** Planned changes (dry runs, and what beforeApply taps saw). */
+  plan: PlannedChange[] | null;
+  /** Tail of the package manager's output. */
+  log: string[];
+  error: JobError | null;
+  rollback_of: string | null;
+  rolled_back_by: string | null;
+}
+
+/** What a mutation is expected to do, as far as the package manager can say beforehand. */
+export interface PlannedChange {
+  name: string;
+  action: ChangeAction;
+  from_version: string | null;
+  to_version: string | null;
+}
+
+/** Why onJobUpdate fired. */
+export type JobUpdateKind = 'created' | 'started' | 'progress' | 'log' | 'finished' | 'updated';

@@ -1,0 +1,32 @@
+import type { Context } from 'koa';
+import type { LpaError } from '../errors.js';
+
+/** The response envelope of SPEC §5: every answer has exactly this shape. */
+export interface Envelope<T = unknown> {
+  success: boolean;
+  request_id: string;
+  timestamp: string;
+  data: T | null;
+  error: { code: string; message: string; details?: Record<string, unknown> } | null;
+}
+
+export function rfc3339(date: Date = new Date()): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function requestIdOf(ctx: Context): string {
+  return ctx.state.requestId as string;
+}
+
+export function sendData<T>(ctx: Context, data: T, status = 200): void {
+  const body: Envelope<T> = { success: true, request_id: requestIdOf(ctx), timestamp: rfc3339(), data, error: null };
+  ctx.status = status;
+  ctx.body = body;
+}
+
+export function sendError(ctx: Context, error: LpaError): void {
+  const body: Envelope<null> = { success: false, request_id: requestIdOf(ctx), timestamp: rfc3339(), data: null, error: error.toJSON() };
+  ctx.status = error.status;
+  if (error.retryAfter !== undefined) ctx.set('Retry-After', String(Math.max(1, Math.ceil(error.retryAfter))));
+  ctx.body = body;
+}

@@ -1,0 +1,51 @@
+/**
+ * The public plugin API of linux-patch-api. Everything a plugin or a third-party backend needs is
+ * exported here, and nothing else.
+ */
+
+export type {
+  AuditEventName,
+  AuditRecord,
+  AuditSink,
+  AuditSinkContext,
+  AuditSinkDefinition,
+  AuditWriteOptions,
+  ClientIdentity,
+} from './contracts/audit.js';
+export type {
+  BackendContext,
+  BackendDefinition,
+  BackendInfo,
+  InstalledPackage,
+  LockHolder,
+  OperationContext,
+  OperationOutput,
+  PackageDetails,
+  PackageManagerBackend,
+  PackageSpec,
+  RepairOutcome,
+  Upgrade,
+  UpgradeSelection,
+} from './contracts/backend.js';
+export type { CommandResult, CommandRunner, CommandSpec } from './contracts/command-runner.js';
+export type {
+  ChangeAction,
+  Job,
+  JobError,
+  JobStatus,
+  JobType,
+  JobUpdateKind,
+  PackageChange,
+  PlannedChange,
+} from './contracts/job.js';
+export { TERMINAL_JOB_STATUSES } from './contracts/job.js';
+export type { LogFn, Logger } from './contracts/logger.js';
+export type { OsRelease } from './contracts/os-release.js';
+export type { Plugin, PluginHost } from './contracts/plugin.js';
+export { definePlugin } from './contracts/plugin.js';
+export type { ApiErrorCode, LpaErrorCode, LpaErrorOptions } from './errors.js';
+export { ERROR_CODES, isLpaError, LpaError } from './errors.js';
+export type { AgentHooks, CacheRefreshOutcome, PluginHooks, Veto } from './hooks.js';
+export { parseOsRelease } from './system/os-release.js';
+export { findLockHolderPid } from './system/proc-locks.js';
+export { CORE_VERSION, PLUGIN_API_VERSION } from './version.js';

@@ -1,0 +1,7 @@
+import { definePlugin } from '@linux-patch-api/core';
+
+export default definePlugin({
+  name: '@linux-patch-api/backend-apt',
+  apiVersion: '^1.0.0',
+  apply() {},
+});
