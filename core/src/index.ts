@@ -3,6 +3,8 @@
  * exported here, and nothing else.
  */
 
+export { CURRENT_AUDIT_FILE, parseRotatedAuditFileName, rotatedAuditFileName } from './audit/file-names.js';
+export { chainAuditLine, hashAuditLine } from './audit/hash-chain.js';
 export type {
   AuditEventName,
   AuditRecord,
@@ -10,6 +12,7 @@ export type {
   AuditSinkContext,
   AuditSinkDefinition,
   AuditWriteOptions,
+  AuditWriteResult,
   ClientIdentity,
 } from './contracts/audit.js';
 export type {

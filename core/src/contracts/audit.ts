@@ -42,10 +42,20 @@ export interface AuditWriteOptions {
   durable: boolean;
 }
 
+/** What a sink may report about a record it took. */
+export interface AuditWriteResult {
+  /**
+   * The sink kept only part of the record (e.g. a size limit of the transport). The core then also
+   * writes it to the file sink, which keeps records whole.
+   */
+  truncated?: boolean;
+}
+
 /** A destination for audit records. write() rejects when the record could not be taken. */
 export interface AuditSink {
   readonly name: string;
-  write(record: AuditRecord, options: AuditWriteOptions): Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: sinks that report nothing keep their plain async write()
+  write(record: AuditRecord, options: AuditWriteOptions): Promise<void | AuditWriteResult>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,36 @@
+/**
+ * Names of the audit file and its rotated, gzip-compressed predecessors in `paths.log_dir`:
+ * `audit.log` is written; `audit-YYYY-MM-DD.log.gz` holds the records of that UTC day
+ * (`audit-YYYY-MM-DD.N.log.gz`, N ≥ 2, when a day was rotated more than once).
+ */
+export const CURRENT_AUDIT_FILE = 'audit.log';
+
+const ROTATED = /^audit-(\d{4}-\d{2}-\d{2})(?:\.(\d+))?\.log\.gz$/;
+
+export function rotatedAuditFileName(day: Date, index = 1): string {
+  const date = day.toISOString().slice(0, 10);
+  return index > 1 ? `audit-${date}.${index}.log.gz` : `audit-${date}.log.gz`;
+}
+
+export interface RotatedAuditFile {
+  name: string;
+  /** YYYY-MM-DD (UTC) of the records it holds. */
+  date: string;
+  index: number;
+}
+
+export function parseRotatedAuditFileName(name: string): RotatedAuditFile | null {
+  const match = ROTATED.exec(name);
+  if (match === null) return null;
+  return { name, date: match[1]!, index: match[2] === undefined ? 1 : Number(match[2]) };
+}
+
+/** Oldest first, the live `audit.log` last: the order the hash chain runs in. */
+export function sortAuditFileNames(names: readonly string[]): string[] {
+  const rotated = names
+    .map(parseRotatedAuditFileName)
+    .filter((file): file is RotatedAuditFile => file !== null)
+    .sort((a, b) => (a.date === b.date ? a.index - b.index : a.date < b.date ? -1 : 1))
+    .map((file) => file.name);
+  return names.includes(CURRENT_AUDIT_FILE) ? [...rotated, CURRENT_AUDIT_FILE] : rotated;
+}
