@@ -1,0 +1,69 @@
+/**
+ * Pieces every sandbox harness (apt, dnf, pacman) shares: temp dirs that are removed when the test
+ * process exits, running host tools with argument arrays, and fingerprints of host files that a
+ * test run must leave untouched.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const pendingRemovals = new Set<string>();
+process.once('exit', () => {
+  for (const dir of pendingRemovals) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh directory under the system temp dir, removed at the latest when this process exits. */
+export function makeSandboxDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `lpa-${prefix}-`));
+  pendingRemovals.add(dir);
+  return dir;
+}
+
+export function removeSandboxDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  pendingRemovals.delete(dir);
+}
+
+export interface ToolResult {
+  stdout: string;
+  stderr: string;
+}
+
+export interface ToolOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  input?: string;
+}
+
+/** Runs a host tool without a shell; rejects with its output when it exits non-zero. */
+export function runTool(file: string, args: readonly string[], options: ToolOptions = {}): Promise<ToolResult> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      file,
+      [...args],
+      {
+        cwd: options.cwd,
+        env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C.UTF-8', ...options.env },
+        maxBuffer: 64 * 1024 * 1024,
+        encoding: 'utf8',
+      },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`${file} ${args.join(' ')} failed: ${error.message}\n${stdout}${stderr}`));
+        else resolve({ stdout, stderr });
+      },
+    );
+    if (options.input !== undefined) child.stdin?.end(options.input);
+    else child.stdin?.end();
+  });
+}
+
+/** SHA-256 of a file's bytes, or `missing`: compare before and after a run to prove it untouched. */
+export function fingerprintFile(path: string): string {
+  try {
+    return createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch {
+    return 'missing';
+  }
+}
