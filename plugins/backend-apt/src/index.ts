@@ -1,7 +1,15 @@
 import { definePlugin } from '@linux-patch-api/core';
+import { AptBackend } from './apt-backend.js';
+import { detectApt } from './detect.js';
+
+export { AptBackend } from './apt-backend.js';
+export { compareDebianVersions } from './debian-version.js';
+export { validateDebianVersion, validatePackageName } from './package-grammar.js';
 
 export default definePlugin({
   name: '@linux-patch-api/backend-apt',
   apiVersion: '^1.0.0',
-  apply() {},
+  apply(host) {
+    host.registerBackend({ name: 'apt', detect: detectApt, create: (context) => AptBackend.create(context) });
+  },
 });

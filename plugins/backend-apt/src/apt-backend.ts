@@ -1,0 +1,414 @@
+import { stat, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type {
+  BackendContext,
+  BackendInfo,
+  CommandRunner,
+  InstalledPackage,
+  LockHolder,
+  Logger,
+  OperationContext,
+  OperationOutput,
+  PackageDetails,
+  PackageManagerBackend,
+  PackageSpec,
+  PlannedChange,
+  RepairOutcome,
+  Upgrade,
+  UpgradeSelection,
+} from '@linux-patch-api/core';
+import { LpaError } from '@linux-patch-api/core';
+import { type AptPaths, aptPaths, writeAptConfig } from './apt-config.js';
+import { isAptFetchError, isAptLockError, lockHolderFromOutput } from './apt-errors.js';
+import { findAptLockHolder } from './apt-locks.js';
+import { compareDebianVersions } from './debian-version.js';
+import { fileIdentity, InstalledSet } from './installed-set.js';
+import { validateDebianVersion, validatePackageName } from './package-grammar.js';
+import { classifySecurity } from './security-origin.js';
+import { parseSimulation, type SimulatedAction, toPlannedChanges } from './simulation.js';
+import { statusProgressReporter } from './status-fd.js';
+
+const APT_GET = '/usr/bin/apt-get';
+const DPKG = '/usr/bin/dpkg';
+/** Reads (simulations) never wait behind a running mutation and never take apt's locks. */
+const SIMULATE = ['-s', '-q', '-o', 'Debug::NoLocking=1', '-o', 'APT::Get::Show-User-Simulation-Note=false'];
+const READ_TIMEOUT_MS = 120_000;
+const OUTPUT_TAIL_LINES = 2000;
+
+/** The apt/dpkg backend for Debian and Ubuntu, on the running system or on `backend.root`. */
+export class AptBackend implements PackageManagerBackend {
+  private readonly paths: AptPaths;
+  private readonly installed: InstalledSet;
+  private readonly runner: CommandRunner;
+  private readonly logger: Logger;
+  private readonly env: Record<string, string>;
+  private readonly updateStamp: string;
+  private upgrades: { key: string; value: Promise<Upgrade[]> } | null = null;
+
+  private constructor(
+    private readonly root: string | null,
+    context: BackendContext,
+    aptConfig: string | null,
+  ) {
+    this.paths = aptPaths(root);
+    this.installed = new InstalledSet(this.paths.statusFile);
+    this.runner = context.runner;
+    this.logger = context.logger;
+    this.env = {
+      DEBIAN_FRONTEND: 'noninteractive',
+      APT_LISTCHANGES_FRONTEND: 'none',
+      ...(aptConfig === null ? {} : { APT_CONFIG: aptConfig }),
+    };
+    this.updateStamp = join(this.paths.listsDir, '.lpa-update-success');
+  }
+
+  static async create(context: BackendContext): Promise<AptBackend> {
+    const root = context.root === null ? null : context.root.replace(/\/+$/, '') || '/';
+    const aptConfig = root === null || root === '/' ? null : await writeAptConfig(root, context.stateDir);
+    return new AptBackend(root === '/' ? null : root, context, aptConfig);
+  }
+
+  info(): BackendInfo {
+    return { packageManager: 'apt', root: this.root };
+  }
+
+  // ---- reads -------------------------------------------------------------------------------
+
+  async listInstalled(): Promise<InstalledPackage[]> {
+    return (await this.installed.list()).map((pkg) => ({ ...pkg }));
+  }
+
+  async getPackage(name: string, signal?: AbortSignal): Promise<PackageDetails | null> {
+    this.assertNames([name]);
+    const pkg = await this.installed.get(name);
+    if (!pkg) return null;
+    const upgrade = (await this.listUpgrades(signal)).find((u) => u.name === pkg.name || u.name === name);
+    return { ...pkg, upgradable: upgrade !== undefined, available_version: upgrade?.available_version ?? null };
+  }
+
+  /**
+   * `apt-get -s dist-upgrade`, cached until the status file, the package lists or the sources
+   * change, so a repeated GET /patches costs a few stat() calls.
+   */
+  async listUpgrades(signal?: AbortSignal): Promise<Upgrade[]> {
+    const key = await this.upgradeCacheKey();
+    if (this.upgrades?.key !== key) {
+      const value = this.computeUpgrades(signal);
+      this.upgrades = { key, value };
+      value.catch(() => {
+        if (this.upgrades?.value === value) this.upgrades = null;
+      });
+    }
+    return (await this.upgrades.value).map((u) => ({ ...u, advisories: [...u.advisories] }));
+  }
+
+  private async computeUpgrades(signal?: AbortSignal): Promise<Upgrade[]> {
+    const actions = await this.simulate(['dist-upgrade'], signal);
+    return actions
+      .filter((a): a is SimulatedAction & { currentVersion: string; newVersion: string } => {
+        return a.kind === 'install' && a.currentVersion !== null && a.newVersion !== null;
+      })
+      .filter((a) => compareDebianVersions(a.newVersion, a.currentVersion) > 0)
+      .map((a) => ({
+        name: a.name,
+        current_version: a.currentVersion,
+        available_version: a.newVersion,
+        architecture: a.architecture,
+        security: classifySecurity(a.origins),
+        severity: null,
+        advisories: [],
+        repository:
+          a.origins
+            .map((o) => o.suite ?? o.label)
+            .filter((s) => s !== null)
+            .join(', ') || null,
+      }));
+  }
+
+  private async upgradeCacheKey(): Promise<string> {
+    const watched = [
+      this.paths.statusFile,
+      this.paths.listsDir,
+      join(this.paths.etcDir, 'sources.list'),
+      join(this.paths.etcDir, 'sources.list.d'),
+      join(this.paths.etcDir, 'preferences'),
+      join(this.paths.etcDir, 'preferences.d'),
+      join(this.paths.root, 'var/lib/apt/extended_states'),
+    ];
+    return (await Promise.all(watched.map(fileIdentity))).join('|');
+  }
+
+  // ---- mutations ---------------------------------------------------------------------------
+
+  async install(specs: readonly PackageSpec[], ctx: OperationContext): Promise<OperationOutput> {
+    const args = this.specArguments(specs);
+    const pinned = specs.some((s) => s.version !== undefined);
+    return this.mutate(['install', ...(pinned ? ['--allow-downgrades'] : []), '--', ...args], ctx);
+  }
+
+  async update(name: string, version: string | undefined, ctx: OperationContext): Promise<OperationOutput> {
+    const [arg] = this.specArguments([version === undefined ? { name } : { name, version }]);
+    await this.assertInstalled([name]);
+    if (version === undefined) return this.mutate(['install', '--only-upgrade', '--', arg!], ctx);
+    return this.mutate(['install', '--allow-downgrades', '--', arg!], ctx);
+  }
+
+  async remove(names: readonly string[], ctx: OperationContext): Promise<OperationOutput> {
+    this.assertNames(names);
+    await this.assertInstalled(names);
+    return this.mutate(['remove', '--', ...names], ctx);
+  }
+
+  async applyUpgrades(selection: UpgradeSelection, ctx: OperationContext): Promise<OperationOutput> {
+    const targets = await this.upgradeTargets(selection, ctx.signal);
+    if (targets === null) return this.mutate(['dist-upgrade'], ctx);
+    if (targets.length === 0) {
+      ctx.onProgress(100, 'nothing to upgrade');
+      return { output: 'nothing to upgrade' };
+    }
+    return this.mutate(['install', '--only-upgrade', '--', ...targets], ctx);
+  }
+
+  async planInstall(specs: readonly PackageSpec[], signal?: AbortSignal): Promise<PlannedChange[]> {
+    const args = this.specArguments(specs);
+    const pinned = specs.some((s) => s.version !== undefined);
+    return toPlannedChanges(await this.simulate(['install', ...(pinned ? ['--allow-downgrades'] : []), '--', ...args], signal));
+  }
+
+  async planRemove(names: readonly string[], signal?: AbortSignal): Promise<PlannedChange[]> {
+    this.assertNames(names);
+    return toPlannedChanges(await this.simulate(['remove', '--', ...names], signal));
+  }
+
+  async planUpgrades(selection: UpgradeSelection, signal?: AbortSignal): Promise<PlannedChange[]> {
+    const targets = await this.upgradeTargets(selection, signal);
+    if (targets === null) return toPlannedChanges(await this.simulate(['dist-upgrade'], signal));
+    if (targets.length === 0) return [];
+    return toPlannedChanges(await this.simulate(['install', '--only-upgrade', '--', ...targets], signal));
+  }
+
+  /** null = everything (dist-upgrade); otherwise the names to upgrade. */
+  private async upgradeTargets(selection: UpgradeSelection, signal?: AbortSignal): Promise<string[] | null> {
+    if (selection.names !== null) this.assertNames(selection.names);
+    if (!selection.securityOnly) return selection.names === null ? null : [...selection.names];
+    const security = (await this.listUpgrades(signal)).filter((u) => u.security === true).map((u) => u.name);
+    return selection.names === null ? security : security.filter((name) => selection.names!.includes(name));
+  }
+
+  // ---- cache -------------------------------------------------------------------------------
+
+  async refreshCache(ctx: OperationContext): Promise<OperationOutput> {
+    const result = await this.mutate(['update'], ctx);
+    try {
+      await writeFile(this.updateStamp, '');
+      const now = new Date();
+      await utimes(this.updateStamp, now, now);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not record the time of the package-list refresh');
+    }
+    return result;
+  }
+
+  async lastCacheUpdate(): Promise<Date | null> {
+    let latest: number | null = null;
+    for (const path of [this.updateStamp, this.paths.listsDir, this.paths.pkgcache]) {
+      try {
+        const { mtimeMs } = await stat(path);
+        if (latest === null || mtimeMs > latest) latest = mtimeMs;
+      } catch {
+        /* not there yet */
+      }
+    }
+    return latest === null ? null : new Date(latest);
+  }
+
+  isFetchError(output: string): boolean {
+    return isAptFetchError(output);
+  }
+
+  // ---- grammar -----------------------------------------------------------------------------
+
+  validateName(name: string): string | null {
+    return validatePackageName(name);
+  }
+
+  validateVersion(version: string): string | null {
+    return validateDebianVersion(version);
+  }
+
+  compareVersions(a: string, b: string): number {
+    return compareDebianVersions(a, b);
+  }
+
+  // ---- locks, repair, reboot ---------------------------------------------------------------
+
+  async findLockHolder(): Promise<LockHolder | null> {
+    return findAptLockHolder(this.paths);
+  }
+
+  /** `dpkg --audit`; when it reports anything, `dpkg --configure -a`, then audit again. */
+  async repair(ctx: OperationContext): Promise<RepairOutcome> {
+    const before = await this.dpkg(['--audit'], ctx);
+    const needed = before.exitCode !== 0 || before.output.trim().length > 0;
+    if (!needed) return { needed: false, consistent: true, output: before.output };
+    const configure = await this.dpkg(['--force-confdef', '--force-confold', '--configure', '-a'], ctx);
+    if (configure.exitCode !== 0 && isAptLockError(configure.output)) await this.throwLocked(configure.output);
+    const after = await this.dpkg(['--audit'], ctx);
+    const consistent = after.exitCode === 0 && after.output.trim().length === 0;
+    return { needed: true, consistent, output: [before.output, configure.output, after.output].join('\n') };
+  }
+
+  async rebootRequired(): Promise<boolean> {
+    for (const path of this.paths.rebootRequired) {
+      try {
+        await stat(path);
+        return true;
+      } catch {
+        /* absent */
+      }
+    }
+    return false;
+  }
+
+  // ---- processes ---------------------------------------------------------------------------
+
+  private specArguments(specs: readonly PackageSpec[]): string[] {
+    if (specs.length === 0) throw new LpaError('LPA_ERR_VALIDATION', 'no packages given');
+    this.assertNames(specs.map((s) => s.name));
+    return specs.map((spec) => {
+      if (spec.version === undefined) return spec.name;
+      const reason = validateDebianVersion(spec.version);
+      if (reason !== null) {
+        throw new LpaError('LPA_ERR_VALIDATION', `invalid version for ${spec.name}: ${reason}`, {
+          details: { name: spec.name, version: spec.version },
+        });
+      }
+      return `${spec.name}=${spec.version}`;
+    });
+  }
+
+  private assertNames(names: readonly string[]): void {
+    for (const name of names) {
+      const reason = validatePackageName(name);
+      if (reason !== null) {
+        throw new LpaError('LPA_ERR_VALIDATION', `invalid package name: ${reason}`, { details: { name } });
+      }
+    }
+  }
+
+  private async assertInstalled(names: readonly string[]): Promise<void> {
+    for (const name of names) {
+      const pkg = await this.installed.get(name);
+      if (!pkg || pkg.status === 'config-files') {
+        throw new LpaError('LPA_ERR_NOT_FOUND', `package ${name} is not installed`, { details: { name } });
+      }
+    }
+  }
+
+  private async simulate(args: readonly string[], signal?: AbortSignal): Promise<SimulatedAction[]> {
+    const result = await this.runner.run({
+      file: APT_GET,
+      args: [...SIMULATE, ...args],
+      env: this.env,
+      timeoutMs: READ_TIMEOUT_MS,
+      ...(signal ? { signal } : {}),
+    });
+    if (result.exitCode !== 0) {
+      const output = `${result.stdout}${result.stderr}`;
+      throw new LpaError('LPA_ERR_BACKEND', `apt-get ${args[0]} simulation failed: ${lastError(output)}`, {
+        details: { exit_code: result.exitCode, output: tail(output, 20) },
+      });
+    }
+    return parseSimulation(result.stdout);
+  }
+
+  private async mutate(args: readonly string[], ctx: OperationContext): Promise<OperationOutput> {
+    const lines: string[] = [];
+    const lockWait = Math.max(0, Math.floor(ctx.lockWaitSeconds));
+    const result = await this.runner.run({
+      file: APT_GET,
+      args: [
+        '-y',
+        '-q',
+        '-o',
+        'Dpkg::Use-Pty=0',
+        '-o',
+        'APT::Status-Fd=3',
+        '-o',
+        `DPkg::Lock::Timeout=${lockWait}`,
+        '-o',
+        'Dpkg::Options::=--force-confdef',
+        '-o',
+        'Dpkg::Options::=--force-confold',
+        ...args,
+      ],
+      env: this.env,
+      signal: ctx.signal,
+      timeoutMs: ctx.timeoutMs,
+      onLine: (line) => {
+        if (lines.length >= OUTPUT_TAIL_LINES) lines.shift();
+        lines.push(line);
+        ctx.onLog(line);
+      },
+      onStatusLine: statusProgressReporter(ctx.onProgress),
+    });
+    const output = lines.length > 0 ? lines.join('\n') : `${result.stdout}${result.stderr}`;
+    this.upgrades = null;
+    if (result.timedOut) {
+      throw new LpaError('LPA_ERR_TIMEOUT', `apt-get ${args[0]} did not finish within ${ctx.timeoutMs} ms and was stopped`, {
+        details: { output: tail(output, 20) },
+      });
+    }
+    if (result.aborted) throw new LpaError('LPA_ERR_CANCELLED', `apt-get ${args[0]} was cancelled`);
+    if (result.exitCode !== 0) {
+      if (isAptLockError(output)) await this.throwLocked(output);
+      const code = isAptFetchError(output) ? 'LPA_ERR_FETCH' : 'LPA_ERR_BACKEND';
+      throw new LpaError(code, `apt-get ${args[0]} failed: ${lastError(output)}`, {
+        details: { exit_code: result.exitCode, signal: result.signal, output: tail(output, 20) },
+      });
+    }
+    ctx.onProgress(100);
+    return { output };
+  }
+
+  private async dpkg(args: readonly string[], ctx: OperationContext): Promise<{ exitCode: number | null; output: string }> {
+    const rootArgs = this.root === null ? [] : [`--root=${this.root}`, `--log=${this.paths.dpkgLog}`];
+    const result = await this.runner.run({
+      file: DPKG,
+      args: [...rootArgs, ...args],
+      env: this.env,
+      signal: ctx.signal,
+      timeoutMs: ctx.timeoutMs,
+      onLine: (line) => ctx.onLog(line),
+    });
+    if (result.timedOut) throw new LpaError('LPA_ERR_TIMEOUT', `dpkg ${args.at(-1)} did not finish in time`);
+    if (result.aborted) throw new LpaError('LPA_ERR_CANCELLED', `dpkg ${args.at(-1)} was cancelled`);
+    return { exitCode: result.exitCode, output: `${result.stdout}${result.stderr}` };
+  }
+
+  private async throwLocked(output: string): Promise<never> {
+    const fromApt = lockHolderFromOutput(output);
+    const holder = await this.findLockHolder();
+    const pid = holder?.pid ?? fromApt.pid;
+    const path = holder?.path ?? fromApt.path;
+    throw new LpaError(
+      'LPA_ERR_LOCKED',
+      pid === null
+        ? `the package database is locked by another process${path ? ` (${path})` : ''}`
+        : `the package database is locked by process ${pid}${path ? ` (${path})` : ''}`,
+      { details: { pid, path } },
+    );
+  }
+}
+
+function tail(output: string, count: number): string[] {
+  return output
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .slice(-count);
+}
+
+function lastError(output: string): string {
+  const errors = output.split('\n').filter((l) => l.startsWith('E: '));
+  return (errors.at(-1) ?? tail(output, 1)[0] ?? 'no output').replace(/^E: /, '');
+}

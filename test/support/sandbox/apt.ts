@@ -1,0 +1,241 @@
+/**
+ * Real apt/dpkg on throw-away roots: builds the fixture .debs once per test process, publishes
+ * them as two local repositories (a main one and a `stable-security` one), and creates sandbox
+ * roots whose apt reads only the root's own configuration (see APT_CONFIG below).
+ */
+import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { makeSandboxDir, removeSandboxDir, runTool } from './common.js';
+
+export const HELLO = 'lpa-fixture-hello';
+export const DEP = 'lpa-fixture-dep';
+export const SEC = 'lpa-fixture-sec';
+/** Its postinst writes ROOT/var/lib/lpa-fixture-slow.started, then sleeps (needs `withShell`). */
+export const SLOW = 'lpa-fixture-slow';
+export const SLOW_STARTED_MARKER = 'var/lib/lpa-fixture-slow.started';
+
+interface FixtureDeb {
+  name: string;
+  version: string;
+  depends?: string;
+  postinst?: string;
+  repo: 'main' | 'security';
+}
+
+const FIXTURES: readonly FixtureDeb[] = [
+  { name: HELLO, version: '1.0-1', repo: 'main' },
+  { name: HELLO, version: '1.1-1', depends: `${DEP} (>= 1.0)`, repo: 'main' },
+  { name: DEP, version: '1.0-1', repo: 'main' },
+  { name: SEC, version: '1.0-1', repo: 'main' },
+  { name: SEC, version: '1.1-1', repo: 'security' },
+  { name: SLOW, version: '1.0-1', postinst: `#!/bin/sh\n: > /${SLOW_STARTED_MARKER}\nsleep 120\n`, repo: 'main' },
+];
+
+export interface AptRepos {
+  /** `Suite: stable`, `Label: LpaFixtures`. */
+  main: string;
+  /** `Suite: stable-security`, `Label: Debian-Security`. */
+  security: string;
+}
+
+let repos: Promise<AptRepos> | undefined;
+
+/** The fixture repositories, built on first use and shared by every sandbox of this process. */
+export function aptFixtureRepos(): Promise<AptRepos> {
+  repos ??= buildRepos();
+  return repos;
+}
+
+async function buildDeb(fixture: FixtureDeb, buildDir: string, repoDir: string): Promise<void> {
+  const tree = join(buildDir, `${fixture.name}_${fixture.version}`);
+  await mkdir(join(tree, 'DEBIAN'), { recursive: true });
+  await mkdir(join(tree, 'usr/share', fixture.name), { recursive: true });
+  await writeFile(join(tree, 'usr/share', fixture.name, 'VERSION'), `${fixture.version}\n`);
+  const control = [
+    `Package: ${fixture.name}`,
+    `Version: ${fixture.version}`,
+    'Architecture: all',
+    'Maintainer: linux-patch-api tests <tests@example.invalid>',
+    ...(fixture.depends ? [`Depends: ${fixture.depends}`] : []),
+    'Installed-Size: 8',
+    `Description: linux-patch-api test fixture ${fixture.name}`,
+    ' Built by the test harness; installs one file under /usr/share.',
+    '',
+  ].join('\n');
+  await writeFile(join(tree, 'DEBIAN/control'), control);
+  if (fixture.postinst) {
+    await writeFile(join(tree, 'DEBIAN/postinst'), fixture.postinst);
+    await chmod(join(tree, 'DEBIAN/postinst'), 0o755);
+  }
+  await runTool('/usr/bin/dpkg-deb', [
+    '-Zgzip',
+    '-z1',
+    '--root-owner-group',
+    '--build',
+    tree,
+    join(repoDir, `${fixture.name}_${fixture.version}_all.deb`),
+  ]);
+}
+
+async function indexRepo(repoDir: string, suite: string, label: string): Promise<void> {
+  const { stdout: packages } = await runTool('/usr/bin/dpkg-scanpackages', ['--multiversion', '.', '/dev/null'], {
+    cwd: repoDir,
+  });
+  await writeFile(join(repoDir, 'Packages'), packages);
+  const { stdout: release } = await runTool(
+    '/usr/bin/apt-ftparchive',
+    [
+      '-o',
+      `APT::FTPArchive::Release::Suite=${suite}`,
+      '-o',
+      `APT::FTPArchive::Release::Label=${label}`,
+      '-o',
+      `APT::FTPArchive::Release::Origin=${label}`,
+      'release',
+      '.',
+    ],
+    { cwd: repoDir },
+  );
+  // Written after the listing so Release does not list itself.
+  await writeFile(join(repoDir, 'Release'), release);
+}
+
+async function buildRepos(): Promise<AptRepos> {
+  const dir = makeSandboxDir('apt-fixtures');
+  const built: AptRepos = { main: join(dir, 'repo-main'), security: join(dir, 'repo-security') };
+  await mkdir(built.main, { recursive: true });
+  await mkdir(built.security, { recursive: true });
+  await Promise.all(
+    FIXTURES.map((fixture) => buildDeb(fixture, join(dir, 'build'), fixture.repo === 'main' ? built.main : built.security)),
+  );
+  await indexRepo(built.main, 'stable', 'LpaFixtures');
+  await indexRepo(built.security, 'stable-security', 'Debian-Security');
+  return built;
+}
+
+export interface AptSandboxOptions {
+  /** Run `apt-get update` on the new root (default true). */
+  update?: boolean;
+  /** Install these (`name` or `name=version`) right away, with apt directly. */
+  install?: readonly string[];
+  /** Put a minimal /bin/sh and /bin/sleep in the root, so maintainer scripts can run (dpkg chroots into --root). */
+  withShell?: boolean;
+}
+
+export interface AptSandbox {
+  /** The sandbox directory (holds the root, the agent's state, …). */
+  dir: string;
+  /** The root file system apt and dpkg work on. */
+  root: string;
+  repos: AptRepos;
+  /** The APT_CONFIG file confining apt to the root, for running apt directly in tests. */
+  aptConfig: string;
+  /** Environment for apt-get / apt on this root. */
+  env: Record<string, string>;
+  /** apt-get with this root's configuration; rejects on a non-zero exit. */
+  aptGet(args: readonly string[]): Promise<string>;
+  /** `dpkg-query -W` on this root: name → version. */
+  dpkgQuery(): Promise<Map<string, string>>;
+  /** `dpkg --audit` output on this root (empty = consistent). */
+  dpkgAudit(): Promise<string>;
+  dispose(): void;
+}
+
+async function addShell(root: string): Promise<void> {
+  const programs = [
+    { from: '/bin/dash', to: 'bin/sh' },
+    { from: '/bin/sleep', to: 'bin/sleep' },
+  ];
+  const libraries = new Set<string>();
+  for (const { from } of programs) {
+    const { stdout } = await runTool('/usr/bin/ldd', [from]);
+    for (const match of stdout.matchAll(/(\/\S+\.so[^\s]*)/g)) libraries.add(match[1]!);
+  }
+  for (const { from, to } of programs) {
+    await mkdir(dirname(join(root, to)), { recursive: true });
+    await copyFile(from, join(root, to));
+    await chmod(join(root, to), 0o755);
+  }
+  for (const library of libraries) {
+    await mkdir(dirname(join(root, library)), { recursive: true });
+    await copyFile(library, join(root, library));
+  }
+}
+
+export async function createAptSandbox(options: AptSandboxOptions = {}): Promise<AptSandbox> {
+  const fixtureRepos = await aptFixtureRepos();
+  const dir = makeSandboxDir('apt');
+  const root = join(dir, 'root');
+  for (const path of [
+    'etc/apt/apt.conf.d',
+    'etc/apt/preferences.d',
+    'etc/apt/sources.list.d',
+    'etc/apt/trusted.gpg.d',
+    'var/lib/apt/lists/partial',
+    'var/cache/apt/archives/partial',
+    'var/log/apt',
+    'var/lib/dpkg/info',
+    'var/lib/dpkg/updates',
+    'var/lib/dpkg/triggers',
+    'var/run',
+  ]) {
+    await mkdir(join(root, path), { recursive: true });
+  }
+  await writeFile(join(root, 'var/lib/dpkg/status'), '');
+  await writeFile(join(root, 'var/lib/dpkg/available'), '');
+  await writeFile(
+    join(root, 'etc/apt/sources.list'),
+    `deb [trusted=yes] file:${fixtureRepos.main} ./\ndeb [trusted=yes] file:${fixtureRepos.security} ./\n`,
+  );
+  if (options.withShell) await addShell(root);
+
+  const aptConfig = join(dir, 'apt.conf');
+  await writeFile(
+    aptConfig,
+    [
+      `Dir "${root}/";`,
+      `Dir::State::status "${root}/var/lib/dpkg/status";`,
+      `Dir::Etc "${root}/etc/apt/";`,
+      `DPkg::Options { "--root=${root}"; "--log=${root}/var/log/dpkg.log"; };`,
+      'Acquire::Languages "none";',
+      'Dpkg::Use-Pty "0";',
+      '',
+    ].join('\n'),
+  );
+  const env = { APT_CONFIG: aptConfig, DEBIAN_FRONTEND: 'noninteractive' };
+  const sandbox: AptSandbox = {
+    dir,
+    root,
+    repos: fixtureRepos,
+    aptConfig,
+    env,
+    async aptGet(args) {
+      const { stdout, stderr } = await runTool('/usr/bin/apt-get', args, { env });
+      return stdout + stderr;
+    },
+    async dpkgQuery() {
+      const { stdout } = await runTool('/usr/bin/dpkg-query', [
+        `--admindir=${root}/var/lib/dpkg`,
+        '-W',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a dpkg-query format, not a template
+        '-f=${Package}\t${Version}\n',
+      ]);
+      const installed = new Map<string, string>();
+      for (const line of stdout.split('\n')) {
+        const [name, version] = line.split('\t');
+        if (name && version !== undefined) installed.set(name, version);
+      }
+      return installed;
+    },
+    async dpkgAudit() {
+      const { stdout, stderr } = await runTool('/usr/bin/dpkg', [`--root=${root}`, `--log=${root}/var/log/dpkg.log`, '--audit']);
+      return stdout + stderr;
+    },
+    dispose() {
+      removeSandboxDir(dir);
+    },
+  };
+  if (options.update !== false) await sandbox.aptGet(['-q', 'update']);
+  if (options.install && options.install.length > 0) await sandbox.aptGet(['-y', '-q', 'install', '--', ...options.install]);
+  return sandbox;
+}
