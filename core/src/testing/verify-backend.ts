@@ -1,0 +1,385 @@
+import assert from 'node:assert/strict';
+import type { InstalledPackage, PackageManagerBackend, PackageSpec } from '../contracts/backend.js';
+import { isLpaError } from '../errors.js';
+import { type ConformanceCheck, registerChecks } from './checks.js';
+import { describeInput, HOSTILE_PACKAGE_NAMES, HOSTILE_VERSIONS } from './hostile-input.js';
+import { createOperationContext } from './operation-context.js';
+import { installedPackageProblems, packageDetailsProblems, plannedChangeProblems, upgradeProblems } from './record-shapes.js';
+
+export interface VerifyBackendOptions {
+  /** Suite title (default `backend conformance`). */
+  title?: string;
+  /**
+   * Creates the backend under test, operating on a prepared root (a sandbox root with its own
+   * package-manager configuration and a local repository). Called once, before the first check.
+   */
+  createBackend(): PackageManagerBackend | Promise<PackageManagerBackend>;
+  /** Runs after the last check (remove the root, …). */
+  dispose?(backend: PackageManagerBackend): void | Promise<void>;
+  /**
+   * The backend's runner when it records invocations (a RecordingRunner, possibly wrapping the real
+   * runner): enables the check that refused input starts no process.
+   */
+  recorder?: { readonly invocations: readonly unknown[] };
+  /** Download-failure outputs of the real package manager: isFetchError must be true on each. */
+  fetchErrorOutputs: readonly string[];
+  /** Outputs of successful runs: isFetchError must be false on each (default: the empty output). */
+  cleanOutputs?: readonly string[];
+  /** Versions compareVersions must order consistently (default: the installed versions). */
+  versionSamples?: readonly string[];
+  /** Versions in strictly ascending order by the distro's rules, e.g. `['1.0~rc1', '1.0', '1:0.1']`. */
+  ascendingVersions?: readonly string[];
+  /** Names the grammar must accept, besides every installed package's name. */
+  validNames?: readonly string[];
+  /** Versions the grammar must accept, besides every installed version. */
+  validVersions?: readonly string[];
+  /**
+   * Packages the prepared root's repository offers and that are not installed: enables the mutation
+   * round trip (install → listed → remove → gone) and the plan checks on them.
+   */
+  fixtures?: readonly PackageSpec[];
+  /** Limit for each mutation (default 120 000 ms). */
+  operationTimeoutMs?: number;
+}
+
+const CONTRACT_METHODS = [
+  'info',
+  'listInstalled',
+  'getPackage',
+  'listUpgrades',
+  'install',
+  'update',
+  'remove',
+  'applyUpgrades',
+  'planInstall',
+  'planRemove',
+  'planUpgrades',
+  'refreshCache',
+  'lastCacheUpdate',
+  'isFetchError',
+  'validateName',
+  'validateVersion',
+  'compareVersions',
+  'findLockHolder',
+  'repair',
+  'rebootRequired',
+] as const satisfies readonly (keyof PackageManagerBackend)[];
+
+/** A name valid in every distro grammar that no repository ships. */
+const UNKNOWN_PACKAGE = 'lpa-conformance-no-such-package';
+
+function installedKey(pkg: InstalledPackage): string {
+  return `${pkg.name}\u0000${pkg.architecture ?? ''}`;
+}
+
+function snapshot(packages: readonly InstalledPackage[]): string[] {
+  return packages.map((pkg) => `${installedKey(pkg)}=${pkg.version}`).sort();
+}
+
+function assertNoProblems(problems: readonly string[]): void {
+  assert.deepEqual(problems.slice(0, 20), [], `${problems.length} problem(s)`);
+}
+
+async function expectValidationError(what: string, action: () => Promise<unknown>): Promise<void> {
+  let outcome: unknown;
+  try {
+    await action();
+    outcome = 'it resolved';
+  } catch (error) {
+    if (isLpaError(error, 'LPA_ERR_VALIDATION')) return;
+    outcome = error;
+  }
+  assert.fail(
+    `${what} must reject with LpaError LPA_ERR_VALIDATION; ${outcome instanceof Error ? `${outcome.name}: ${outcome.message}` : String(outcome)}`,
+  );
+}
+
+function sign(value: number): number {
+  return value < 0 ? -1 : value > 0 ? 1 : 0;
+}
+
+/** The list of checks verifyBackend registers, for running them another way (see runChecks). */
+export function backendChecks(options: VerifyBackendOptions): ConformanceCheck<PackageManagerBackend>[] {
+  const timeoutMs = options.operationTimeoutMs ?? 120_000;
+  const context = () => createOperationContext({ timeoutMs });
+  const fixtures = options.fixtures ?? [];
+
+  const checks: ConformanceCheck<PackageManagerBackend>[] = [
+    {
+      name: 'every method of the contract is present and info() is well-formed',
+      async run(backend) {
+        const missing = CONTRACT_METHODS.filter((method) => typeof backend[method] !== 'function');
+        assert.deepEqual(missing, [], 'methods missing from the backend');
+        const info = backend.info();
+        assert.equal(typeof info.packageManager, 'string', 'info().packageManager');
+        assert.ok(info.packageManager.length > 0, 'info().packageManager is empty');
+        assert.ok(info.root === null || typeof info.root === 'string', 'info().root must be a string or null');
+      },
+    },
+    {
+      name: 'validateName refuses option-like, path, shell, control-character, empty and overlong names',
+      async run(backend) {
+        const accepted = HOSTILE_PACKAGE_NAMES.filter((name) => backend.validateName(name) === null).map(describeInput);
+        assert.deepEqual(accepted, [], 'hostile names accepted');
+        for (const name of HOSTILE_PACKAGE_NAMES) {
+          const reason = backend.validateName(name);
+          assert.ok(typeof reason === 'string' && reason.length > 0, `the refusal of ${describeInput(name)} needs a reason`);
+        }
+      },
+    },
+    {
+      name: 'validateName accepts every installed name and the valid samples',
+      async run(backend) {
+        const names = [
+          ...(await backend.listInstalled()).map((pkg) => pkg.name),
+          ...(options.validNames ?? []),
+          ...fixtures.map((spec) => spec.name),
+        ];
+        const refused = names.filter((name) => backend.validateName(name) !== null);
+        assert.deepEqual(refused, [], 'valid names refused');
+      },
+    },
+    {
+      name: 'validateVersion refuses option-like, shell, control-character, empty and overlong versions',
+      async run(backend) {
+        const accepted = HOSTILE_VERSIONS.filter((version) => backend.validateVersion(version) === null).map(describeInput);
+        assert.deepEqual(accepted, [], 'hostile versions accepted');
+      },
+    },
+    {
+      name: 'validateVersion accepts every installed version and the valid samples',
+      async run(backend) {
+        const versions = [
+          ...(await backend.listInstalled()).map((pkg) => pkg.version),
+          ...(options.validVersions ?? []),
+          ...(options.ascendingVersions ?? []),
+          ...fixtures.flatMap((spec) => (spec.version === undefined ? [] : [spec.version])),
+        ];
+        const refused = versions.filter((version) => backend.validateVersion(version) !== null);
+        assert.deepEqual(refused, [], 'valid versions refused');
+      },
+    },
+    {
+      name: 'mutations refuse hostile input before starting any process',
+      async run(backend) {
+        const installedBefore = snapshot(await backend.listInstalled());
+        const invocationsBefore = options.recorder?.invocations.length ?? 0;
+        await expectValidationError('install([{name: "--version"}])', () =>
+          Promise.resolve().then(() => backend.install([{ name: '--version' }], context())),
+        );
+        await expectValidationError('install([{name: "$(touch x)"}])', () =>
+          Promise.resolve().then(() => backend.install([{ name: '$(touch x)' }], context())),
+        );
+        await expectValidationError('install with version "--version"', () =>
+          Promise.resolve().then(() => backend.install([{ name: 'lpa-fixture-valid', version: '--version' }], context())),
+        );
+        await expectValidationError('update("--version")', () =>
+          Promise.resolve().then(() => backend.update('--version', undefined, context())),
+        );
+        await expectValidationError('remove(["-y"])', () => Promise.resolve().then(() => backend.remove(['-y'], context())));
+        await expectValidationError('planInstall([{name: "-x"}])', () =>
+          Promise.resolve().then(() => backend.planInstall([{ name: '-x' }])),
+        );
+        await expectValidationError('applyUpgrades({names: ["--all"]})', () =>
+          Promise.resolve().then(() => backend.applyUpgrades({ names: ['--all'], securityOnly: false }, context())),
+        );
+        if (options.recorder) {
+          assert.equal(options.recorder.invocations.length, invocationsBefore, 'a process was started for refused input');
+        }
+        assert.deepEqual(snapshot(await backend.listInstalled()), installedBefore, 'the installed set changed');
+      },
+    },
+    {
+      name: 'compareVersions is a consistent total order',
+      async run(backend) {
+        const sample = [...new Set(options.versionSamples ?? (await backend.listInstalled()).map((pkg) => pkg.version))].slice(
+          0,
+          24,
+        );
+        for (const a of sample) {
+          const self = backend.compareVersions(a, a);
+          assert.ok(Number.isFinite(self), `compareVersions(${a}, ${a}) is not a finite number`);
+          assert.equal(sign(self), 0, `compareVersions(${a}, ${a}) must be 0`);
+          for (const b of sample) {
+            const ab = sign(backend.compareVersions(a, b));
+            const ba = sign(backend.compareVersions(b, a));
+            assert.equal(ab + ba, 0, `antisymmetry: compare(${a}, ${b}) = ${ab} but compare(${b}, ${a}) = ${ba}`);
+            for (const c of sample) {
+              if (ab <= 0 && sign(backend.compareVersions(b, c)) <= 0) {
+                assert.ok(sign(backend.compareVersions(a, c)) <= 0, `transitivity: ${a} <= ${b} <= ${c} but ${a} > ${c}`);
+              }
+            }
+          }
+        }
+      },
+    },
+    {
+      name: 'getPackage of an unknown name is null',
+      async run(backend) {
+        assert.equal(await backend.getPackage(UNKNOWN_PACKAGE), null);
+      },
+    },
+    {
+      name: 'listInstalled returns well-formed records, one per name and architecture',
+      async run(backend) {
+        const packages = await backend.listInstalled();
+        assert.ok(Array.isArray(packages), 'listInstalled must resolve to an array');
+        assertNoProblems(packages.flatMap((pkg, index) => installedPackageProblems(pkg, `packages[${index}]`)));
+        const keys = packages.map(installedKey);
+        const duplicates = keys.filter((key, index) => keys.indexOf(key) !== index);
+        assert.deepEqual(duplicates, [], 'duplicate (name, architecture) records');
+        assert.ok(!packages.some((pkg) => pkg.name === UNKNOWN_PACKAGE));
+      },
+    },
+    {
+      name: 'getPackage of an installed package agrees with listInstalled',
+      async run(backend) {
+        const packages = await backend.listInstalled();
+        for (const pkg of packages.slice(0, 3)) {
+          const details = await backend.getPackage(pkg.name);
+          assert.ok(details !== null, `getPackage(${pkg.name}) is null although listInstalled lists it`);
+          assertNoProblems(packageDetailsProblems(details, `getPackage(${pkg.name})`));
+          assert.equal(details.name, pkg.name);
+          assert.ok(
+            packages.some((other) => other.name === pkg.name && other.version === details.version),
+            `getPackage(${pkg.name}).version ${details.version} is not an installed version`,
+          );
+        }
+      },
+    },
+    {
+      name: 'listUpgrades returns well-formed records (security is boolean or null)',
+      async run(backend) {
+        const upgrades = await backend.listUpgrades();
+        assert.ok(Array.isArray(upgrades), 'listUpgrades must resolve to an array');
+        assertNoProblems(upgrades.flatMap((upgrade, index) => upgradeProblems(upgrade, `upgrades[${index}]`)));
+      },
+    },
+    {
+      name: 'planning changes nothing and returns well-formed changes',
+      async run(backend) {
+        const before = await backend.listInstalled();
+        const plans = [];
+        if (fixtures.length > 0) {
+          const plan = await backend.planInstall(fixtures);
+          for (const spec of fixtures) {
+            assert.ok(
+              plan.some((change) => change.name === spec.name && change.action === 'installed'),
+              `planInstall(${spec.name}) does not plan to install it`,
+            );
+          }
+          plans.push(...plan);
+        }
+        const victim = before[0];
+        if (victim) plans.push(...(await backend.planRemove([victim.name])));
+        plans.push(...(await backend.planUpgrades({ names: null, securityOnly: false })));
+        assertNoProblems(plans.flatMap((change, index) => plannedChangeProblems(change, `plan[${index}]`)));
+        assert.deepEqual(snapshot(await backend.listInstalled()), snapshot(before), 'planning changed the installed set');
+      },
+    },
+    {
+      name: 'isFetchError recognises download failures and not clean output',
+      async run(backend) {
+        assert.ok(options.fetchErrorOutputs.length > 0, 'give the kit at least one real download-failure output');
+        for (const output of options.fetchErrorOutputs) {
+          assert.equal(backend.isFetchError(output), true, `isFetchError must be true for ${describeInput(output)}`);
+        }
+        for (const output of options.cleanOutputs ?? ['']) {
+          assert.equal(backend.isFetchError(output), false, `isFetchError must be false for ${describeInput(output)}`);
+        }
+      },
+    },
+    {
+      name: 'findLockHolder is null while nobody holds the lock',
+      async run(backend) {
+        assert.equal(await backend.findLockHolder(), null);
+      },
+    },
+    {
+      name: 'lastCacheUpdate and rebootRequired answer with the right types',
+      async run(backend) {
+        const last = await backend.lastCacheUpdate();
+        assert.ok(
+          last === null || (last instanceof Date && !Number.isNaN(last.getTime())),
+          'lastCacheUpdate must be a valid Date or null',
+        );
+        assert.equal(typeof (await backend.rebootRequired()), 'boolean', 'rebootRequired must be a boolean');
+      },
+    },
+  ];
+
+  if (options.ascendingVersions && options.ascendingVersions.length > 1) {
+    const ascending = options.ascendingVersions;
+    checks.push({
+      name: 'compareVersions orders the ascending sample',
+      async run(backend) {
+        for (let i = 0; i + 1 < ascending.length; i++) {
+          const lower = ascending[i] as string;
+          for (const higher of ascending.slice(i + 1)) {
+            assert.ok(backend.compareVersions(lower, higher) < 0, `${lower} must sort before ${higher}`);
+            assert.ok(backend.compareVersions(higher, lower) > 0, `${higher} must sort after ${lower}`);
+          }
+        }
+      },
+    });
+  }
+
+  if (fixtures.length > 0) {
+    checks.push({
+      name: 'mutation round trip: install → listed → remove → gone',
+      async run(backend) {
+        const names = fixtures.map((spec) => spec.name);
+        const initially = await backend.listInstalled();
+        const present = initially.filter((pkg) => names.includes(pkg.name)).map((pkg) => pkg.name);
+        assert.deepEqual(present, [], 'the fixtures must not be installed before the round trip');
+
+        const installed = await backend.install(fixtures, context());
+        assert.equal(typeof installed.output, 'string', 'install must resolve to { output: string }');
+        const afterInstall = await backend.listInstalled();
+        for (const spec of fixtures) {
+          const pkg = afterInstall.find((candidate) => candidate.name === spec.name);
+          assert.ok(pkg, `${spec.name} is not listed after install`);
+          if (spec.version !== undefined) assert.equal(pkg.version, spec.version, `${spec.name} installed at the wrong version`);
+          const details = await backend.getPackage(spec.name);
+          assert.ok(details, `getPackage(${spec.name}) is null after install`);
+          assertNoProblems(packageDetailsProblems(details, `getPackage(${spec.name})`));
+        }
+        assert.deepEqual(await backend.findLockHolder(), null, 'the lock is still held after install');
+
+        const removed = await backend.remove(names, context());
+        assert.equal(typeof removed.output, 'string', 'remove must resolve to { output: string }');
+        const afterRemove = await backend.listInstalled();
+        const left = afterRemove.filter((pkg) => names.includes(pkg.name) && pkg.status === 'installed').map((pkg) => pkg.name);
+        assert.deepEqual(left, [], 'still installed after remove');
+        for (const name of names) {
+          const details = await backend.getPackage(name);
+          assert.ok(details === null || details.status !== 'installed', `getPackage(${name}) still shows it installed`);
+        }
+      },
+    });
+  }
+  return checks;
+}
+
+/**
+ * The backend conformance kit. Registers a node:test suite (`describe`) with one test per contract
+ * check; call it at the top level of a test file or inside a `describe`:
+ *
+ *     import { verifyBackend, RecordingRunner, createProcessRunner } from '@linux-patch-api/core/testing';
+ *     const recorder = new RecordingRunner(createProcessRunner());
+ *     verifyBackend({
+ *       createBackend: async () => definition.create({ root, runner: recorder, logger, stateDir }),
+ *       recorder,
+ *       fetchErrorOutputs: ['Err:1 file:/repo ./ Packages\n  File not found'],
+ *       fixtures: [{ name: 'lpa-fixture-hello', version: '1.0-1' }],
+ *       ascendingVersions: ['1.0~rc1', '1.0', '1.0-1', '1:0.1'],
+ *       dispose: () => rm(root, { recursive: true, force: true }),
+ *     });
+ *
+ * The backend must operate on a prepared root where nobody holds the package-manager lock. With
+ * `fixtures` the kit also installs and removes them (they must be offered by the root's repository
+ * and not installed). Use backendChecks + runChecks to run the same checks without node:test.
+ */
+export function verifyBackend(options: VerifyBackendOptions): void {
+  registerChecks(options.title ?? 'backend conformance', backendChecks(options), options.createBackend, options.dispose);
+}
