@@ -1,0 +1,534 @@
+import { randomUUID } from 'node:crypto';
+import type { AuditTrail } from '../audit/trail.js';
+import type { PackageCache } from '../cache/package-cache.js';
+import type { ClientIdentity } from '../contracts/audit.js';
+import type { InstalledPackage, OperationContext, PackageManagerBackend } from '../contracts/backend.js';
+import { type Job, type JobStatus, type JobType, type JobUpdateKind, TERMINAL_JOB_STATUSES } from '../contracts/job.js';
+import type { Logger } from '../contracts/logger.js';
+import { isLpaError, LpaError, toLpaError } from '../errors.js';
+import type { AgentHooks } from '../hooks.js';
+import { diffInstalled } from './changes.js';
+import { type JobRequest, specsOf } from './job-request.js';
+import { JobStore } from './job-store.js';
+import { LogTail } from './log-tail.js';
+import type { MutationLock } from './mutation-lock.js';
+import { type JobOperation, operationFor } from './operations.js';
+import { inverseOf } from './rollback.js';
+
+/** The `jobs:` section of the config, read afresh for every decision (it may be reloaded). */
+export interface JobLimits {
+  max_concurrent: number;
+  timeout_seconds: number;
+  max_queued: number;
+  retention_seconds: number;
+  lock_wait_seconds: number;
+}
+
+export interface JobManagerOptions {
+  stateDir: string;
+  backend: () => PackageManagerBackend | null;
+  cache: PackageCache;
+  lock: MutationLock;
+  hooks: AgentHooks;
+  audit: AuditTrail;
+  logger: Logger;
+  limits: () => JobLimits;
+  now?: () => Date;
+  /** Limit for `backend.repair()` after a timeout or an interrupted run. */
+  repairTimeoutMs?: number;
+}
+
+export interface JobFilter {
+  status?: JobStatus;
+  type?: JobType;
+}
+
+/** While a rollback runs the agent is exclusive; clients are told to retry after this long. */
+export const ROLLBACK_RETRY_AFTER_SECONDS = 10;
+const REPAIR_TIMEOUT_MS = 10 * 60 * 1000;
+
+interface Entry {
+  job: Job;
+  request: JobRequest | null;
+  /** For a rollback: the original job as it was when the rollback was accepted. */
+  original: Job | null;
+  controller: AbortController | null;
+  done: Promise<void> | null;
+}
+
+function rfc3339(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+const isTerminal = (status: JobStatus) => TERMINAL_JOB_STATUSES.includes(status);
+
+/**
+ * Owns every job (SPEC §6): the queue (max_concurrent running, max_queued pending), the timeout,
+ * the measured changes, the durable intent record, persistence in state_dir/jobs, retention, the
+ * rollback rules and exclusive mode. Package-manager processes run one at a time under the shared
+ * MutationLock; reads never take it.
+ */
+export class JobManager {
+  readonly #options: JobManagerOptions;
+  readonly #store: JobStore;
+  readonly #now: () => Date;
+  readonly #entries = new Map<string, Entry>();
+  readonly #queue: Entry[] = [];
+  #running = 0;
+  #accepting = true;
+  #exclusiveJobId: string | null = null;
+  #sweepTimer: NodeJS.Timeout | null = null;
+
+  constructor(options: JobManagerOptions) {
+    this.#options = options;
+    this.#store = new JobStore(options.stateDir);
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /**
+   * Reads the records an earlier run left behind: jobs that were pending or running are written
+   * to the audit log as interrupted, the backend repairs the database once if any was running,
+   * then the directory is cleared (records do not survive a restart).
+   */
+  async start(): Promise<Job[]> {
+    const { jobs, unreadable } = await this.#store.readAll();
+    if (unreadable.length > 0) this.#options.logger.warn({ files: unreadable }, 'unreadable job records ignored');
+    const interrupted = jobs.filter((job) => job.status === 'running' || job.status === 'pending');
+    for (const job of interrupted) {
+      this.#options.audit.record('job_interrupted', {
+        job_id: job.id,
+        type: job.type,
+        status: job.status,
+        request: job.request,
+        client: job.client,
+        started_at: job.started_at,
+        phase: 'agent_start',
+      });
+    }
+    const backend = this.#options.backend();
+    if (backend !== null && interrupted.some((job) => job.status === 'running')) {
+      try {
+        const outcome = await this.#options.lock.run(() => backend.repair(this.#repairContext()));
+        this.#options.logger.info(
+          { needed: outcome.needed, consistent: outcome.consistent },
+          'package database checked after an interrupted job',
+        );
+      } catch (error) {
+        this.#options.logger.error({ err: error }, 'repair after an interrupted job failed');
+      }
+    }
+    await this.#store.clear();
+    this.#scheduleSweep();
+    return interrupted;
+  }
+
+  /**
+   * Stops taking jobs; pending jobs fail as cancelled; running jobs get up to `boundMs` to finish,
+   * after which they are recorded as interrupted and their package manager is stopped.
+   */
+  async stop(boundMs: number): Promise<void> {
+    this.#accepting = false;
+    if (this.#sweepTimer) clearInterval(this.#sweepTimer);
+    for (const entry of this.#queue.splice(0)) {
+      this.#finish(entry, 'failed', new LpaError('LPA_ERR_CANCELLED', 'the agent stopped before the job started'));
+    }
+    const running = [...this.#entries.values()].filter((entry) => entry.done !== null && entry.job.status === 'running');
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<'bound'>((resolve) => {
+      timer = setTimeout(() => resolve('bound'), boundMs);
+    });
+    const outcome = await Promise.race([Promise.all(running.map((entry) => entry.done)).then(() => 'done' as const), bound]);
+    clearTimeout(timer);
+    if (outcome === 'bound') {
+      for (const entry of running.filter((candidate) => candidate.job.status === 'running')) {
+        this.#options.audit.record('job_interrupted', {
+          job_id: entry.job.id,
+          type: entry.job.type,
+          status: entry.job.status,
+          request: entry.job.request,
+          client: entry.job.client,
+          started_at: entry.job.started_at,
+          phase: 'agent_stop',
+        });
+        entry.controller?.abort(new LpaError('LPA_ERR_CANCELLED', 'the agent is stopping'));
+      }
+    }
+    await this.#options.audit.flush();
+  }
+
+  /** Accepts a job: validates, checks the queue, writes the durable intent record, queues it. */
+  async submit(request: JobRequest, client: ClientIdentity | null): Promise<Job> {
+    const backend = this.#requireBackend();
+    this.#validate(backend, request);
+    this.#checkCapacity();
+    const job = this.#newJob(request.type, { ...request }, client);
+    delete job.request.type;
+    const entry: Entry = { job, request, original: null, controller: null, done: null };
+    const mutates = !(request.type === 'patch_apply' && request.dry_run);
+    const intent = { job_id: job.id, type: job.type, request: job.request, client: client ?? null };
+    if (mutates) await this.#options.audit.recordDurable('job_intent', intent);
+    else this.#options.audit.record('job_intent', intent);
+    this.#accept(entry);
+    return this.#copy(job);
+  }
+
+  /** Accepts a rollback of a completed or failed job; the agent is exclusive until it ends. */
+  async rollback(id: string, client: ClientIdentity | null): Promise<Job> {
+    this.#requireBackend();
+    const original = this.#entries.get(id)?.job;
+    if (original === undefined) throw new LpaError('LPA_ERR_NOT_FOUND', `no job ${id}`);
+    if (original.type === 'rollback') throw new LpaError('LPA_ERR_CONFLICT', 'a rollback cannot be rolled back');
+    if (original.status !== 'completed' && original.status !== 'failed') {
+      throw new LpaError('LPA_ERR_CONFLICT', `only completed or failed jobs can be rolled back; this one is ${original.status}`);
+    }
+    if (original.rolled_back_by !== null) {
+      throw new LpaError('LPA_ERR_CONFLICT', `job ${id} was already rolled back by ${original.rolled_back_by}`, {
+        details: { rolled_back_by: original.rolled_back_by },
+      });
+    }
+    if (original.changes.length === 0)
+      throw new LpaError('LPA_ERR_CONFLICT', `job ${id} changed nothing; there is nothing to roll back`);
+    const exclusive = this.exclusive();
+    if (exclusive !== null) {
+      throw new LpaError('LPA_ERR_ROLLBACK_IN_PROGRESS', `rollback ${exclusive.jobId} is in progress`, {
+        retryAfter: exclusive.retryAfterSeconds,
+      });
+    }
+    this.#checkCapacity();
+    const inverse = inverseOf(original.changes);
+    const job = this.#newJob('rollback', { job_id: id }, client);
+    job.rollback_of = id;
+    const entry: Entry = { job, request: null, original: structuredClone(original), controller: null, done: null };
+    // Taken before the intent write so that two rollbacks of the same job can never both pass.
+    original.rolled_back_by = job.id;
+    this.#exclusiveJobId = job.id;
+    try {
+      await this.#options.audit.recordDurable('job_intent', {
+        job_id: job.id,
+        type: 'rollback',
+        rollback_of: id,
+        remove: inverse.remove,
+        install: inverse.install,
+        client: client ?? null,
+      });
+    } catch (error) {
+      original.rolled_back_by = null;
+      this.#exclusiveJobId = null;
+      throw error;
+    }
+    this.#persist(original);
+    this.#emit(original, 'updated');
+    this.#accept(entry);
+    return this.#copy(job);
+  }
+
+  /** The rollback that makes the agent exclusive right now, or null. */
+  exclusive(): { jobId: string; retryAfterSeconds: number } | null {
+    return this.#exclusiveJobId === null
+      ? null
+      : { jobId: this.#exclusiveJobId, retryAfterSeconds: ROLLBACK_RETRY_AFTER_SECONDS };
+  }
+
+  get(id: string): Job | null {
+    this.sweep();
+    const entry = this.#entries.get(id);
+    return entry === undefined ? null : this.#copy(entry.job);
+  }
+
+  /** Jobs newest first, optionally filtered by status and type. */
+  list(filter: JobFilter = {}): Job[] {
+    this.sweep();
+    return [...this.#entries.values()]
+      .map((entry) => entry.job)
+      .filter(
+        (job) =>
+          (filter.status === undefined || job.status === filter.status) &&
+          (filter.type === undefined || job.type === filter.type),
+      )
+      .reverse()
+      .map((job) => this.#copy(job));
+  }
+
+  /** When the last job that changed something finished (for /system/info), or null. */
+  lastChangeTime(): string | null {
+    let latest: string | null = null;
+    for (const { job } of this.#entries.values()) {
+      if (job.finished_at !== null && job.changes.length > 0 && (latest === null || job.finished_at > latest))
+        latest = job.finished_at;
+    }
+    return latest;
+  }
+
+  /** Forgets finished jobs older than retention_seconds, in memory and on disk. */
+  sweep(): void {
+    const cutoff = this.#now().getTime() - this.#options.limits().retention_seconds * 1000;
+    for (const [id, entry] of this.#entries) {
+      const finished = entry.job.finished_at;
+      if (finished === null || !isTerminal(entry.job.status) || Date.parse(finished) > cutoff) continue;
+      this.#entries.delete(id);
+      this.#store
+        .delete(id)
+        .catch((error: unknown) => this.#options.logger.error({ err: error, job_id: id }, 'could not delete a job record'));
+    }
+  }
+
+  /** Resolves when every accepted job has finished (tests and shutdown). */
+  async idle(): Promise<void> {
+    for (;;) {
+      const open = [...this.#entries.values()].filter((entry) => !isTerminal(entry.job.status));
+      if (open.length === 0) return;
+      await Promise.all(open.map((entry) => entry.done ?? new Promise((resolve) => setTimeout(resolve, 20))));
+    }
+  }
+
+  #requireBackend(): PackageManagerBackend {
+    if (!this.#accepting) throw new LpaError('LPA_ERR_CANCELLED', 'the agent is stopping and takes no new jobs');
+    const backend = this.#options.backend();
+    if (backend === null) throw new LpaError('LPA_ERR_NO_BACKEND', 'no package-manager backend is selected');
+    return backend;
+  }
+
+  #validate(backend: PackageManagerBackend, request: JobRequest): void {
+    const issues: { path: string; message: string }[] = [];
+    specsOf(request).forEach((spec, index) => {
+      const nameProblem = backend.validateName(spec.name);
+      if (nameProblem !== null) issues.push({ path: `packages.${index}.name`, message: nameProblem });
+      if (spec.version !== undefined) {
+        const versionProblem = backend.validateVersion(spec.version);
+        if (versionProblem !== null) issues.push({ path: `packages.${index}.version`, message: versionProblem });
+      }
+    });
+    if (issues.length > 0) throw new LpaError('LPA_ERR_VALIDATION', 'invalid package name or version', { details: { issues } });
+  }
+
+  #checkCapacity(): void {
+    const { max_queued } = this.#options.limits();
+    if (this.#queue.length >= max_queued) {
+      throw new LpaError('LPA_ERR_QUEUE_FULL', `${this.#queue.length} jobs are already waiting (max_queued ${max_queued})`, {
+        retryAfter: 5,
+      });
+    }
+  }
+
+  #newJob(type: JobType, request: Record<string, unknown>, client: ClientIdentity | null): Job {
+    return {
+      id: randomUUID(),
+      type,
+      status: 'pending',
+      progress: 0,
+      created_at: rfc3339(this.#now()),
+      started_at: null,
+      finished_at: null,
+      request,
+      client: client?.cn ?? null,
+      changes: [],
+      plan: null,
+      log: [],
+      error: null,
+      rollback_of: null,
+      rolled_back_by: null,
+    };
+  }
+
+  #accept(entry: Entry): void {
+    this.#entries.set(entry.job.id, entry);
+    this.#queue.push(entry);
+    this.#persist(entry.job);
+    this.#emit(entry.job, 'created');
+    this.#pump();
+  }
+
+  #pump(): void {
+    while (this.#accepting && this.#running < this.#options.limits().max_concurrent && this.#queue.length > 0) {
+      const entry = this.#queue.shift() as Entry;
+      this.#running += 1;
+      entry.done = this.#run(entry)
+        .catch((error: unknown) => this.#options.logger.error({ err: error, job_id: entry.job.id }, 'job runner failed'))
+        .finally(() => {
+          this.#running -= 1;
+          if (this.#exclusiveJobId === entry.job.id) this.#exclusiveJobId = null;
+          this.#pump();
+        });
+    }
+  }
+
+  async #run(entry: Entry): Promise<void> {
+    const { job } = entry;
+    const limits = this.#options.limits();
+    const backend = this.#options.backend();
+    const controller = new AbortController();
+    entry.controller = controller;
+    const timeoutMs = limits.timeout_seconds * 1000;
+    const deadline = Date.now() + timeoutMs;
+    const timer = setTimeout(
+      () => controller.abort(new LpaError('LPA_ERR_TIMEOUT', `the job ran longer than ${limits.timeout_seconds} s`)),
+      timeoutMs,
+    );
+    job.status = 'running';
+    job.started_at = rfc3339(this.#now());
+    this.#persist(job);
+    this.#emit(job, 'started');
+    const log = new LogTail(job.log);
+    try {
+      if (backend === null) throw new LpaError('LPA_ERR_NO_BACKEND', 'no package-manager backend is selected');
+      const operation = operationFor(job, entry.request, entry.original);
+      await this.#perform(entry, operation, backend, controller.signal, deadline, log);
+      job.progress = 100;
+      this.#finish(entry, 'completed', null);
+    } catch (error) {
+      const reason = controller.signal.aborted ? controller.signal.reason : error;
+      const timedOut = isLpaError(reason, 'LPA_ERR_TIMEOUT');
+      this.#finish(entry, timedOut ? 'timed_out' : 'failed', toLpaError(reason, 'LPA_ERR_BACKEND'));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #perform(
+    entry: Entry,
+    operation: JobOperation,
+    backend: PackageManagerBackend,
+    signal: AbortSignal,
+    deadline: number,
+    log: LogTail,
+  ): Promise<void> {
+    const { job } = entry;
+    const progress = this.#progressMapper(job);
+    if (operation.refreshFirst) {
+      const outcome = await this.#options.cache.refresh('patch_apply');
+      signal.throwIfAborted();
+      if (!outcome.success)
+        throw new LpaError('LPA_ERR_BACKEND', `the package index refresh failed: ${outcome.error ?? 'unknown error'}`);
+      progress(0, 10)(100);
+    }
+    const plan = await operation.plan(backend, signal);
+    job.plan = plan;
+    this.#emit(job, 'updated');
+    if (!operation.mutates) return;
+    const veto = await this.#options.hooks.beforeApply.promise(this.#copy(job), plan);
+    if (veto !== undefined) throw new LpaError('LPA_ERR_VETOED', veto.reason, { details: { reason: veto.reason } });
+    signal.throwIfAborted();
+
+    await this.#options.lock.run(async () => {
+      let before: InstalledPackage[] | null = null;
+      let failure: unknown = null;
+      try {
+        before = await backend.listInstalled();
+        const ctx = this.#operationContext(signal, deadline, progress(10, 95), log);
+        try {
+          await operation.execute(backend, ctx);
+        } catch (error) {
+          if (!operation.refreshFirst || signal.aborted || !this.#isFetchFailure(backend, error)) throw error;
+          log.push('download failed; refreshing the package index and retrying once');
+          const outcome = await this.#options.cache.refresh('retry', { lockHeld: true });
+          if (!outcome.success) throw error;
+          await operation.execute(backend, ctx);
+        }
+      } catch (error) {
+        failure = error;
+        if (before !== null && signal.aborted) await this.#repairAfterStop(backend, log);
+      } finally {
+        if (before !== null) await this.#measureChanges(job, backend, before);
+      }
+      if (failure !== null) throw failure;
+    }, signal);
+  }
+
+  #isFetchFailure(backend: PackageManagerBackend, error: unknown): boolean {
+    if (isLpaError(error, 'LPA_ERR_FETCH')) return true;
+    const output = isLpaError(error) ? error.details?.output : undefined;
+    return typeof output === 'string' && backend.isFetchError(output);
+  }
+
+  async #repairAfterStop(backend: PackageManagerBackend, log: LogTail): Promise<void> {
+    try {
+      const outcome = await backend.repair(this.#repairContext(log));
+      log.push(
+        `repair: ${outcome.needed ? 'needed' : 'not needed'}, database ${outcome.consistent ? 'consistent' : 'INCONSISTENT'}`,
+      );
+    } catch (error) {
+      log.push(`repair failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  async #measureChanges(job: Job, backend: PackageManagerBackend, before: InstalledPackage[]): Promise<void> {
+    try {
+      const after = await backend.listInstalled();
+      job.changes = diffInstalled(before, after, (a, b) => backend.compareVersions(a, b));
+    } catch (error) {
+      this.#options.logger.error({ err: error, job_id: job.id }, 'could not list installed packages after the job');
+    }
+  }
+
+  #repairContext(log?: LogTail): OperationContext {
+    const timeoutMs = this.#options.repairTimeoutMs ?? REPAIR_TIMEOUT_MS;
+    return {
+      signal: AbortSignal.timeout(timeoutMs),
+      timeoutMs,
+      onProgress: () => {},
+      onLog: (line) => log?.push(line),
+      lockWaitSeconds: this.#options.limits().lock_wait_seconds,
+    };
+  }
+
+  #operationContext(
+    signal: AbortSignal,
+    deadline: number,
+    onProgress: (percent: number) => void,
+    log: LogTail,
+  ): OperationContext {
+    return {
+      signal,
+      timeoutMs: Math.max(1, deadline - Date.now()),
+      onProgress,
+      onLog: (line) => log.push(line),
+      lockWaitSeconds: this.#options.limits().lock_wait_seconds,
+    };
+  }
+
+  /** Maps an operation's own 0–100 into [from, to] of the job's progress; never goes backwards. */
+  #progressMapper(job: Job): (from: number, to: number) => (percent: number) => void {
+    return (from, to) => (percent) => {
+      const clamped = Math.min(100, Math.max(0, Number.isFinite(percent) ? percent : 0));
+      const mapped = Math.floor(from + ((to - from) * clamped) / 100);
+      if (mapped <= job.progress) return;
+      job.progress = mapped;
+      this.#emit(job, 'progress');
+    };
+  }
+
+  #finish(entry: Entry, status: JobStatus, error: LpaError | null): void {
+    const { job } = entry;
+    job.status = status;
+    job.finished_at = rfc3339(this.#now());
+    job.error = error === null ? null : error.toJSON();
+    entry.controller = null;
+    this.#persist(job);
+    this.#emit(job, 'finished');
+  }
+
+  #persist(job: Job): void {
+    this.#store.save(this.#copy(job)).catch((error: unknown) => {
+      this.#options.logger.error({ err: error, job_id: job.id }, 'could not write the job record');
+    });
+  }
+
+  /** Fires onJobUpdate with a copy; a failing tap is logged and never reaches the job. */
+  #emit(job: Job, kind: JobUpdateKind): void {
+    try {
+      this.#options.hooks.onJobUpdate.call(Object.freeze(this.#copy(job)), kind);
+    } catch (error) {
+      this.#options.logger.error({ err: error, job_id: job.id, kind }, 'an onJobUpdate tap threw');
+    }
+  }
+
+  #copy(job: Job): Job {
+    return structuredClone(job);
+  }
+
+  #scheduleSweep(): void {
+    const everyMs = Math.min(60, this.#options.limits().retention_seconds) * 1000;
+    this.#sweepTimer = setInterval(() => this.sweep(), everyMs);
+    this.#sweepTimer.unref();
+  }
+}

@@ -1,0 +1,53 @@
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import type { Job } from '../contracts/job.js';
+
+const JOB_FILE = /^[0-9a-f-]{36}\.json$/;
+
+/**
+ * Job records on disk: `state_dir/jobs/<id>.json`, each written atomically (temporary file,
+ * fsync, rename) so a crash leaves either the old or the new record, never half of one.
+ */
+export class JobStore {
+  readonly dir: string;
+
+  constructor(stateDir: string) {
+    this.dir = join(stateDir, 'jobs');
+  }
+
+  async save(job: Job): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await writeFileAtomic(join(this.dir, `${job.id}.json`), `${JSON.stringify(job)}\n`, { mode: 0o600 });
+  }
+
+  async delete(id: string): Promise<void> {
+    await rm(join(this.dir, `${id}.json`), { force: true });
+  }
+
+  /** Every readable record left by an earlier run; unreadable files are returned by name. */
+  async readAll(): Promise<{ jobs: Job[]; unreadable: string[] }> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      return { jobs: [], unreadable: [] };
+    }
+    const jobs: Job[] = [];
+    const unreadable: string[] = [];
+    for (const name of names.filter((file) => JOB_FILE.test(file))) {
+      try {
+        jobs.push(JSON.parse(await readFile(join(this.dir, name), 'utf8')) as Job);
+      } catch {
+        unreadable.push(name);
+      }
+    }
+    return { jobs, unreadable };
+  }
+
+  /** Empties the directory (job records do not survive a restart). */
+  async clear(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+  }
+}
