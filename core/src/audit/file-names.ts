@@ -7,8 +7,9 @@ export const CURRENT_AUDIT_FILE = 'audit.log';
 
 const ROTATED = /^audit-(\d{4}-\d{2}-\d{2})(?:\.(\d+))?\.log\.gz$/;
 
-export function rotatedAuditFileName(day: Date, index = 1): string {
-  const date = day.toISOString().slice(0, 10);
+/** `day` is a Date or a UTC day as YYYY-MM-DD. */
+export function rotatedAuditFileName(day: Date | string, index = 1): string {
+  const date = typeof day === 'string' ? day : day.toISOString().slice(0, 10);
   return index > 1 ? `audit-${date}.${index}.log.gz` : `audit-${date}.log.gz`;
 }
 

@@ -1,0 +1,236 @@
+import { existsSync } from 'node:fs';
+import { chmod, type FileHandle, mkdir, open, readdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type AuditRecord,
+  type AuditSink,
+  type AuditWriteOptions,
+  CURRENT_AUDIT_FILE,
+  chainAuditLine,
+  hashAuditLine,
+  type Logger,
+  parseRotatedAuditFileName,
+  rotatedAuditFileName,
+} from '@linux-patch-api/core';
+import { gzipFile } from './compress.js';
+import { applyRetention, utcDay } from './retention.js';
+import { readLastLineOfGzip, repairTailAndReadLastLine } from './tail.js';
+
+export interface FileSinkOptions {
+  /** `paths.log_dir`: audit.log and its rotated .gz files live here (created 0700). */
+  logDir: string;
+  /** `audit.retention_days`. */
+  retentionDays: number;
+  logger?: Logger;
+  /** The time used for rotation and retention; injectable for tests. */
+  clock?: () => Date;
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * JSON lines in `log_dir/audit.log` (0600), one record per line, each carrying `prev_hash`.
+ *
+ * Writes are serialised, so records keep their order and the hash chain its links. A line is
+ * acknowledged only when all of its bytes are in the file (a short write on a full disk is rolled
+ * back, never left half), and a durable write resolves after fsync. When the UTC day changes,
+ * audit.log is compressed to `audit-YYYY-MM-DD.log.gz` before the next line is written (and at the
+ * first midnight check while idle), then files older than the retention are deleted.
+ */
+export class FileAuditSink implements AuditSink {
+  readonly name = 'file';
+  private readonly logDir: string;
+  private readonly path: string;
+  private readonly retentionDays: number;
+  private readonly logger: Logger | undefined;
+  private readonly clock: () => Date;
+  private handle: FileHandle | null = null;
+  private size = 0;
+  /** UTC day of the records in audit.log; null while it is empty. */
+  private fileDay: string | null = null;
+  private lastHash: string | null = null;
+  private directorySynced = false;
+  private queue: Promise<unknown> = Promise.resolve();
+  private midnightTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  private constructor(options: FileSinkOptions) {
+    this.logDir = options.logDir;
+    this.path = join(options.logDir, CURRENT_AUDIT_FILE);
+    this.retentionDays = options.retentionDays;
+    this.logger = options.logger;
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  static async open(options: FileSinkOptions): Promise<FileAuditSink> {
+    const sink = new FileAuditSink(options);
+    await sink.enqueue(async () => {
+      await mkdir(sink.logDir, { recursive: true, mode: 0o700 });
+      await chmod(sink.logDir, 0o700);
+      await sink.reopen();
+      await sink.expireOldFiles();
+    });
+    sink.armMidnightCheck();
+    return sink;
+  }
+
+  write(record: AuditRecord, options: AuditWriteOptions): Promise<void> {
+    return this.enqueue(() => this.append(record, options.durable));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.midnightTimer !== null) clearTimeout(this.midnightTimer);
+    await this.enqueue(async () => {
+      await this.handle?.close();
+      this.handle = null;
+    });
+  }
+
+  private enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(task);
+    this.queue = result.catch(() => {});
+    return result;
+  }
+
+  private async append(record: AuditRecord, durable: boolean): Promise<void> {
+    if (this.closed) throw new Error('the audit file sink is closed');
+    if (this.handle === null) await this.reopen();
+    const today = utcDay(this.clock());
+    if (this.fileDay !== null && this.fileDay !== today) await this.rotate();
+    const handle = this.handle!;
+    const line = chainAuditLine(record, this.lastHash);
+    const bytes = Buffer.from(`${line}\n`, 'utf8');
+    try {
+      for (let written = 0; written < bytes.length; ) {
+        const { bytesWritten } = await handle.write(bytes, written, bytes.length - written);
+        written += bytesWritten;
+      }
+    } catch (error) {
+      await this.rollBack();
+      throw error;
+    }
+    this.size += bytes.length;
+    this.lastHash = hashAuditLine(line);
+    this.fileDay ??= today;
+    if (durable) {
+      await handle.sync();
+      if (!this.directorySynced) {
+        await syncDirectory(this.logDir);
+        this.directorySynced = true;
+      }
+    }
+  }
+
+  /** Cuts a partly written line off again; if even that fails, the file is reopened (and repaired) on the next write. */
+  private async rollBack(): Promise<void> {
+    try {
+      await this.handle!.truncate(this.size);
+    } catch (error) {
+      this.logger?.error({ err: error }, 'audit file: could not roll back a partial line; reopening');
+      await this.handle!.close().catch(() => {});
+      this.handle = null;
+    }
+  }
+
+  /** Opens audit.log for appending; `chainHead` is the last hash when the caller knows it (right after a rotation). */
+  private async reopen(chainHead?: string | null): Promise<void> {
+    const handle = await open(this.path, 'a+', 0o600);
+    try {
+      await handle.chmod(0o600);
+      const { size, lastLine } = await repairTailAndReadLastLine(handle);
+      this.size = size;
+      this.fileDay = lastLine === null ? null : (dayOf(lastLine) ?? utcDay((await handle.stat()).mtime));
+      if (lastLine !== null) this.lastHash = hashAuditLine(lastLine);
+      else this.lastHash = chainHead !== undefined ? chainHead : await this.lastHashOfRotatedFiles();
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    this.handle = handle;
+    this.directorySynced = false;
+  }
+
+  private async lastHashOfRotatedFiles(): Promise<string | null> {
+    const rotated = (await readdir(this.logDir))
+      .map(parseRotatedAuditFileName)
+      .filter((file) => file !== null)
+      .sort((a, b) => (a.date === b.date ? a.index - b.index : a.date < b.date ? -1 : 1));
+    const newest = rotated.at(-1);
+    if (newest === undefined) return null;
+    const lastLine = await readLastLineOfGzip(join(this.logDir, newest.name));
+    return lastLine === null ? null : hashAuditLine(lastLine);
+  }
+
+  /**
+   * audit.log → audit-DAY.log.gz, then a fresh audit.log. If compressing fails (e.g. the disk is
+   * full) audit.log is kept and written on; the next write tries again.
+   */
+  private async rotate(): Promise<void> {
+    const day = this.fileDay!;
+    let index = 1;
+    while (existsSync(join(this.logDir, rotatedAuditFileName(day, index)))) index += 1;
+    const target = join(this.logDir, rotatedAuditFileName(day, index));
+    try {
+      await this.handle?.sync();
+      await gzipFile(this.path, target);
+    } catch (error) {
+      this.logger?.error({ err: error, file: target }, 'audit file: rotation failed; still writing audit.log');
+      return;
+    }
+    await this.handle?.close();
+    this.handle = null;
+    await unlink(this.path);
+    await this.reopen(this.lastHash);
+    await syncDirectory(this.logDir);
+    this.logger?.info({ file: target }, 'audit file rotated');
+    await this.expireOldFiles();
+  }
+
+  private async expireOldFiles(): Promise<void> {
+    try {
+      const deleted = await applyRetention(this.logDir, this.retentionDays, this.clock());
+      if (deleted.length > 0) this.logger?.info({ deleted }, 'audit files past retention deleted');
+    } catch (error) {
+      this.logger?.error({ err: error }, 'audit file retention failed');
+    }
+  }
+
+  /** An idle agent still rotates: one unref'd timer checks shortly after each UTC midnight. */
+  private armMidnightCheck(): void {
+    if (this.closed) return;
+    const now = this.clock();
+    const nextMidnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1, 0, 0, 1);
+    this.midnightTimer = setTimeout(
+      () => {
+        void this.enqueue(async () => {
+          if (this.fileDay !== null && this.fileDay !== utcDay(this.clock())) await this.rotate();
+        })
+          .catch((error) => this.logger?.error({ err: error }, 'audit file: midnight rotation failed'))
+          .finally(() => this.armMidnightCheck());
+      },
+      Math.min(Math.max(nextMidnight - now.getTime(), 1000), MAX_TIMER_MS),
+    );
+    this.midnightTimer.unref();
+  }
+}
+
+/** The UTC day of a line's record, from its timestamp. */
+function dayOf(line: string): string | null {
+  try {
+    const timestamp = (JSON.parse(line) as { timestamp?: unknown }).timestamp;
+    if (typeof timestamp === 'string' && !Number.isNaN(Date.parse(timestamp))) return utcDay(new Date(timestamp));
+  } catch {
+    return null;
+  }
+  return null;
+}
+
+async function syncDirectory(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
