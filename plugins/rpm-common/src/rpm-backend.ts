@@ -1,0 +1,537 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type {
+  BackendContext,
+  BackendInfo,
+  CommandResult,
+  InstalledPackage,
+  LockHolder,
+  OperationContext,
+  OperationOutput,
+  PackageDetails,
+  PackageManagerBackend,
+  PackageSpec,
+  PlannedChange,
+  RepairOutcome,
+  Upgrade,
+  UpgradeSelection,
+} from '@linux-patch-api/core';
+import { LpaError } from '@linux-patch-api/core';
+import { isRpmFetchError } from './fetch-errors.js';
+import { findRpmLockHolder, isLockMessage, lockPidFromOutput } from './lock-files.js';
+import { parsePackageList } from './package-list.js';
+import { bootTime, configuredRebootPackages, needsReboot, REBOOT_PACKAGES } from './reboot-required.js';
+import { RpmDatabase } from './rpm-database.js';
+import { pinnedSpec, validateRpmName, validateRpmVersion } from './rpm-names.js';
+import type { RpmTool } from './rpm-tool.js';
+import { compareEvr, compareRequested } from './rpm-version.js';
+import { parseTransactionPlan } from './transaction-plan.js';
+import { transactionProgress } from './transaction-progress.js';
+import { type AdvisoryRow, parseUpdateinfoList } from './updateinfo.js';
+
+export interface RpmBackendOptions extends BackendContext {
+  tool: RpmTool;
+  /** Absolute path of rpm (default /usr/bin/rpm). */
+  rpmBinary?: string;
+}
+
+/** How long a read waits for a lock held by a transaction before giving up. */
+const READ_LOCK_WAIT_SECONDS = 30;
+const READ_TIMEOUT_MS = 120_000;
+const LOCK_POLL_MS = 200;
+/** dnf's exit status when it gave up on a lock (exit_on_lock). */
+const LOCK_EXIT_CODE = 200;
+
+interface RunOptions {
+  signal?: AbortSignal;
+  timeoutMs: number;
+  lockWaitSeconds: number;
+  onLine?: (line: string) => void;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The PackageManagerBackend for rpm distributions, driven through dnf 4 or yum 3 (RpmTool says
+ * which). The installed set comes from rpm itself; everything else from the package manager,
+ * always with `--installroot` and the root's own configuration when a root is set.
+ */
+export class RpmBackend implements PackageManagerBackend {
+  private readonly tool: RpmTool;
+  private readonly root: string | null;
+  private readonly database: RpmDatabase;
+  private readonly env: Record<string, string>;
+  private readonly homeDir: string | null;
+  private homeReady: Promise<void> | null = null;
+
+  constructor(private readonly options: RpmBackendOptions) {
+    this.tool = options.tool;
+    this.root = options.root;
+    // Some rpm builds (Debian's) keep the database under $HOME; a private HOME whose .rpmmacros
+    // names /var/lib/rpm makes rpm and dnf use ROOT/var/lib/rpm like on an rpm distribution.
+    this.homeDir = this.root === null ? null : join(options.stateDir, `${this.tool.packageManager}-rpm-home`);
+    this.env = this.homeDir === null ? {} : { HOME: this.homeDir };
+    this.database = new RpmDatabase({
+      runner: options.runner,
+      rpmPath: options.rpmBinary ?? '/usr/bin/rpm',
+      root: this.root,
+      dbPath: '/var/lib/rpm',
+      env: this.env,
+    });
+  }
+
+  info(): BackendInfo {
+    return { packageManager: this.tool.packageManager, root: this.root };
+  }
+
+  // ---- reads ----
+
+  async listInstalled(signal?: AbortSignal): Promise<InstalledPackage[]> {
+    await this.prepareHome();
+    return (await this.database.list(signal)).map(({ installTime: _installTime, ...pkg }) => pkg);
+  }
+
+  async getPackage(name: string, signal?: AbortSignal): Promise<PackageDetails | null> {
+    this.assertNames([name]);
+    const pkg = (await this.listInstalled(signal)).find((candidate) => candidate.name === name);
+    if (pkg === undefined) return null;
+    const result = await this.runRead(['-q', 'check-update', '--', name], signal);
+    const update = this.checkUpdateRows(result).find((row) => row.name === name);
+    return { ...pkg, upgradable: update !== undefined, available_version: update?.evr ?? null };
+  }
+
+  async listUpgrades(signal?: AbortSignal): Promise<Upgrade[]> {
+    const installed = await this.listInstalled(signal);
+    const rows = this.checkUpdateRows(await this.runRead(['-q', 'check-update'], signal));
+    if (rows.length === 0) return [];
+    const advisories = await this.listAdvisories(signal);
+    return rows.map((row) => {
+      const current =
+        installed.find((pkg) => pkg.name === row.name && pkg.architecture === row.arch) ??
+        installed.find((pkg) => pkg.name === row.name);
+      const currentVersion = current?.version ?? '';
+      const relevant = advisories.filter(
+        (advisory) =>
+          advisory.package.name === row.name &&
+          (advisory.package.arch === row.arch || advisory.package.arch === 'noarch' || row.arch === 'noarch') &&
+          compareEvr(advisory.package.evr, row.evr) <= 0 &&
+          (currentVersion === '' || compareEvr(advisory.package.evr, currentVersion) > 0),
+      );
+      const security = relevant.length === 0 ? null : relevant.some((advisory) => advisory.security);
+      const severities = relevant.map((advisory) => advisory.severity).filter((s): s is string => s !== null);
+      return {
+        name: row.name,
+        current_version: currentVersion,
+        available_version: row.evr,
+        architecture: row.arch,
+        security,
+        severity: highestSeverity(severities),
+        advisories: [...new Set(relevant.map((advisory) => advisory.id))],
+        repository: row.repository,
+      };
+    });
+  }
+
+  // ---- mutations ----
+
+  async install(specs: readonly PackageSpec[], ctx: OperationContext): Promise<OperationOutput> {
+    const { upward, downward } = await this.splitByDirection(specs);
+    let output = '';
+    if (upward.length > 0) output += await this.transaction(['install', '--', ...upward], ctx);
+    if (downward.length > 0) output += await this.transaction(['downgrade', '--', ...downward], ctx);
+    return { output };
+  }
+
+  async update(name: string, version: string | undefined, ctx: OperationContext): Promise<OperationOutput> {
+    const { downward } = await this.splitByDirection([{ name, ...(version === undefined ? {} : { version }) }]);
+    const command = downward.length > 0 ? 'downgrade' : this.tool.upgradeCommand;
+    return { output: await this.transaction([command, '--', pinnedSpec(name, version)], ctx) };
+  }
+
+  async remove(names: readonly string[], ctx: OperationContext): Promise<OperationOutput> {
+    this.assertNames(names);
+    if (names.length === 0) throw new LpaError('LPA_ERR_VALIDATION', 'no package to remove');
+    return { output: await this.transaction(['remove', '--', ...names], ctx) };
+  }
+
+  async applyUpgrades(selection: UpgradeSelection, ctx: OperationContext): Promise<OperationOutput> {
+    return { output: await this.transaction(this.upgradeArgs(selection), ctx) };
+  }
+
+  // ---- plans ----
+
+  async planInstall(specs: readonly PackageSpec[], signal?: AbortSignal): Promise<PlannedChange[]> {
+    const { upward, downward } = await this.splitByDirection(specs);
+    const plan: PlannedChange[] = [];
+    if (upward.length > 0) plan.push(...(await this.plan(['install', '--', ...upward], signal)));
+    if (downward.length > 0) plan.push(...(await this.plan(['downgrade', '--', ...downward], signal)));
+    return plan;
+  }
+
+  async planRemove(names: readonly string[], signal?: AbortSignal): Promise<PlannedChange[]> {
+    this.assertNames(names);
+    return this.plan(['remove', '--', ...names], signal);
+  }
+
+  async planUpgrades(selection: UpgradeSelection, signal?: AbortSignal): Promise<PlannedChange[]> {
+    return this.plan(this.upgradeArgs(selection), signal);
+  }
+
+  // ---- cache ----
+
+  async refreshCache(ctx: OperationContext): Promise<OperationOutput> {
+    const result = await this.runTool([...this.tool.refreshArgs], {
+      signal: ctx.signal,
+      timeoutMs: ctx.timeoutMs,
+      lockWaitSeconds: ctx.lockWaitSeconds,
+      onLine: ctx.onLog,
+    });
+    const output = combined(result);
+    if (result.exitCode !== 0) this.fail(result, 'refreshing the package index failed');
+    if (this.isFetchError(output)) {
+      throw new LpaError('LPA_ERR_FETCH', 'refreshing the package index failed: a download failed', {
+        details: { output: output.slice(-2000) },
+      });
+    }
+    return { output };
+  }
+
+  async lastCacheUpdate(): Promise<Date | null> {
+    let newest = 0;
+    for (const dir of ['var/cache/dnf', 'var/cache/yum']) {
+      for (const file of await findFiles(join(this.root ?? '/', dir), 'repomd.xml', 5)) {
+        const info = await stat(file).catch(() => null);
+        if (info !== null && info.mtimeMs > newest) newest = info.mtimeMs;
+      }
+    }
+    return newest === 0 ? null : new Date(newest);
+  }
+
+  isFetchError(output: string): boolean {
+    return isRpmFetchError(output);
+  }
+
+  // ---- grammar ----
+
+  validateName(name: string): string | null {
+    return validateRpmName(name);
+  }
+
+  validateVersion(version: string): string | null {
+    return validateRpmVersion(version);
+  }
+
+  compareVersions(a: string, b: string): number {
+    return compareEvr(a, b);
+  }
+
+  // ---- locks, repair, reboot ----
+
+  findLockHolder(): Promise<LockHolder | null> {
+    return findRpmLockHolder(this.root);
+  }
+
+  /**
+   * Repair after an interruption: rebuild the rpm database when rpm cannot read it, then run
+   * `check`; duplicate packages left by an interrupted upgrade are removed (dnf's
+   * `remove --duplicates`). Consistent when `check` finds nothing afterwards.
+   */
+  async repair(ctx: OperationContext): Promise<RepairOutcome> {
+    await this.prepareHome();
+    let output = '';
+    let needed = false;
+    const runOptions = { signal: ctx.signal, timeoutMs: ctx.timeoutMs, lockWaitSeconds: ctx.lockWaitSeconds, onLine: ctx.onLog };
+    try {
+      await this.database.list(ctx.signal);
+    } catch {
+      needed = true;
+      const rebuilt = await this.options.runner.run({
+        file: this.options.rpmBinary ?? '/usr/bin/rpm',
+        args: ['--rebuilddb', ...this.database.rootArgs()],
+        env: this.env,
+        signal: ctx.signal,
+        timeoutMs: ctx.timeoutMs,
+      });
+      output += combined(rebuilt);
+    }
+    let check = await this.runTool(['--disablerepo=*', 'check'], runOptions);
+    output += combined(check);
+    if (check.exitCode !== 0 && /duplicate/i.test(combined(check)) && this.tool.packageManager === 'dnf') {
+      needed = true;
+      output += combined(await this.runTool(['-y', 'remove', '--duplicates'], runOptions));
+      check = await this.runTool(['--disablerepo=*', 'check'], runOptions);
+      output += combined(check);
+    } else if (check.exitCode !== 0) {
+      needed = true;
+    }
+    let readable = true;
+    await this.database.list(ctx.signal).catch(() => {
+      readable = false;
+    });
+    return { needed, consistent: readable && check.exitCode === 0, output };
+  }
+
+  async rebootRequired(): Promise<boolean> {
+    await this.prepareHome();
+    const names = new Set<string>([...REBOOT_PACKAGES, ...(await configuredRebootPackages(this.root))]);
+    return needsReboot(await this.database.list(), names, await bootTime());
+  }
+
+  // ---- internals ----
+
+  private assertNames(names: readonly string[]): void {
+    for (const name of names) {
+      const reason = validateRpmName(name);
+      if (reason !== null) throw new LpaError('LPA_ERR_VALIDATION', `invalid package name: ${reason}`, { details: { name } });
+    }
+  }
+
+  private assertSpecs(specs: readonly PackageSpec[]): void {
+    if (specs.length === 0) throw new LpaError('LPA_ERR_VALIDATION', 'no package given');
+    this.assertNames(specs.map((spec) => spec.name));
+    for (const spec of specs) {
+      if (spec.version === undefined) continue;
+      const reason = validateRpmVersion(spec.version);
+      if (reason !== null) {
+        throw new LpaError('LPA_ERR_VALIDATION', `invalid version: ${reason}`, {
+          details: { name: spec.name, version: spec.version },
+        });
+      }
+    }
+  }
+
+  /** Pinned specs below the installed version need `downgrade` (yum 3's install never goes down). */
+  private async splitByDirection(specs: readonly PackageSpec[]): Promise<{ upward: string[]; downward: string[] }> {
+    this.assertSpecs(specs);
+    const installed = await this.installedVersions();
+    const upward: string[] = [];
+    const downward: string[] = [];
+    for (const spec of specs) {
+      const current = installed.get(spec.name);
+      const goesDown = spec.version !== undefined && current !== undefined && compareRequested(spec.version, current) < 0;
+      (goesDown ? downward : upward).push(pinnedSpec(spec.name, spec.version));
+    }
+    return { upward, downward };
+  }
+
+  private upgradeArgs(selection: UpgradeSelection): string[] {
+    const names = selection.names ?? [];
+    this.assertNames(names);
+    if (selection.names !== null && names.length === 0) throw new LpaError('LPA_ERR_VALIDATION', 'no package selected');
+    return [
+      this.tool.upgradeCommand,
+      ...(selection.securityOnly ? ['--security'] : []),
+      ...(names.length > 0 ? ['--', ...names] : []),
+    ];
+  }
+
+  private async installedVersions(signal?: AbortSignal): Promise<Map<string, string>> {
+    return new Map((await this.listInstalled(signal)).map((pkg) => [pkg.name, pkg.version]));
+  }
+
+  private async transaction(args: string[], ctx: OperationContext): Promise<string> {
+    const result = await this.runTool(['-y', ...args], {
+      signal: ctx.signal,
+      timeoutMs: ctx.timeoutMs,
+      lockWaitSeconds: ctx.lockWaitSeconds,
+      onLine: (line) => {
+        ctx.onLog(line);
+        const step = transactionProgress(line);
+        if (step !== null) ctx.onProgress(step.percent, step.message);
+      },
+    });
+    if (result.exitCode !== 0) this.fail(result, `${this.tool.packageManager} ${args[0]} failed`);
+    ctx.onProgress(100);
+    return combined(result);
+  }
+
+  private async plan(args: string[], signal?: AbortSignal): Promise<PlannedChange[]> {
+    const installed = await this.installedVersions(signal);
+    const result = await this.runRead(['--assumeno', ...args], signal);
+    const output = combined(result);
+    // --assumeno ends with "Operation aborted." (exit 1) whenever there was something to do.
+    if (result.exitCode !== 0 && !/Operation aborted|Exiting on user (command|Command)/.test(output)) {
+      this.fail(result, `${this.tool.packageManager} could not plan the transaction`);
+    }
+    return parseTransactionPlan(result.stdout, installed);
+  }
+
+  private checkUpdateRows(result: CommandResult) {
+    // check-update: 100 = updates listed, 0 = none; anything else is a failure.
+    if (result.exitCode === 0) return [];
+    if (result.exitCode !== 100) this.fail(result, `${this.tool.packageManager} check-update failed`);
+    return parsePackageList(result.stdout);
+  }
+
+  private async listAdvisories(signal?: AbortSignal): Promise<AdvisoryRow[]> {
+    const rows: AdvisoryRow[] = [];
+    for (const args of [this.tool.updateinfoArgs, this.tool.updateinfoCveArgs]) {
+      const result = await this.runRead(['-q', ...args], signal);
+      if (result.exitCode !== 0) this.fail(result, `${this.tool.packageManager} updateinfo failed`);
+      rows.push(...parseUpdateinfoList(result.stdout));
+    }
+    return rows;
+  }
+
+  /**
+   * Reads use the package index as last refreshed (`-C`) so they start no download; before the
+   * first refresh there is no index yet and the read fetches it.
+   */
+  private async runRead(args: string[], signal?: AbortSignal): Promise<CommandResult> {
+    const cached = await this.runTool(['-C', ...args], this.readOptions(signal));
+    if (
+      cached.exitCode === 0 ||
+      !/Cache-only enabled but no cache|cache only mode|metadata (?:is|are) not present/i.test(combined(cached))
+    ) {
+      return cached;
+    }
+    return this.runTool(args, this.readOptions(signal));
+  }
+
+  private readOptions(signal?: AbortSignal): RunOptions {
+    return { ...(signal ? { signal } : {}), timeoutMs: READ_TIMEOUT_MS, lockWaitSeconds: READ_LOCK_WAIT_SECONDS };
+  }
+
+  /** Options every invocation gets: the root, its own configuration, and never blocking on a lock. */
+  private async baseArgs(): Promise<string[]> {
+    const args = ['--setopt=exit_on_lock=True'];
+    if (this.root === null) return args;
+    const root = this.root;
+    const config = this.tool.configFiles.map((file) => join(root, file)).find((file) => existsSync(file));
+    if (config === undefined) {
+      throw new LpaError('LPA_ERR_BACKEND', `no ${this.tool.packageManager} configuration in the root ${root}`, {
+        details: { looked_for: this.tool.configFiles.map((file) => join(root, file)) },
+      });
+    }
+    args.push(
+      `--installroot=${root}`,
+      `--config=${config}`,
+      `--setopt=reposdir=${join(root, 'etc/yum.repos.d')}`,
+      `--setopt=pluginconfpath=${join(root, this.tool.pluginConfDir)}`,
+    );
+    const releasever = await rootReleaseVersion(root);
+    if (releasever !== null) args.push(`--releasever=${releasever}`);
+    return args;
+  }
+
+  /**
+   * Runs the package manager. It is told to exit at once on a held lock; this waits (bounded by
+   * lockWaitSeconds) for the holder to go away and tries again, then fails LOCKED naming the pid.
+   */
+  private async runTool(args: string[], options: RunOptions): Promise<CommandResult> {
+    await this.prepareHome();
+    const fullArgs = [...(await this.baseArgs()), ...args];
+    const deadline = Date.now() + options.lockWaitSeconds * 1000;
+    for (;;) {
+      const holder = await this.waitForLock(deadline, options.signal);
+      if (holder !== null) throw lockedError(holder);
+      const result = await this.options.runner.run({
+        file: this.tool.binary,
+        args: fullArgs,
+        env: this.env,
+        timeoutMs: options.timeoutMs,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onLine ? { onLine: options.onLine } : {}),
+      });
+      if (result.timedOut) {
+        throw new LpaError('LPA_ERR_TIMEOUT', `${this.tool.packageManager} did not finish in time`, {
+          details: { output: combined(result).slice(-2000) },
+        });
+      }
+      if (result.aborted) throw new LpaError('LPA_ERR_CANCELLED', `${this.tool.packageManager} was stopped`);
+      const output = combined(result);
+      if (result.exitCode !== LOCK_EXIT_CODE && !(result.exitCode !== 0 && isLockMessage(output))) return result;
+      if (Date.now() >= deadline) {
+        const pid = lockPidFromOutput(output);
+        throw lockedError((await this.findLockHolder()) ?? { path: join(this.root ?? '/', 'var/lib/dnf/rpmdb_lock.pid'), pid });
+      }
+      await sleep(LOCK_POLL_MS);
+    }
+  }
+
+  /** null once nobody holds the lock; the holder if it is still held at the deadline. */
+  private async waitForLock(deadline: number, signal?: AbortSignal): Promise<LockHolder | null> {
+    for (;;) {
+      const holder = await this.findLockHolder();
+      if (holder === null) return null;
+      if (Date.now() >= deadline) return holder;
+      if (signal?.aborted) throw new LpaError('LPA_ERR_CANCELLED', 'stopped while waiting for the package-manager lock');
+      await sleep(LOCK_POLL_MS);
+    }
+  }
+
+  private fail(result: CommandResult, message: string): never {
+    const output = combined(result);
+    const errorLine = output
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => /^(Error|No match for argument|No package|Problem)/i.test(line))
+      .join('; ');
+    const details = { exitCode: result.exitCode, output: output.slice(-4000) };
+    const text = errorLine.length > 0 ? `${message}: ${errorLine.slice(0, 500)}` : message;
+    if (this.isFetchError(output)) throw new LpaError('LPA_ERR_FETCH', text, { details });
+    throw new LpaError('LPA_ERR_BACKEND', text, { details });
+  }
+
+  private prepareHome(): Promise<void> {
+    if (this.homeDir === null) return Promise.resolve();
+    const home = this.homeDir;
+    this.homeReady ??= (async () => {
+      await mkdir(home, { recursive: true, mode: 0o700 });
+      await writeFile(join(home, '.rpmmacros'), '%_dbpath /var/lib/rpm\n');
+    })();
+    return this.homeReady;
+  }
+}
+
+function combined(result: CommandResult): string {
+  return result.stderr.length === 0
+    ? result.stdout
+    : `${result.stdout}${result.stdout.endsWith('\n') ? '' : '\n'}${result.stderr}`;
+}
+
+function lockedError(holder: LockHolder): LpaError {
+  const who = holder.pid === null ? 'another process' : `process ${holder.pid}`;
+  return new LpaError('LPA_ERR_LOCKED', `the package-manager lock ${holder.path} is held by ${who}`, {
+    details: { path: holder.path, pid: holder.pid },
+  });
+}
+
+const SEVERITY_ORDER = ['Low', 'Moderate', 'Important', 'Critical'];
+
+function highestSeverity(severities: readonly string[]): string | null {
+  let best: string | null = null;
+  for (const severity of severities) {
+    if (best === null || SEVERITY_ORDER.indexOf(severity) > SEVERITY_ORDER.indexOf(best)) best = severity;
+  }
+  return best;
+}
+
+/** VERSION_ID of the root's os-release, used as $releasever (the root may have no system-release package). */
+async function rootReleaseVersion(root: string): Promise<string | null> {
+  for (const file of ['etc/os-release', 'usr/lib/os-release']) {
+    const text = await readFile(join(root, file), 'utf8').catch(() => null);
+    if (text === null) continue;
+    const match = /^VERSION_ID="?([A-Za-z0-9._-]+)"?\s*$/m.exec(text);
+    if (match?.[1] !== undefined) return match[1];
+  }
+  return null;
+}
+
+async function findFiles(dir: string, name: string, depth: number): Promise<string[]> {
+  if (depth < 0) return [];
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const found: string[] = [];
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...(await findFiles(path, name, depth - 1)));
+    else if (entry.name === name) found.push(path);
+  }
+  return found;
+}

@@ -1,0 +1,103 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CommandRunner, InstalledPackage } from '@linux-patch-api/core';
+import { LpaError } from '@linux-patch-api/core';
+import { formatEvr } from './rpm-version.js';
+
+/** One row of `rpm -qa`, with what reboot detection needs besides the API fields. */
+export interface RpmPackage extends InstalledPackage {
+  /** Seconds since the epoch. */
+  installTime: number;
+}
+
+export interface RpmDatabaseOptions {
+  runner: CommandRunner;
+  rpmPath: string;
+  /** null = the running system. */
+  root: string | null;
+  /** The database directory inside the root. */
+  dbPath: string;
+  /** Environment for rpm (HOME holding `.rpmmacros`, see the backend). */
+  env: Readonly<Record<string, string>>;
+}
+
+const FIELD_SEPARATOR = '\x1f';
+const QUERY_FORMAT = ['%{NAME}', '%{EPOCH}', '%{VERSION}', '%{RELEASE}', '%{ARCH}', '%{SIZE}', '%{INSTALLTIME}', '%{SUMMARY}']
+  .join(FIELD_SEPARATOR)
+  .concat('\\n');
+
+/** Parses the output of `rpm -qa --queryformat QUERY_FORMAT`. gpg-pubkey entries are keys, not packages. */
+export function parseRpmQuery(output: string): RpmPackage[] {
+  const packages: RpmPackage[] = [];
+  for (const line of output.split('\n')) {
+    if (line.length === 0) continue;
+    const [name, epoch, version, release, arch, size, installTime, summary] = line.split(FIELD_SEPARATOR);
+    if (name === undefined || version === undefined || release === undefined || name === 'gpg-pubkey') continue;
+    const bytes = Number(size);
+    packages.push({
+      name,
+      version: formatEvr(epoch ?? null, version, release),
+      architecture: arch === undefined || arch === '(none)' ? null : arch,
+      status: 'installed',
+      description: summary === undefined || summary === '(none)' ? null : summary,
+      installed_size: Number.isFinite(bytes) && size !== '(none)' ? bytes : null,
+      installTime: Number(installTime) || 0,
+    });
+  }
+  return packages.sort((a, b) => a.name.localeCompare(b.name) || (a.architecture ?? '').localeCompare(b.architecture ?? ''));
+}
+
+/**
+ * Reads the installed set with one `rpm -qa`, cached until a file of the database changes
+ * (size or mtime), so repeated reads between transactions start no process.
+ */
+export class RpmDatabase {
+  private cached: { key: string; packages: RpmPackage[] } | null = null;
+
+  constructor(private readonly options: RpmDatabaseOptions) {}
+
+  /** The database directory as seen from the host. */
+  get directory(): string {
+    return join(this.options.root ?? '/', this.options.dbPath);
+  }
+
+  rootArgs(): string[] {
+    return this.options.root === null ? [] : ['--root', this.options.root, '--dbpath', this.options.dbPath];
+  }
+
+  async list(signal?: AbortSignal): Promise<RpmPackage[]> {
+    const key = await this.fingerprint();
+    if (key !== null && this.cached?.key === key) return this.cached.packages;
+    const result = await this.options.runner.run({
+      file: this.options.rpmPath,
+      args: ['-qa', ...this.rootArgs(), '--queryformat', QUERY_FORMAT],
+      env: this.options.env,
+      timeoutMs: 120_000,
+      ...(signal ? { signal } : {}),
+    });
+    if (result.exitCode !== 0) {
+      throw new LpaError('LPA_ERR_BACKEND', 'rpm could not read the package database', {
+        details: { exitCode: result.exitCode, stderr: result.stderr.slice(-2000) },
+      });
+    }
+    const packages = parseRpmQuery(result.stdout);
+    if (key !== null) this.cached = { key, packages };
+    return packages;
+  }
+
+  /** Names, sizes and mtimes of the database files; null when the directory cannot be read. */
+  private async fingerprint(): Promise<string | null> {
+    try {
+      const entries = (await readdir(this.directory)).sort();
+      const parts = await Promise.all(
+        entries.map(async (entry) => {
+          const info = await stat(join(this.directory, entry));
+          return `${entry}:${info.size}:${info.mtimeMs}:${info.ino}`;
+        }),
+      );
+      return parts.join('|');
+    } catch {
+      return null;
+    }
+  }
+}
