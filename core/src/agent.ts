@@ -1,0 +1,158 @@
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { AuditTrail } from './audit/trail.js';
+import type { ConfigManagerEvents } from './config/manager.js';
+import { ConfigManager } from './config/manager.js';
+import type { AuditEventName } from './contracts/audit.js';
+import { createHooks } from './hooks.js';
+import { createApp, type RequestGate } from './http/app.js';
+import { allRoutes } from './http/routes/index.js';
+import { SecureServer } from './http/server.js';
+import { loadTlsMaterial } from './http/tls/material.js';
+import { TlsMaterialManager } from './http/tls/material-manager.js';
+import { createLogger } from './logger.js';
+import type { AgentServices } from './services.js';
+import { CORE_VERSION } from './version.js';
+
+export interface AgentOptions {
+  configPath: string;
+  /** The operational logger; a pino logger to stdout by default. */
+  logger?: Logger;
+  /** Overrides the audit trail (tests pass a MemoryAuditTrail). */
+  audit?: AuditTrail;
+  /** Overrides `server.bind_address` / `server.port` at start (tests listen on port 0). */
+  listen?: { host?: string; port?: number };
+  /** How long file watchers wait for writes to settle before reloading (ms). */
+  watchDebounceMs?: number;
+  /** How long stop() lets in-flight requests finish before closing connections (ms). */
+  stopGraceMs?: number;
+}
+
+export interface RunningAgent {
+  readonly services: AgentServices;
+  readonly server: SecureServer;
+  readonly config: ConfigManager;
+  readonly tls: TlsMaterialManager;
+  /** Request gates, run before every route in order (e.g. the rollback exclusive mode). */
+  readonly gates: RequestGate[];
+  address(): AddressInfo;
+  /** Stops accepting, finishes or closes connections, flushes the audit trail. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Until the audit fan-out is wired, records go to the operational log. This keeps every audit
+ * call site real while the sinks are being built.
+ */
+function loggerAuditTrail(logger: Logger): AuditTrail {
+  const write = (event: AuditEventName, fields: Record<string, unknown> = {}) =>
+    logger.info({ audit: { ...fields, event, timestamp: new Date().toISOString() } }, `audit ${event}`);
+  return {
+    record: write,
+    async recordDurable(event, fields) {
+      write(event, fields);
+    },
+    async flush() {},
+    async close() {},
+  };
+}
+
+/**
+ * The composition root. Each numbered step builds one part from the ones before it; a part that
+ * fails to build stops the start with its coded error (config, TLS material, plugins, backend).
+ */
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  // 1. Operational log.
+  const logger = options.logger ?? createLogger();
+
+  // 2. Config and whitelist, validated as a whole. The audit trail is read lazily: it is
+  //    replaced below once the sinks exist.
+  let services: AgentServices | null = null;
+  const auditNow = (): AuditTrail => services?.audit ?? placeholderAudit;
+  const placeholderAudit = options.audit ?? loggerAuditTrail(logger);
+  const config = await ConfigManager.load(options.configPath, logger, auditNow);
+  const initial = config.current().config;
+
+  // 3. Server TLS material: parses, key matches, chains to the CA, not expired.
+  const tls = new TlsMaterialManager(await loadTlsMaterial(initial.tls), logger, auditNow);
+
+  // 4. Hooks and the services object every later part receives.
+  const hooks = createHooks();
+  services = {
+    getConfig: () => config.current().config,
+    configPath: config.current().configPath,
+    logger,
+    hooks,
+    audit: placeholderAudit,
+    startedAt: new Date(),
+    backend: null,
+    cacheHealth: async () => ({ cache_status: 'unknown', last_cache_update: null }),
+    lastUpdateTime: async () => null,
+  };
+
+  // 5. Audit sinks (replace services.audit with the fan-out unless options.audit is given).
+  // 6. Plugins.
+  // 7. Backend selection (services.backend).
+  // 8. Package cache (services.cacheHealth) and the job manager.
+
+  // 9. Routes, request gates and the Koa app.
+  const gates: RequestGate[] = [];
+  const app = createApp({ services, routes: allRoutes(services), gates });
+
+  // 10. The secure server: allow-list on the raw connection, TLS 1.3 with client certificates.
+  const server = new SecureServer({
+    handler: app.callback(),
+    material: tls.current(),
+    allowList: config.current().allowList,
+    maxClientCertDays: initial.tls.max_client_cert_days,
+    logger,
+    audit: auditNow,
+  });
+  await server.listen(options.listen?.host ?? initial.server.bind_address, options.listen?.port ?? initial.server.port);
+
+  // 11. Reloads: config and whitelist, then TLS files; each is validated before it is swapped in.
+  const onConfigChange = (...[next, previous]: ConfigManagerEvents['change']) => {
+    server.setAllowList(next.allowList);
+    server.setMaxClientCertDays(next.config.tls.max_client_cert_days);
+    void tls.usePaths(next.config.tls);
+    const before = previous.config.server;
+    const after = next.config.server;
+    if (before.bind_address !== after.bind_address || before.port !== after.port) {
+      server.rebind(after.bind_address, after.port).then(
+        (address) => logger.info({ address: address.address, port: address.port }, 'listening on the new address'),
+        (error: unknown) => logger.error({ err: error }, 'cannot listen on the new address; the old one stays'),
+      );
+    }
+  };
+  config.on('change', onConfigChange);
+  tls.on('change', (material) => server.setMaterial(material));
+  config.startWatching(options.watchDebounceMs);
+  tls.startWatching(options.watchDebounceMs);
+
+  const address = server.address();
+  logger.info({ address: address.address, port: address.port, version: CORE_VERSION }, 'linux-patch-api listening');
+  services.audit.record('agent_start', { version: CORE_VERSION, address: address.address, port: address.port, pid: process.pid });
+
+  let stopping: Promise<void> | null = null;
+  const running: AgentServices = services;
+  return {
+    services: running,
+    server,
+    config,
+    tls,
+    gates,
+    address: () => server.address(),
+    stop() {
+      stopping ??= (async () => {
+        config.close();
+        tls.close();
+        await server.close(options.stopGraceMs);
+        running.audit.record('agent_stop', { version: CORE_VERSION, pid: process.pid });
+        await running.audit.flush();
+        await running.audit.close();
+        logger.info('linux-patch-api stopped');
+      })();
+      return stopping;
+    },
+  };
+}

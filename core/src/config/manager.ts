@@ -1,0 +1,85 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { AuditTrail } from '../audit/trail.js';
+import { toLpaError } from '../errors.js';
+import { loadSettings, type Settings } from './load.js';
+import { type FileWatch, watchFiles } from './watch.js';
+
+export interface ConfigManagerEvents {
+  /** A valid new config is in force: (next, previous). */
+  change: [Settings, Settings];
+}
+
+/**
+ * Holds the settings in force and swaps them when the config file or the whitelist file changes.
+ * A change is validated as a whole; an invalid one is logged and audited, and the old settings
+ * stay. The watch follows the whitelist file when a reload names another one.
+ */
+export class ConfigManager extends EventEmitter<ConfigManagerEvents> {
+  private settings: Settings;
+  private watch: FileWatch | null = null;
+  private reloading: Promise<void> = Promise.resolve();
+
+  constructor(
+    initial: Settings,
+    private readonly logger: Logger,
+    private readonly audit: () => AuditTrail,
+  ) {
+    super();
+    this.settings = initial;
+  }
+
+  static async load(configPath: string, logger: Logger, audit: () => AuditTrail): Promise<ConfigManager> {
+    return new ConfigManager(await loadSettings(configPath), logger, audit);
+  }
+
+  current(): Settings {
+    return this.settings;
+  }
+
+  startWatching(debounceMs = 200): void {
+    this.watch?.close();
+    this.watch = watchFiles(
+      [this.settings.configPath, this.settings.config.whitelist_file],
+      () => void this.reload(),
+      debounceMs,
+    );
+  }
+
+  /** Re-reads both files now; resolves once the outcome is in force (or refused). */
+  reload(): Promise<void> {
+    this.reloading = this.reloading.then(() => this.reloadOnce());
+    return this.reloading;
+  }
+
+  private async reloadOnce(): Promise<void> {
+    const previous = this.settings;
+    let next: Settings;
+    try {
+      next = await loadSettings(previous.configPath);
+    } catch (thrown) {
+      const reason = toLpaError(thrown, 'LPA_ERR_CONFIG_INVALID').message;
+      this.logger.error({ reason }, 'config change refused; the running config stays in force');
+      this.audit().record('config_reload', { accepted: false, reason, file: previous.configPath });
+      return;
+    }
+    if (sameSettings(previous, next)) return;
+    this.settings = next;
+    if (next.config.whitelist_file !== previous.config.whitelist_file && this.watch !== null) this.startWatching();
+    this.logger.info({ file: next.configPath }, 'config reloaded');
+    this.audit().record('config_reload', { accepted: true, file: next.configPath });
+    this.emit('change', next, previous);
+  }
+
+  close(): void {
+    this.watch?.close();
+    this.watch = null;
+  }
+}
+
+function sameSettings(a: Settings, b: Settings): boolean {
+  return (
+    JSON.stringify(a.config) === JSON.stringify(b.config) &&
+    JSON.stringify(a.allowList.entries) === JSON.stringify(b.allowList.entries)
+  );
+}

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
+import Router from '@koa/router';
+import Koa, { type Context, type Middleware, type Next } from 'koa';
+import { LpaError, toLpaError } from '../errors.js';
+import type { AgentServices } from '../services.js';
+import { normalizePeerAddress } from './allow-list.js';
+import { sendError } from './envelope.js';
+import { identityOfSocket } from './identity.js';
+import { type AnyRoute, registerRoutes } from './route.js';
+
+/**
+ * A request gate runs after the request id and the client identity are set and before any route:
+ * it may refuse the request by throwing an LpaError (e.g. ROLLBACK_IN_PROGRESS while a rollback
+ * holds the agent exclusively) or call next() to let it through.
+ */
+export type RequestGate = Middleware;
+
+export interface AppOptions {
+  services: AgentServices;
+  routes: readonly AnyRoute[];
+  /** Read on every request, so gates added after the app was built still apply. */
+  gates?: readonly RequestGate[];
+}
+
+function assignRequestId(ctx: Context): string {
+  const requestId = randomUUID();
+  ctx.state.requestId = requestId;
+  ctx.set('X-Request-Id', requestId);
+  return requestId;
+}
+
+/** Answers every failure with the envelope; only LpaErrors say what went wrong. */
+function errorEnvelope(services: AgentServices) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    try {
+      await next();
+    } catch (thrown) {
+      const error = toLpaError(thrown);
+      if (error.code === 'LPA_ERR_INTERNAL') {
+        services.logger.error({ request_id: ctx.state.requestId, err: thrown }, 'request failed with an unexpected error');
+      }
+      sendError(ctx, error);
+    }
+  };
+}
+
+/** Logs every request and writes its `api_request` audit record once the response is finished. */
+function requestRecord(services: AgentServices) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const started = process.hrtime.bigint();
+    const requestId = assignRequestId(ctx);
+    ctx.state.client = identityOfSocket(ctx.req.socket as TLSSocket);
+    try {
+      await next();
+    } finally {
+      const client = ctx.state.client as ReturnType<typeof identityOfSocket>;
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const fields = {
+        request_id: requestId,
+        method: ctx.method,
+        path: ctx.path,
+        status: ctx.status,
+        ip: normalizePeerAddress(ctx.req.socket.remoteAddress ?? ''),
+        client_cn: client?.cn ?? null,
+        client_serial: client?.serial ?? null,
+        client_fingerprint: client?.fingerprint256 ?? null,
+        duration_ms: Math.round(durationMs * 1000) / 1000,
+      };
+      services.logger.info(fields, 'request');
+      services.audit.record('api_request', fields);
+    }
+  };
+}
+
+function runGates(gates: readonly RequestGate[]) {
+  return (ctx: Context, next: Next): Promise<void> => {
+    const dispatch = (index: number): Promise<void> => {
+      const gate = gates[index];
+      if (gate === undefined) return next();
+      return Promise.resolve(gate(ctx, () => dispatch(index + 1)));
+    };
+    return dispatch(0);
+  };
+}
+
+/** After the router: a path no route has is NOT_FOUND; a known path with another method is 405. */
+function unmatched(ctx: Context): void {
+  if (ctx.body !== undefined && ctx.body !== null) return;
+  const layers = ((ctx as unknown as { matched?: { methods: string[] }[] }).matched ?? []).filter(
+    (layer) => layer.methods.length > 0,
+  );
+  const allowed = [...new Set(layers.flatMap((layer) => layer.methods))];
+  if (allowed.length > 0) {
+    ctx.set('Allow', allowed.join(', '));
+    throw new LpaError('LPA_ERR_METHOD_NOT_ALLOWED', `${ctx.method} is not allowed on ${ctx.path}`, { details: { allowed } });
+  }
+  throw new LpaError('LPA_ERR_NOT_FOUND', `no such endpoint: ${ctx.method} ${ctx.path}`);
+}
+
+/** The Koa application: request id, identity, audit and log, envelope errors, gates, routes. */
+export function createApp({ services, routes, gates = [] }: AppOptions): Koa {
+  const app = new Koa();
+  app.silent = true;
+  app.proxy = false;
+  const router = new Router();
+  registerRoutes(router, routes);
+  app.use(requestRecord(services));
+  app.use(errorEnvelope(services));
+  app.use(runGates(gates));
+  app.use(router.routes());
+  app.use(async (ctx) => unmatched(ctx as unknown as Context));
+  return app;
+}

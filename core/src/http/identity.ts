@@ -1,0 +1,23 @@
+import type { PeerCertificate, TLSSocket } from 'node:tls';
+import type { ClientIdentity } from '../contracts/audit.js';
+
+/** The identity of a verified client certificate: subject CN, serial and SHA-256 fingerprint. */
+export function identityOfCertificate(cert: PeerCertificate): ClientIdentity {
+  const cn = cert.subject?.CN;
+  return {
+    cn: typeof cn === 'string' ? cn : Array.isArray(cn) ? (cn[0] ?? null) : null,
+    serial: cert.serialNumber.toUpperCase(),
+    fingerprint256: cert.fingerprint256,
+  };
+}
+
+/**
+ * The identity of the peer on an authorized TLS socket, or null when the socket carries no
+ * verified certificate. Only the TLS layer is consulted: request headers never count.
+ */
+export function identityOfSocket(socket: TLSSocket): ClientIdentity | null {
+  if (!socket.authorized) return null;
+  const cert = socket.getPeerCertificate();
+  if (cert === null || typeof cert !== 'object' || !cert.fingerprint256) return null;
+  return identityOfCertificate(cert);
+}

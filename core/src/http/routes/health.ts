@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import type { AgentServices } from '../../services.js';
+import { CORE_VERSION } from '../../version.js';
+import { defineRoute } from '../route.js';
+
+export const healthSchema = z.object({
+  status: z.enum(['healthy', 'degraded']),
+  uptime_seconds: z.number().int().nonnegative(),
+  version: z.string(),
+  last_cache_update: z.string().nullable(),
+  cache_status: z.enum(['fresh', 'stale', 'unknown', 'failed']),
+});
+
+export function healthRoutes(services: AgentServices) {
+  return [
+    defineRoute({
+      method: 'GET',
+      path: '/health',
+      operationId: 'getHealth',
+      summary: 'Agent health and package-cache freshness',
+      tags: ['system'],
+      response: healthSchema,
+      async handler() {
+        const cache = await services.cacheHealth();
+        return {
+          status: cache.cache_status === 'failed' ? ('degraded' as const) : ('healthy' as const),
+          uptime_seconds: Math.floor((Date.now() - services.startedAt.getTime()) / 1000),
+          version: CORE_VERSION,
+          last_cache_update: cache.last_cache_update,
+          cache_status: cache.cache_status,
+        };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,15 @@
+import type { AgentServices } from '../../services.js';
+import type { AnyRoute, RouteFactory } from '../route.js';
+import { healthRoutes } from './health.js';
+import { openApiRoute } from './openapi.js';
+import { systemInfoRoutes } from './system-info.js';
+
+/** Every route group of the API. A new group is one file under routes/ and one line here. */
+const ROUTE_FACTORIES: readonly RouteFactory[] = [healthRoutes, systemInfoRoutes];
+
+/** All routes the agent serves, GET /openapi.json included. */
+export function allRoutes(services: AgentServices): AnyRoute[] {
+  const routes: AnyRoute[] = ROUTE_FACTORIES.flatMap((factory) => factory(services));
+  routes.push(openApiRoute(() => routes));
+  return routes;
+}

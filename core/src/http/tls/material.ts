@@ -1,0 +1,163 @@
+import { constants, createPrivateKey, webcrypto, X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createSecureContext, type SecureContextOptions } from 'node:tls';
+// @peculiar/x509 resolves its algorithms through tsyringe, which needs the Reflect metadata API.
+import 'reflect-metadata';
+import { X509Certificate as PeculiarCertificate, X509Crl } from '@peculiar/x509';
+import { LpaError } from '../../errors.js';
+
+export interface TlsPaths {
+  ca: string;
+  cert: string;
+  key: string;
+  crl: string | null;
+}
+
+/** Validated server TLS material: what the secure context is built from, and what it says. */
+export interface TlsMaterial {
+  readonly paths: TlsPaths;
+  /** The complete option set for the server's secure context (see serverContextOptions). */
+  readonly contextOptions: SecureContextOptions;
+  readonly serverCertificate: X509Certificate;
+  readonly caCertificates: readonly X509Certificate[];
+  /** Serial numbers (upper-case hex, no leading zeros) the CRL revokes. Empty without a CRL. */
+  readonly revokedSerials: ReadonlySet<string>;
+}
+
+/** Upper-case hex without leading zeros, so serials from OpenSSL and from the CRL compare equal. */
+export function normalizeSerial(serial: string): string {
+  return serial
+    .replace(/[^0-9a-fA-F]/g, '')
+    .toUpperCase()
+    .replace(/^0+(?=.)/, '');
+}
+
+function splitPem(pem: string, label: string): string[] {
+  const pattern = new RegExp(`-----BEGIN ${label}-----[\\s\\S]+?-----END ${label}-----`, 'g');
+  return pem.match(pattern) ?? [];
+}
+
+async function readMaterialFile(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new LpaError(
+      'LPA_ERR_TLS_MATERIAL',
+      `cannot read the ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+    );
+  }
+}
+
+function parseCertificates(pem: string, what: string): X509Certificate[] {
+  const blocks = splitPem(pem, 'CERTIFICATE');
+  if (blocks.length === 0) throw new LpaError('LPA_ERR_TLS_MATERIAL', `the ${what} holds no PEM certificate`);
+  return blocks.map((block) => {
+    try {
+      return new X509Certificate(block);
+    } catch (error) {
+      throw new LpaError(
+        'LPA_ERR_TLS_MATERIAL',
+        `the ${what} holds a certificate that does not parse: ${(error as Error).message}`,
+      );
+    }
+  });
+}
+
+function assertCurrentlyValid(certificate: X509Certificate, what: string, now: Date): void {
+  if (new Date(certificate.validFrom) > now)
+    throw new LpaError('LPA_ERR_TLS_MATERIAL', `the ${what} is not valid yet (from ${certificate.validFrom})`);
+  if (new Date(certificate.validTo) <= now)
+    throw new LpaError('LPA_ERR_TLS_MATERIAL', `the ${what} has expired (${certificate.validTo})`);
+}
+
+/** The server certificate must chain, through intermediates in its own file, to a configured CA. */
+function assertChainsToCa(leaf: X509Certificate, intermediates: X509Certificate[], cas: X509Certificate[]): void {
+  let current = leaf;
+  for (let depth = 0; depth < 10; depth++) {
+    const anchor = cas.find((ca) => current.checkIssued(ca) && current.verify(ca.publicKey));
+    if (anchor !== undefined) return;
+    const next = intermediates.find(
+      (candidate) => candidate !== current && current.checkIssued(candidate) && current.verify(candidate.publicKey),
+    );
+    if (next === undefined) break;
+    current = next;
+  }
+  throw new LpaError('LPA_ERR_TLS_MATERIAL', 'the server certificate does not chain to the configured CA');
+}
+
+async function parseCrl(pem: string, cas: readonly X509Certificate[]): Promise<Set<string>> {
+  let crl: X509Crl;
+  try {
+    crl = new X509Crl(pem);
+  } catch (error) {
+    throw new LpaError('LPA_ERR_TLS_MATERIAL', `the CRL does not parse: ${(error as Error).message}`);
+  }
+  const issuedByCa = await Promise.all(
+    cas.map((ca) =>
+      crl
+        .verify({ publicKey: new PeculiarCertificate(ca.raw) }, webcrypto as unknown as Parameters<X509Crl['verify']>[1])
+        .catch(() => false),
+    ),
+  );
+  if (!issuedByCa.some(Boolean)) throw new LpaError('LPA_ERR_TLS_MATERIAL', 'the CRL is not signed by the configured CA');
+  return new Set(crl.entries.map((entry) => normalizeSerial(entry.serialNumber)));
+}
+
+/**
+ * The full server option set. Every secure-context swap passes all of it: Node resets `ca`, `crl`
+ * and `minVersion` that are left out, and a reload must never re-admit TLS 1.2 or the public CAs.
+ * Session tickets are off; Node keeps no internal session cache, so every connection is a full
+ * handshake with certificate verification (the post-handshake check runs on each one as well).
+ */
+export function serverContextOptions(pem: { ca: string; cert: string; key: string; crl: string | null }): SecureContextOptions & {
+  requestCert: true;
+  rejectUnauthorized: true;
+} {
+  return {
+    ca: pem.ca,
+    cert: pem.cert,
+    key: pem.key,
+    ...(pem.crl === null ? {} : { crl: pem.crl }),
+    minVersion: 'TLSv1.3',
+    maxVersion: 'TLSv1.3',
+    secureOptions: constants.SSL_OP_NO_TICKET,
+    sessionTimeout: 0,
+    requestCert: true,
+    rejectUnauthorized: true,
+  };
+}
+
+/**
+ * Reads and validates the server's TLS files: everything parses, the key matches the certificate,
+ * the certificate chains to the CA and is valid now, the CRL (if any) is the CA's. Throws
+ * LPA_ERR_TLS_MATERIAL with the reason; nothing is swapped in unless this succeeds.
+ */
+export async function loadTlsMaterial(paths: TlsPaths, now: Date = new Date()): Promise<TlsMaterial> {
+  const [caPem, certPem, keyPem, crlPem] = await Promise.all([
+    readMaterialFile(paths.ca, 'CA file'),
+    readMaterialFile(paths.cert, 'server certificate file'),
+    readMaterialFile(paths.key, 'server key file'),
+    paths.crl === null ? Promise.resolve(null) : readMaterialFile(paths.crl, 'CRL file'),
+  ]);
+  const caCertificates = parseCertificates(caPem, 'CA file');
+  const [serverCertificate, ...intermediates] = parseCertificates(certPem, 'server certificate file');
+  if (serverCertificate === undefined) throw new LpaError('LPA_ERR_TLS_MATERIAL', 'the server certificate file is empty');
+  let key: ReturnType<typeof createPrivateKey>;
+  try {
+    key = createPrivateKey(keyPem);
+  } catch (error) {
+    throw new LpaError('LPA_ERR_TLS_MATERIAL', `the server key does not parse: ${(error as Error).message}`);
+  }
+  if (!serverCertificate.checkPrivateKey(key))
+    throw new LpaError('LPA_ERR_TLS_MATERIAL', 'the server key does not match the server certificate');
+  assertCurrentlyValid(serverCertificate, 'server certificate', now);
+  assertChainsToCa(serverCertificate, intermediates, caCertificates);
+  const revokedSerials = crlPem === null ? new Set<string>() : await parseCrl(crlPem, caCertificates);
+  const contextOptions = serverContextOptions({ ca: caPem, cert: certPem, key: keyPem, crl: crlPem });
+  try {
+    createSecureContext(contextOptions);
+  } catch (error) {
+    throw new LpaError('LPA_ERR_TLS_MATERIAL', `the TLS files are not usable together: ${(error as Error).message}`);
+  }
+  return { paths, contextOptions, serverCertificate, caCertificates, revokedSerials };
+}
