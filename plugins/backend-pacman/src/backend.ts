@@ -1,0 +1,492 @@
+import { readdir, rm, stat } from 'node:fs/promises';
+import { release } from 'node:os';
+import { join } from 'node:path';
+import {
+  type BackendInfo,
+  type CommandResult,
+  type CommandRunner,
+  type InstalledPackage,
+  type LockHolder,
+  type Logger,
+  LpaError,
+  type OperationContext,
+  type OperationOutput,
+  type PackageDetails,
+  type PackageManagerBackend,
+  type PackageSpec,
+  type PlannedChange,
+  type RepairOutcome,
+  type Upgrade,
+  type UpgradeSelection,
+} from '@linux-patch-api/core';
+import { PacmanDbLock } from './db-lock.js';
+import { validatePackageName, validatePackageVersion } from './grammar.js';
+import type { PacmanLayout } from './layout.js';
+import { LocalDatabase } from './local-db.js';
+import {
+  errorSummary,
+  isFetchError,
+  isLockError,
+  missingTargets,
+  PRINT_FORMAT,
+  type PrintedTarget,
+  ProgressTracker,
+  parsePrintedTargets,
+  parseUpgradeList,
+} from './output.js';
+import { findCachedPackage } from './package-cache.js';
+import { vercmp } from './vercmp.js';
+
+export const PACMAN_BINARY = '/usr/bin/pacman';
+const READ_TIMEOUT_MS = 120_000;
+
+export interface PacmanBackendOptions {
+  layout: PacmanLayout;
+  runner: CommandRunner;
+  logger: Logger;
+  /** Absolute path of pacman (tests may point it elsewhere). */
+  pacmanPath?: string;
+}
+
+/** Where a requested package comes from: the sync repositories by name, or a package file. */
+type Target = { kind: 'sync'; name: string } | { kind: 'file'; name: string; path: string };
+
+interface InterruptedRun {
+  startedMs: number;
+  endedMs: number;
+}
+
+/**
+ * The pacman backend. Reads come from the local database files; every change goes through pacman
+ * with `--noconfirm` and `--` before targets. Upgrades are always whole-system (`-Su` after the
+ * core's `-Syy`), because Arch does not support partial upgrades.
+ */
+export class PacmanBackend implements PackageManagerBackend {
+  readonly #layout: PacmanLayout;
+  readonly #runner: CommandRunner;
+  readonly #logger: Logger;
+  readonly #pacman: string;
+  readonly #localDb: LocalDatabase;
+  readonly #lock: PacmanDbLock;
+  /** Runs of ours that were stopped (timeout, abort, signal) and may have left db.lck behind. */
+  #interrupted: InterruptedRun[] = [];
+
+  constructor(options: PacmanBackendOptions) {
+    this.#layout = options.layout;
+    this.#runner = options.runner;
+    this.#logger = options.logger;
+    this.#pacman = options.pacmanPath ?? PACMAN_BINARY;
+    this.#localDb = new LocalDatabase(options.layout.dbPath);
+    this.#lock = new PacmanDbLock(options.layout.dbPath);
+  }
+
+  info(): BackendInfo {
+    return { packageManager: 'pacman', root: this.#layout.root };
+  }
+
+  // ---- reads ---------------------------------------------------------------------------------
+
+  async listInstalled(): Promise<InstalledPackage[]> {
+    return this.#localDb.list();
+  }
+
+  async getPackage(name: string, signal?: AbortSignal): Promise<PackageDetails | null> {
+    this.#requireValidNames([name]);
+    const installed = (await this.#localDb.list()).find((pkg) => pkg.name === name);
+    if (installed === undefined) return null;
+    const upgrade = (await this.listUpgrades(signal)).find((candidate) => candidate.name === name);
+    return { ...installed, upgradable: upgrade !== undefined, available_version: upgrade?.available_version ?? null };
+  }
+
+  /** `pacman -Qu`: exit 1 with no error line means nothing is upgradable. Ignored packages are left out. */
+  async listUpgrades(signal?: AbortSignal): Promise<Upgrade[]> {
+    const result = await this.#read(['-Qu'], signal);
+    if (result.exitCode !== 0 && (result.exitCode !== 1 || /^error:/m.test(result.stderr))) {
+      throw this.#failure('listing upgrades', result);
+    }
+    const installed = new Map((await this.#localDb.list()).map((pkg) => [pkg.name, pkg]));
+    return parseUpgradeList(result.stdout)
+      .filter((line) => !line.ignored)
+      .map((line) => ({
+        name: line.name,
+        current_version: line.currentVersion,
+        available_version: line.availableVersion,
+        architecture: installed.get(line.name)?.architecture ?? null,
+        // Arch's repositories publish no advisory metadata, so an update is neither known
+        // security nor known non-security.
+        security: null,
+        severity: null,
+        advisories: [],
+        repository: null,
+      }));
+  }
+
+  // ---- mutations -----------------------------------------------------------------------------
+
+  async install(specs: readonly PackageSpec[], ctx: OperationContext): Promise<OperationOutput> {
+    this.#requireValidSpecs(specs);
+    const targets = await this.#resolveTargets(specs, ctx.signal);
+    return this.#runTargets(targets, ctx);
+  }
+
+  async update(name: string, version: string | undefined, ctx: OperationContext): Promise<OperationOutput> {
+    this.#requireValidSpecs([version === undefined ? { name } : { name, version }]);
+    await this.#requireInstalled([name]);
+    const targets = await this.#resolveTargets([version === undefined ? { name } : { name, version }], ctx.signal);
+    return this.#runTargets(targets, ctx);
+  }
+
+  /** `pacman -R`: dependencies the removed packages pulled in stay installed (orphans are the admin's call). */
+  async remove(names: readonly string[], ctx: OperationContext): Promise<OperationOutput> {
+    this.#requireValidNames(names);
+    await this.#requireInstalled(names);
+    return this.#mutate(['-R', '--', ...names], ctx);
+  }
+
+  /**
+   * A full `-Su`. A package list is accepted only when it names every upgradable package (so
+   * "apply what /patches shows" works); a subset would be a partial upgrade and is refused.
+   */
+  async applyUpgrades(selection: UpgradeSelection, ctx: OperationContext): Promise<OperationOutput> {
+    await this.#requireWholeSystemSelection(selection, ctx.signal);
+    return this.#mutate(['-Su'], ctx);
+  }
+
+  async planInstall(specs: readonly PackageSpec[], signal?: AbortSignal): Promise<PlannedChange[]> {
+    this.#requireValidSpecs(specs);
+    const targets = await this.#resolveTargets(specs, signal);
+    const files = targets.filter((target) => target.kind === 'file').map((target) => target.path);
+    const names = targets.filter((target) => target.kind === 'sync').map((target) => target.name);
+    const printed: PrintedTarget[] = [];
+    if (files.length > 0) printed.push(...(await this.#print(['-Up', '--print-format', PRINT_FORMAT, '--', ...files], signal)));
+    if (names.length > 0) {
+      printed.push(...(await this.#print(['-Sp', '--needed', '--print-format', PRINT_FORMAT, '--', ...names], signal)));
+    }
+    return this.#planFromTargets(printed);
+  }
+
+  async planRemove(names: readonly string[], signal?: AbortSignal): Promise<PlannedChange[]> {
+    this.#requireValidNames(names);
+    await this.#requireInstalled(names);
+    const printed = await this.#print(['-Rp', '--print-format', PRINT_FORMAT, '--', ...names], signal);
+    return printed.map((target) => ({ name: target.name, action: 'removed', from_version: target.version, to_version: null }));
+  }
+
+  async planUpgrades(selection: UpgradeSelection, signal?: AbortSignal): Promise<PlannedChange[]> {
+    await this.#requireWholeSystemSelection(selection, signal);
+    return this.#planFromTargets(await this.#print(['-Sup', '--print-format', PRINT_FORMAT], signal));
+  }
+
+  /** `pacman -Syy`: always re-downloads, since a database republished within one second is skipped by `-Sy`. */
+  async refreshCache(ctx: OperationContext): Promise<OperationOutput> {
+    return this.#mutate(['-Syy'], ctx);
+  }
+
+  async lastCacheUpdate(): Promise<Date | null> {
+    const syncDir = join(this.#layout.dbPath, 'sync');
+    let entries: string[];
+    try {
+      entries = (await readdir(syncDir)).filter((entry) => entry.endsWith('.db'));
+    } catch {
+      return null;
+    }
+    let latest: number | null = null;
+    for (const entry of entries) {
+      try {
+        const { mtimeMs } = await stat(join(syncDir, entry));
+        if (latest === null || mtimeMs > latest) latest = mtimeMs;
+      } catch {
+        /* removed meanwhile */
+      }
+    }
+    return latest === null ? null : new Date(latest);
+  }
+
+  isFetchError(output: string): boolean {
+    return isFetchError(output);
+  }
+
+  validateName(name: string): string | null {
+    return validatePackageName(name);
+  }
+
+  validateVersion(version: string): string | null {
+    return validatePackageVersion(version);
+  }
+
+  compareVersions(a: string, b: string): number {
+    return vercmp(a, b);
+  }
+
+  findLockHolder(): Promise<LockHolder | null> {
+    return this.#lock.holder();
+  }
+
+  /**
+   * pacman has no half-configured state to finish, but a pacman stopped by a signal leaves db.lck
+   * behind. The lock is removed only when it dates from a run of ours that was stopped and no
+   * process has it open; any other lock is reported and left alone. Then `pacman -Dk` checks the
+   * local database's consistency.
+   */
+  async repair(ctx: OperationContext): Promise<RepairOutcome> {
+    const notes: string[] = [];
+    let needed = false;
+    const holder = await this.#lock.holder();
+    if (holder !== null) {
+      needed = true;
+      if (holder.pid !== null) {
+        return {
+          needed,
+          consistent: false,
+          output: `${holder.path} is held by pid ${holder.pid}; not touching the database while it runs`,
+        };
+      }
+      if (await this.#lockIsFromOurInterruptedRun()) {
+        await rm(holder.path, { force: true });
+        notes.push(`removed ${holder.path}, left behind by a pacman run this agent stopped`);
+      } else {
+        return {
+          needed,
+          consistent: false,
+          output: `${holder.path} exists and no process has it open; it was not left by this agent, so it stays (remove it by hand if no pacman is running)`,
+        };
+      }
+    }
+    this.#interrupted = [];
+    const check = await this.#run(['-Dk'], { signal: ctx.signal, timeoutMs: ctx.timeoutMs, onLog: ctx.onLog });
+    notes.push(check.output.trim());
+    return { needed: needed || check.result.exitCode !== 0, consistent: check.result.exitCode === 0, output: notes.join('\n') };
+  }
+
+  /** Arch keeps no reboot flag; an upgraded kernel removes the running kernel's module directory. */
+  async rebootRequired(): Promise<boolean> {
+    if (this.#layout.root !== null) return false;
+    try {
+      await stat(join('/usr/lib/modules', release()));
+      return false;
+    } catch {
+      return true;
+    }
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  #requireValidNames(names: readonly string[]): void {
+    if (names.length === 0) throw new LpaError('LPA_ERR_VALIDATION', 'no package names given');
+    for (const name of names) {
+      const reason = validatePackageName(name);
+      if (reason !== null) throw new LpaError('LPA_ERR_VALIDATION', `invalid package name: ${reason}`, { details: { name } });
+    }
+  }
+
+  #requireValidSpecs(specs: readonly PackageSpec[]): void {
+    this.#requireValidNames(specs.map((spec) => spec.name));
+    for (const spec of specs) {
+      if (spec.version === undefined) continue;
+      const reason = validatePackageVersion(spec.version);
+      if (reason !== null) {
+        throw new LpaError('LPA_ERR_VALIDATION', `invalid version for ${spec.name}: ${reason}`, {
+          details: { name: spec.name, version: spec.version },
+        });
+      }
+    }
+  }
+
+  async #requireInstalled(names: readonly string[]): Promise<void> {
+    const installed = new Set((await this.#localDb.list()).map((pkg) => pkg.name));
+    const missing = names.filter((name) => !installed.has(name));
+    if (missing.length > 0) {
+      throw new LpaError('LPA_ERR_NOT_FOUND', `not installed: ${missing.join(', ')}`, { details: { packages: missing } });
+    }
+  }
+
+  async #requireWholeSystemSelection(selection: UpgradeSelection, signal?: AbortSignal): Promise<void> {
+    if (selection.securityOnly) {
+      throw new LpaError(
+        'LPA_ERR_VALIDATION',
+        'security_only cannot be honoured on Arch: its repositories carry no security advisory metadata; apply all updates instead',
+      );
+    }
+    if (selection.names === null) return;
+    this.#requireValidNames(selection.names);
+    const requested = new Set(selection.names);
+    const leftBehind = (await this.listUpgrades(signal)).map((upgrade) => upgrade.name).filter((name) => !requested.has(name));
+    if (leftBehind.length > 0) {
+      throw new LpaError(
+        'LPA_ERR_VALIDATION',
+        `pacman does not support partial upgrades: applying only the named packages would leave ${leftBehind.join(', ')} behind; ` +
+          'apply without a package list (a full -Su) instead',
+        { details: { left_behind: leftBehind } },
+      );
+    }
+  }
+
+  /**
+   * A version can be installed from the sync repositories only when it is the one they offer;
+   * any other version must come from a package file in the cache.
+   */
+  async #resolveTargets(specs: readonly PackageSpec[], signal?: AbortSignal): Promise<Target[]> {
+    const targets: Target[] = [];
+    for (const spec of specs) {
+      if (spec.version === undefined) {
+        targets.push({ kind: 'sync', name: spec.name });
+        continue;
+      }
+      const cached = await findCachedPackage(this.#layout.cacheDirs, spec.name, spec.version);
+      if (cached !== null) {
+        targets.push({ kind: 'file', name: spec.name, path: cached.path });
+        continue;
+      }
+      const offered = await this.#syncVersion(spec.name, signal);
+      if (offered !== null && (offered === spec.version || vercmp(offered, spec.version) === 0)) {
+        targets.push({ kind: 'sync', name: spec.name });
+        continue;
+      }
+      throw new LpaError(
+        'LPA_ERR_BACKEND',
+        `${spec.name} ${spec.version} is not in the package cache (${this.#layout.cacheDirs.join(', ')}) and ` +
+          (offered === null ? 'no repository offers the package' : `the repositories offer only ${offered}`) +
+          '; pacman installs other versions only from a package file',
+        { details: { name: spec.name, version: spec.version, available_version: offered, cache_dirs: this.#layout.cacheDirs } },
+      );
+    }
+    return targets;
+  }
+
+  /** The version the sync repositories offer for `name`, or null when none does. */
+  async #syncVersion(name: string, signal?: AbortSignal): Promise<string | null> {
+    const result = await this.#read(['-Sp', '--print-format', PRINT_FORMAT, '--', name], signal);
+    if (result.exitCode !== 0) {
+      if (missingTargets(result.stderr).includes(name)) return null;
+      throw this.#failure(`looking up ${name}`, result);
+    }
+    return parsePrintedTargets(result.stdout).find((target) => target.name === name)?.version ?? null;
+  }
+
+  async #runTargets(targets: readonly Target[], ctx: OperationContext): Promise<OperationOutput> {
+    const files = targets.filter((target) => target.kind === 'file').map((target) => target.path);
+    const names = targets.filter((target) => target.kind === 'sync').map((target) => target.name);
+    const outputs: string[] = [];
+    if (files.length > 0) outputs.push((await this.#mutate(['-U', '--', ...files], ctx)).output);
+    if (names.length > 0) outputs.push((await this.#mutate(['-S', '--needed', '--', ...names], ctx)).output);
+    return { output: outputs.join('\n') };
+  }
+
+  async #planFromTargets(printed: readonly PrintedTarget[]): Promise<PlannedChange[]> {
+    const installed = new Map((await this.#localDb.list()).map((pkg) => [pkg.name, pkg.version]));
+    const plan: PlannedChange[] = [];
+    for (const target of printed) {
+      const current = installed.get(target.name);
+      if (current === undefined) {
+        plan.push({ name: target.name, action: 'installed', from_version: null, to_version: target.version });
+        continue;
+      }
+      const order = vercmp(target.version, current);
+      if (order === 0) continue;
+      plan.push({
+        name: target.name,
+        action: order > 0 ? 'upgraded' : 'downgraded',
+        from_version: current,
+        to_version: target.version,
+      });
+    }
+    return plan;
+  }
+
+  async #print(args: string[], signal?: AbortSignal): Promise<PrintedTarget[]> {
+    const result = await this.#read(args, signal);
+    if (result.exitCode !== 0) throw this.#failure('planning', result);
+    return parsePrintedTargets(result.stdout);
+  }
+
+  async #read(args: string[], signal?: AbortSignal): Promise<CommandResult> {
+    const result = await this.#runner.run({
+      file: this.#pacman,
+      args: [...this.#layout.globalArgs, ...args],
+      timeoutMs: READ_TIMEOUT_MS,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    if (result.timedOut) throw new LpaError('LPA_ERR_TIMEOUT', `pacman ${args[0]} timed out`);
+    if (result.aborted) throw new LpaError('LPA_ERR_CANCELLED', `pacman ${args[0]} was cancelled`);
+    return result;
+  }
+
+  /**
+   * Runs a database-changing pacman command: waits (bounded) for db.lck, runs, and if pacman still
+   * lost the race for the lock, waits again within the same bound.
+   */
+  async #mutate(args: string[], ctx: OperationContext): Promise<OperationOutput> {
+    const deadline = Date.now() + Math.max(0, ctx.lockWaitSeconds) * 1000;
+    for (;;) {
+      await this.#lock.waitUntilFree(Math.max(0, (deadline - Date.now()) / 1000), ctx.signal);
+      const progress = new ProgressTracker();
+      const { result, output } = await this.#run(['--noprogressbar', ...args], {
+        signal: ctx.signal,
+        timeoutMs: ctx.timeoutMs,
+        onLog: (line) => {
+          ctx.onLog(line);
+          const step = progress.update(line);
+          if (step !== null) ctx.onProgress(step.percent, step.message);
+        },
+      });
+      if (result.timedOut)
+        throw new LpaError('LPA_ERR_TIMEOUT', `pacman ${args[0]} timed out`, { details: { output: tail(output) } });
+      if (result.aborted) throw new LpaError('LPA_ERR_CANCELLED', `pacman ${args[0]} was cancelled`);
+      if (result.exitCode === 0) {
+        ctx.onProgress(100);
+        return { output };
+      }
+      if (isLockError(output) && Date.now() < deadline) continue;
+      if (isLockError(output)) throw await this.#lock.lockedError(ctx.lockWaitSeconds);
+      throw this.#failure(`pacman ${args[0]}`, { ...result, stdout: output, stderr: '' });
+    }
+  }
+
+  async #run(
+    args: string[],
+    options: { signal: AbortSignal; timeoutMs: number; onLog: (line: string) => void },
+  ): Promise<{ result: CommandResult; output: string }> {
+    const lines: string[] = [];
+    const startedMs = Date.now();
+    const result = await this.#runner.run({
+      file: this.#pacman,
+      args: [...this.#layout.globalArgs, ...args],
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+      onLine: (line) => {
+        lines.push(line);
+        options.onLog(line);
+      },
+    });
+    if (result.timedOut || result.aborted || result.signal !== null) {
+      this.#interrupted.push({ startedMs, endedMs: Date.now() });
+      this.#logger.warn({ args, signal: result.signal }, 'pacman was stopped before it finished');
+    }
+    // Runners that do not stream lines (recorded transcripts) still return the whole output.
+    const output = lines.length > 0 ? lines.join('\n') : [result.stdout, result.stderr].filter(Boolean).join('\n');
+    return { result, output };
+  }
+
+  async #lockIsFromOurInterruptedRun(): Promise<boolean> {
+    let lockMtimeMs: number;
+    try {
+      lockMtimeMs = (await stat(this.#lock.path)).mtimeMs;
+    } catch {
+      return false;
+    }
+    // File times are coarser than Date.now(); allow a little slack on both ends.
+    return this.#interrupted.some((run) => lockMtimeMs >= run.startedMs - 1000 && lockMtimeMs <= run.endedMs + 1000);
+  }
+
+  #failure(what: string, result: CommandResult): LpaError {
+    const output = [result.stdout, result.stderr].filter(Boolean).join('\n');
+    const code = isFetchError(output) ? 'LPA_ERR_FETCH' : 'LPA_ERR_BACKEND';
+    return new LpaError(code, `${what} failed: ${errorSummary(output)}`, {
+      details: { exit_code: result.exitCode, output: tail(output) },
+    });
+  }
+}
+
+function tail(output: string): string {
+  return output.split('\n').slice(-20).join('\n');
+}

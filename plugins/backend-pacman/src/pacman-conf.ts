@@ -1,0 +1,40 @@
+import { readFile } from 'node:fs/promises';
+
+/** The `[options]` values of a pacman.conf that the backend needs when it runs on the live system. */
+export interface PacmanOptions {
+  dbPath: string;
+  cacheDirs: string[];
+}
+
+const DEFAULTS: PacmanOptions = { dbPath: '/var/lib/pacman', cacheDirs: ['/var/cache/pacman/pkg'] };
+
+/** Reads DBPath and CacheDir from `[options]`; anything missing keeps pacman's compiled-in default. */
+export function parsePacmanOptions(text: string): PacmanOptions {
+  let section = '';
+  let dbPath: string | null = null;
+  const cacheDirs: string[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/#.*$/, '').trim();
+    if (line === '') continue;
+    const header = /^\[(.+)\]$/.exec(line);
+    if (header !== null) {
+      section = header[1] as string;
+      continue;
+    }
+    if (section !== 'options') continue;
+    const setting = /^(\w+)\s*=\s*(.+)$/.exec(line);
+    if (setting === null) continue;
+    const value = (setting[2] as string).trim();
+    if (setting[1] === 'DBPath') dbPath = value.replace(/\/+$/, '') || '/';
+    else if (setting[1] === 'CacheDir') cacheDirs.push(...value.split(/\s+/).map((dir) => dir.replace(/\/+$/, '') || '/'));
+  }
+  return { dbPath: dbPath ?? DEFAULTS.dbPath, cacheDirs: cacheDirs.length > 0 ? cacheDirs : [...DEFAULTS.cacheDirs] };
+}
+
+export async function readPacmanOptions(path: string): Promise<PacmanOptions> {
+  try {
+    return parsePacmanOptions(await readFile(path, 'utf8'));
+  } catch {
+    return { dbPath: DEFAULTS.dbPath, cacheDirs: [...DEFAULTS.cacheDirs] };
+  }
+}
