@@ -1,0 +1,48 @@
+import { rm } from 'node:fs/promises';
+import type { Logger } from '@linux-patch-api/core';
+import { createProcessRunner, RecordingRunner, verifyBackend } from '@linux-patch-api/core/testing';
+import { createPacmanSandbox, HELLO, type PacmanSandbox } from '../../../test/support/sandbox/pacman.js';
+import { pacmanBackendDefinition } from '../src/definition.js';
+
+const silentLogger: Logger = {
+  trace() {},
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  fatal() {},
+  child() {
+    return silentLogger;
+  },
+};
+
+const recorder = new RecordingRunner(createProcessRunner());
+let sandbox: PacmanSandbox | undefined;
+
+verifyBackend({
+  title: 'pacman backend conformance (real pacman on a sandbox root)',
+  async createBackend() {
+    sandbox = await createPacmanSandbox({ stage: 1 });
+    return pacmanBackendDefinition.create({ root: sandbox.root, runner: recorder, logger: silentLogger, stateDir: sandbox.dir });
+  },
+  recorder,
+  fetchErrorOutputs: [
+    "error: failed retrieving file 'fixtures.db' from disk : Couldn't open file /srv/repo/fixtures.db\nerror: failed to synchronize all databases (download library error)",
+    "error: failed retrieving file 'core.db' from mirror.example.org : The requested URL returned error: 404",
+  ],
+  cleanOutputs: [
+    '',
+    ':: Processing package changes...\ninstalling lpa-fixture-hello...',
+    'error: failed to init transaction (unable to lock database)',
+  ],
+  ascendingVersions: ['1.0alpha-1', '1.0-1', '1.0-2', '1.0.1-1', '1.1-1', '1:0.1-1', '2:0.1-1'],
+  validNames: ['linux-lts', 'libc++', 'android-sdk@29'],
+  validVersions: ['2:1.2.3-4', '6.0.2-8.1', '20240101.r12.gabcdef-1'],
+  fixtures: [{ name: HELLO }],
+  async dispose() {
+    if (sandbox) {
+      sandbox.dispose();
+      await rm(sandbox.dir, { recursive: true, force: true });
+    }
+  },
+});
