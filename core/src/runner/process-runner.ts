@@ -61,10 +61,15 @@ export class ProcessRunner implements CommandRunner {
       stripFinalNewline: false,
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
-      ...(spec.input === undefined ? { stdin: 'ignore' as const } : { input: spec.input }),
-      stdout: 'pipe',
-      stderr: 'pipe',
-      ...(statusFd ? { stdio: [spec.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe'] as const } : {}),
+      ...(spec.input === undefined ? {} : { input: spec.input }),
+      // execa refuses `stdio` next to `stdin`/`stdout`/`stderr`: a status pipe needs the array form.
+      ...(statusFd
+        ? { stdio: [spec.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe'] as const }
+        : {
+            ...(spec.input === undefined ? { stdin: 'ignore' as const } : {}),
+            stdout: 'pipe' as const,
+            stderr: 'pipe' as const,
+          }),
     });
 
     const pid = subprocess.pid;
