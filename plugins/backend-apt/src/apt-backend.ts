@@ -34,6 +34,7 @@ const DPKG = '/usr/bin/dpkg';
 const SIMULATE = ['-s', '-q', '-o', 'Debug::NoLocking=1', '-o', 'APT::Get::Show-User-Simulation-Note=false'];
 const READ_TIMEOUT_MS = 120_000;
 const OUTPUT_TAIL_LINES = 2000;
+const INDEX_DOWNLOAD_FAILED = /^[WE]: (?:Failed to fetch|Some index files failed to download)/m;
 
 /** The apt/dpkg backend for Debian and Ubuntu, on the running system or on `backend.root`. */
 export class AptBackend implements PackageManagerBackend {
@@ -197,8 +198,14 @@ export class AptBackend implements PackageManagerBackend {
 
   // ---- cache -------------------------------------------------------------------------------
 
+  /** `apt-get update`; an index that failed to download fails the refresh even though apt exits 0 for it. */
   async refreshCache(ctx: OperationContext): Promise<OperationOutput> {
     const result = await this.mutate(['update'], ctx);
+    if (INDEX_DOWNLOAD_FAILED.test(result.output)) {
+      throw new LpaError('LPA_ERR_FETCH', `apt-get update failed: ${lastError(result.output, 'W: ')}`, {
+        details: { output: tail(result.output, 20) },
+      });
+    }
     try {
       await writeFile(this.updateStamp, '');
       const now = new Date();
@@ -408,7 +415,7 @@ function tail(output: string, count: number): string[] {
     .slice(-count);
 }
 
-function lastError(output: string): string {
-  const errors = output.split('\n').filter((l) => l.startsWith('E: '));
-  return (errors.at(-1) ?? tail(output, 1)[0] ?? 'no output').replace(/^E: /, '');
+function lastError(output: string, prefix = 'E: '): string {
+  const errors = output.split('\n').filter((l) => l.startsWith(prefix));
+  return (errors[0] ?? tail(output, 1)[0] ?? 'no output').slice(errors[0] ? prefix.length : 0);
 }

@@ -2,9 +2,10 @@ import type { InstalledPackage } from '@linux-patch-api/core';
 
 /**
  * Parses dpkg's status database (deb822 stanzas) into the installed set, exactly the packages
- * `dpkg-query -W` lists: every stanza whose status is not `not-installed`.
+ * `dpkg-query -W` lists: every stanza whose status is not `not-installed` (kept on request, so a
+ * journal entry can override an older record).
  */
-export function parseDpkgStatus(text: string): InstalledPackage[] {
+export function parseDpkgStatus(text: string, options: { keepNotInstalled?: boolean } = {}): InstalledPackage[] {
   const packages: InstalledPackage[] = [];
   for (const stanza of text.split(/\n\s*\n/)) {
     const fields = parseStanza(stanza);
@@ -13,7 +14,7 @@ export function parseDpkgStatus(text: string): InstalledPackage[] {
     if (name === undefined || status === undefined) continue;
     // "want flag state", e.g. "install ok installed", "deinstall ok config-files".
     const state = status.trim().split(/\s+/)[2] ?? 'unknown';
-    if (state === 'not-installed') continue;
+    if (state === 'not-installed' && !options.keepNotInstalled) continue;
     const size = fields.get('installed-size');
     const kib = size === undefined ? Number.NaN : Number.parseInt(size, 10);
     const description = fields.get('description');

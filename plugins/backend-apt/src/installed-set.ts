@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { InstalledPackage } from '@linux-patch-api/core';
 import { LpaError } from '@linux-patch-api/core';
 import { parseDpkgStatus } from './dpkg-status.js';
@@ -14,16 +15,22 @@ export async function fileIdentity(path: string): Promise<string> {
 }
 
 /**
- * The installed set from dpkg's status file, parsed once and kept until the file changes
- * (inode, size or mtime), so listing packages costs a stat() when nothing was installed.
+ * The installed set from dpkg's status file plus its not yet merged journal (`updates/NNNN`,
+ * which dpkg-query applies too: after an interrupted run the newest states are only there),
+ * parsed once and kept until either changes (inode, size or mtime), so listing packages costs
+ * two stat() calls when nothing was installed.
  */
 export class InstalledSet {
   private cached: { identity: string; packages: InstalledPackage[]; byName: Map<string, InstalledPackage> } | null = null;
 
-  constructor(readonly statusFile: string) {}
+  private readonly updatesDir: string;
+
+  constructor(readonly statusFile: string) {
+    this.updatesDir = join(dirname(statusFile), 'updates');
+  }
 
   async identity(): Promise<string> {
-    return fileIdentity(this.statusFile);
+    return `${await fileIdentity(this.statusFile)}|${await fileIdentity(this.updatesDir)}`;
   }
 
   async list(): Promise<InstalledPackage[]> {
@@ -45,7 +52,12 @@ export class InstalledSet {
       throw new LpaError('LPA_ERR_BACKEND', `cannot read the dpkg status file ${this.statusFile}`, { cause: error });
     }
     // The file may have changed while it was read; key the cache on what was there before.
-    const packages = parseDpkgStatus(text);
+    const records = new Map<string, InstalledPackage>();
+    for (const pkg of parseDpkgStatus(text, { keepNotInstalled: true })) records.set(`${pkg.name}:${pkg.architecture}`, pkg);
+    for (const journal of await this.journalFiles()) {
+      for (const pkg of parseDpkgStatus(journal, { keepNotInstalled: true })) records.set(`${pkg.name}:${pkg.architecture}`, pkg);
+    }
+    const packages = [...records.values()].filter((pkg) => pkg.status !== 'not-installed');
     const byName = new Map<string, InstalledPackage>();
     for (const pkg of packages) {
       byName.set(`${pkg.name}:${pkg.architecture}`, pkg);
@@ -53,5 +65,24 @@ export class InstalledSet {
     }
     this.cached = { identity, packages, byName };
     return this.cached;
+  }
+
+  /** dpkg's journal entries in the order dpkg applies them. */
+  private async journalFiles(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = (await readdir(this.updatesDir)).filter((name) => /^\d+$/.test(name)).sort();
+    } catch {
+      return [];
+    }
+    const texts: string[] = [];
+    for (const name of names) {
+      try {
+        texts.push(await readFile(join(this.updatesDir, name), 'utf8'));
+      } catch {
+        /* merged and removed by dpkg meanwhile */
+      }
+    }
+    return texts;
   }
 }

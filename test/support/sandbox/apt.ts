@@ -10,9 +10,16 @@ import { makeSandboxDir, removeSandboxDir, runTool } from './common.js';
 export const HELLO = 'lpa-fixture-hello';
 export const DEP = 'lpa-fixture-dep';
 export const SEC = 'lpa-fixture-sec';
-/** Its postinst writes ROOT/var/lib/lpa-fixture-slow.started, then sleeps (needs `withShell`). */
+/** Its first postinst run writes ROOT/var/lib/lpa-fixture-slow.started, then sleeps 120 s (needs `withShell`). */
 export const SLOW = 'lpa-fixture-slow';
 export const SLOW_STARTED_MARKER = 'var/lib/lpa-fixture-slow.started';
+
+/** Slow the first time only, so `dpkg --configure -a` after an interruption finishes at once. */
+const SLOW_POSTINST = `#!/bin/sh
+if [ -e /${SLOW_STARTED_MARKER} ]; then exit 0; fi
+: > /${SLOW_STARTED_MARKER}
+sleep 120
+`;
 
 interface FixtureDeb {
   name: string;
@@ -28,7 +35,7 @@ const FIXTURES: readonly FixtureDeb[] = [
   { name: DEP, version: '1.0-1', repo: 'main' },
   { name: SEC, version: '1.0-1', repo: 'main' },
   { name: SEC, version: '1.1-1', repo: 'security' },
-  { name: SLOW, version: '1.0-1', postinst: `#!/bin/sh\n: > /${SLOW_STARTED_MARKER}\nsleep 120\n`, repo: 'main' },
+  { name: SLOW, version: '1.0-1', postinst: SLOW_POSTINST, repo: 'main' },
 ];
 
 export interface AptRepos {

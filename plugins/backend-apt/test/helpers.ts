@@ -1,0 +1,36 @@
+import { join } from 'node:path';
+import type { Logger } from '@linux-patch-api/core';
+import { createProcessRunner, RecordingRunner } from '@linux-patch-api/core/testing';
+import type { AptSandbox } from '../../../test/support/sandbox/apt.js';
+import { AptBackend } from '../src/apt-backend.js';
+
+export const silentLogger: Logger = {
+  trace: () => {},
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+  fatal: () => {},
+  child: () => silentLogger,
+};
+
+/** The backend on a sandbox root, through the real process runner wrapped in a recorder. */
+export async function aptBackendOn(sandbox: AptSandbox): Promise<{ backend: AptBackend; recorder: RecordingRunner }> {
+  const recorder = new RecordingRunner(createProcessRunner());
+  const backend = await AptBackend.create({
+    root: sandbox.root,
+    runner: recorder,
+    logger: silentLogger,
+    stateDir: join(sandbox.dir, 'state'),
+  });
+  return { backend, recorder };
+}
+
+/** Polls `check` every 20 ms until it holds, failing after `limitMs`. */
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, limitMs = 60_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
