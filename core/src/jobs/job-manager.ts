@@ -168,8 +168,7 @@ export class JobManager {
     const intent = { job_id: job.id, type: job.type, request: job.request, client: client ?? null };
     if (mutates) await this.#options.audit.recordDurable('job_intent', intent);
     else this.#options.audit.record('job_intent', intent);
-    this.#accept(entry);
-    return this.#copy(job);
+    return this.#accept(entry);
   }
 
   /** Accepts a rollback of a completed or failed job; the agent is exclusive until it ends. */
@@ -218,8 +217,7 @@ export class JobManager {
     }
     this.#persist(original);
     this.#emit(original, 'updated');
-    this.#accept(entry);
-    return this.#copy(job);
+    return this.#accept(entry);
   }
 
   /** The rollback that makes the agent exclusive right now, or null. */
@@ -330,12 +328,15 @@ export class JobManager {
     };
   }
 
-  #accept(entry: Entry): void {
+  /** Queues an accepted job; returns it as accepted (pending), before it may start. */
+  #accept(entry: Entry): Job {
     this.#entries.set(entry.job.id, entry);
     this.#queue.push(entry);
     this.#persist(entry.job);
     this.#emit(entry.job, 'created');
+    const accepted = this.#copy(entry.job);
     this.#pump();
+    return accepted;
   }
 
   #pump(): void {
@@ -513,12 +514,18 @@ export class JobManager {
     });
   }
 
-  /** Fires onJobUpdate with a copy; a failing tap is logged and never reaches the job. */
+  /**
+   * Fires onJobUpdate with a frozen copy. Each tap is called on its own, so one that throws is
+   * logged and neither reaches the job nor keeps the taps after it from hearing the update.
+   */
   #emit(job: Job, kind: JobUpdateKind): void {
-    try {
-      this.#options.hooks.onJobUpdate.call(Object.freeze(this.#copy(job)), kind);
-    } catch (error) {
-      this.#options.logger.error({ err: error, job_id: job.id, kind }, 'an onJobUpdate tap threw');
+    const snapshot = Object.freeze(this.#copy(job));
+    for (const tap of this.#options.hooks.onJobUpdate.taps) {
+      try {
+        (tap.fn as (job: Readonly<Job>, kind: JobUpdateKind) => void)(snapshot, kind);
+      } catch (error) {
+        this.#options.logger.error({ err: error, job_id: job.id, kind, tap: tap.name }, 'an onJobUpdate tap threw');
+      }
     }
   }
 

@@ -16,13 +16,29 @@ export class JobStore {
     this.dir = join(stateDir, 'jobs');
   }
 
-  async save(job: Job): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    await writeFileAtomic(join(this.dir, `${job.id}.json`), `${JSON.stringify(job)}\n`, { mode: 0o600 });
+  readonly #chains = new Map<string, Promise<void>>();
+
+  /** Writes and deletes of one job's file happen in the order they were asked for. */
+  #inOrder(id: string, write: () => Promise<void>): Promise<void> {
+    const next = (this.#chains.get(id) ?? Promise.resolve()).catch(() => {}).then(write);
+    this.#chains.set(id, next);
+    const forget = () => {
+      if (this.#chains.get(id) === next) this.#chains.delete(id);
+    };
+    next.then(forget, forget);
+    return next;
   }
 
-  async delete(id: string): Promise<void> {
-    await rm(join(this.dir, `${id}.json`), { force: true });
+  save(job: Job): Promise<void> {
+    const text = `${JSON.stringify(job)}\n`;
+    return this.#inOrder(job.id, async () => {
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await writeFileAtomic(join(this.dir, `${job.id}.json`), text, { mode: 0o600 });
+    });
+  }
+
+  delete(id: string): Promise<void> {
+    return this.#inOrder(id, () => rm(join(this.dir, `${id}.json`), { force: true }));
   }
 
   /** Every readable record left by an earlier run; unreadable files are returned by name. */

@@ -155,7 +155,8 @@ async function mutate(kind) {
     appendFileSync(join(dir, 'events.log'), `end ${process.pid} ${kind}\n`);
     fail(100, 'E: Failed to fetch http://fake.invalid/pool/main/package.deb  404  Not Found');
   }
-  await work(kind);
+  // applyFirst: the database changes before the slow part (a stuck post-install script).
+  if (!behaviour.applyFirst) await work(kind);
   const fresh = readDb();
   for (const change of plan) {
     console.log(`${change.action} ${change.name} ${change.from ?? '-'} -> ${change.to ?? '-'}`);
@@ -168,6 +169,7 @@ async function mutate(kind) {
     fresh.installed[name] = version;
   }
   writeDb(fresh);
+  if (behaviour.applyFirst) await work(kind);
   appendFileSync(join(dir, 'events.log'), `end ${process.pid} ${kind}\n`);
   if (behaviour.exitCode) fail(behaviour.exitCode, `E: ${kind} failed on purpose`);
 }

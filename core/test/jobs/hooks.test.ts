@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import type { Job, JobUpdateKind } from '../../src/contracts/job.js';
+import { createPluginHooks } from '../../src/hooks.js';
+import { tapJobAudit } from '../../src/jobs/audit-tap.js';
+import { createHarness, type Harness } from './harness.js';
+
+const harnesses: Harness[] = [];
+after(async () => {
+  await Promise.all(harnesses.map((h) => h.cleanup()));
+});
+
+test('a beforeApply veto fails the job with the reason and nothing runs', async () => {
+  const h = await createHarness();
+  harnesses.push(h);
+  const seen: { job: Job; plan: unknown }[] = [];
+  createPluginHooks(h.hooks, h.logger).beforeApply.tap('change-window', (job, plan) => {
+    seen.push({ job: job as Job, plan });
+    return { reason: 'outside the change window' };
+  });
+  const job = await h.jobs.submit({ type: 'package_install', packages: [{ name: 'dep' }] }, null);
+  await h.jobs.idle();
+  const done = h.jobs.get(job.id);
+  assert.equal(done?.status, 'failed');
+  assert.equal(done?.error?.code, 'VETOED');
+  assert.equal(done?.error?.message, 'outside the change window');
+  assert.deepEqual(seen[0]?.plan, [{ name: 'dep', action: 'installed', from_version: null, to_version: '1.0' }]);
+  assert.equal(seen[0]?.job.id, job.id);
+  assert.deepEqual(await h.pm.events(), [], 'the package manager never ran');
+  assert.deepEqual((await h.pm.read()).installed, { hello: '1.0' });
+});
+
+test('a beforeApply tap that throws counts as a veto (fails safe)', async () => {
+  const h = await createHarness();
+  harnesses.push(h);
+  createPluginHooks(h.hooks, h.logger).beforeApply.tap('broken-guard', () => {
+    throw new Error('guard crashed');
+  });
+  const job = await h.jobs.submit({ type: 'package_remove', name: 'hello' }, null);
+  await h.jobs.idle();
+  assert.equal(h.jobs.get(job.id)?.error?.code, 'VETOED');
+  assert.deepEqual(await h.pm.events(), []);
+});
+
+test('onJobUpdate fires on every state and progress change; a throwing tap never breaks the job', async () => {
+  const h = await createHarness({ db: { behaviour: { progressSteps: 4 } } });
+  harnesses.push(h);
+  h.hooks.onJobUpdate.tap('raw-broken', () => {
+    throw new Error('raw tap broke');
+  });
+  createPluginHooks(h.hooks, h.logger).onJobUpdate.tap('plugin-broken', () => {
+    throw new Error('plugin tap broke');
+  });
+  const seen: [string, JobUpdateKind, number][] = [];
+  h.hooks.onJobUpdate.tap('recorder', (job, kind) => {
+    seen.push([job.status, kind, job.progress]);
+  });
+  const job = await h.jobs.submit({ type: 'package_install', packages: [{ name: 'dep' }] }, null);
+  await h.jobs.idle();
+  assert.equal(h.jobs.get(job.id)?.status, 'completed');
+  assert.deepEqual(seen[0], ['pending', 'created', 0]);
+  assert.deepEqual(seen[1], ['running', 'started', 0]);
+  assert.deepEqual(seen.at(-1), ['completed', 'finished', 100]);
+  const progress = seen.filter(([, kind]) => kind === 'progress').map(([, , value]) => value);
+  assert.ok(progress.length >= 3, `progress updates: ${progress}`);
+  assert.deepEqual(
+    progress,
+    [...progress].sort((a, b) => a - b),
+    'progress only grows',
+  );
+  assert.ok(progress.every((value) => value > 0 && value <= 100));
+});
+
+test('the audit trail is a tap: state changes and the completion record with the measured changes', async () => {
+  const h = await createHarness();
+  harnesses.push(h);
+  tapJobAudit(h.hooks, h.audit);
+  const job = await h.jobs.submit({ type: 'package_install', packages: [{ name: 'dep' }] }, null);
+  await h.jobs.idle();
+  const events = h.audit.records.filter((record) => record.job_id === job.id).map((record) => record.event);
+  assert.deepEqual(events.slice(0, 3), ['job_intent', 'job_update', 'job_update']);
+  const completed = h.audit.records.find((record) => record.event === 'job_completed');
+  assert.equal(completed?.status, 'completed');
+  assert.deepEqual(completed?.changes, [{ name: 'dep', action: 'installed', from_version: null, to_version: '1.0' }]);
+});
