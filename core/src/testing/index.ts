@@ -8,6 +8,8 @@ import { ProcessRunner } from '../runner/process-runner.js';
 export type { CheckResult, ConformanceCheck } from './checks.js';
 export { runChecks } from './checks.js';
 export { describeInput, HOSTILE_PACKAGE_NAMES, HOSTILE_VERSIONS } from './hostile-input.js';
+export type { LogEntry, LogLevel, MemoryLogger } from './memory-logger.js';
+export { createMemoryLogger } from './memory-logger.js';
 export type { RecordedOperationContext } from './operation-context.js';
 export { createOperationContext } from './operation-context.js';
 export type { RecordedInvocation } from './recording-runner.js';

@@ -1,0 +1,10 @@
+export type { PluginPackage } from './discover.js';
+export { discoverInstalledPlugins, nodeModulesPaths, scanPluginDirectory } from './discover.js';
+export type { LoadPluginsOptions } from './load-plugins.js';
+export { loadPlugins } from './load-plugins.js';
+export type { ApplyPluginContext } from './plugin-host.js';
+export { applyPlugin } from './plugin-host.js';
+export type { LoadedPlugin, PluginKind, PluginOrigin, RegisteredAuditSink, RegisteredBackend } from './plugin-registry.js';
+export { PluginRegistry } from './plugin-registry.js';
+export type { SelectedBackend } from './select-backend.js';
+export { readBackendOsRelease, selectBackend } from './select-backend.js';
