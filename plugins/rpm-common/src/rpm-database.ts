@@ -21,6 +21,9 @@ export interface RpmDatabaseOptions {
   env: Readonly<Record<string, string>>;
 }
 
+/** Files a mere read updates (sqlite's shared-memory index, Berkeley DB environment and lock files). */
+const READ_TOUCHED = /(-shm$|^__db\.|\.lock$)/;
+
 const FIELD_SEPARATOR = '\x1f';
 const QUERY_FORMAT = ['%{NAME}', '%{EPOCH}', '%{VERSION}', '%{RELEASE}', '%{ARCH}', '%{SIZE}', '%{INSTALLTIME}', '%{SUMMARY}']
   .join(FIELD_SEPARATOR)
@@ -85,10 +88,10 @@ export class RpmDatabase {
     return packages;
   }
 
-  /** Names, sizes and mtimes of the database files; null when the directory cannot be read. */
+  /** Names, sizes and mtimes of the database files a write changes; null when the directory cannot be read. */
   private async fingerprint(): Promise<string | null> {
     try {
-      const entries = (await readdir(this.directory)).sort();
+      const entries = (await readdir(this.directory)).filter((entry) => !READ_TOUCHED.test(entry)).sort();
       const parts = await Promise.all(
         entries.map(async (entry) => {
           const info = await stat(join(this.directory, entry));

@@ -122,7 +122,7 @@ export async function buildFixtureRepo(dir: string, packages: readonly FixturePa
   await runTool('/usr/bin/createrepo_c', ['-q', repo]);
   const updateinfo = join(dir, 'updateinfo.xml');
   await writeFile(updateinfo, UPDATEINFO);
-  await runTool('/usr/bin/modifyrepo_c', ['-q', '--mdtype=updateinfo', updateinfo, join(repo, 'repodata')]);
+  await runTool('/usr/bin/modifyrepo_c', ['--mdtype=updateinfo', updateinfo, join(repo, 'repodata')]);
   return repo;
 }
 
