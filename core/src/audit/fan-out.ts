@@ -1,0 +1,206 @@
+import type { AuditEventName, AuditRecord, AuditSink, AuditWriteResult } from '../contracts/audit.js';
+import type { Logger } from '../contracts/logger.js';
+import { LpaError } from '../errors.js';
+import { type AuditAgentIdentity, buildAuditRecord } from './record-schema.js';
+import type { AuditTrail } from './trail.js';
+
+export interface AuditTrailOptions {
+  /** Where every record goes (from `audit.sinks`). */
+  sinks: readonly AuditSink[];
+  /** The file sink: takes a record whenever a sink fails it or keeps only part of it. May also be one of `sinks`. */
+  fallback: AuditSink | null;
+  agent: AuditAgentIdentity;
+  logger: Logger;
+  clock?: () => Date;
+  /** A write that takes longer counts as failed (and goes to the fallback). */
+  writeTimeoutMs?: number;
+  /** At most one `audit_sink_failure` record (and error log line) per sink per interval. */
+  failureReportIntervalMs?: number;
+}
+
+const DEFAULT_WRITE_TIMEOUT_MS = 10_000;
+const DEFAULT_FAILURE_REPORT_INTERVAL_MS = 60_000;
+
+/** One sink with its own queue: records reach each sink in the order they were recorded. */
+class SinkLane {
+  private tail: Promise<unknown> = Promise.resolve();
+  lastReport = Number.NEGATIVE_INFINITY;
+  suppressed = 0;
+
+  constructor(
+    readonly sink: AuditSink,
+    private readonly timeoutMs: number,
+  ) {}
+
+  write(record: AuditRecord, durable: boolean): Promise<AuditWriteResult | undefined> {
+    const result = this.tail.then(() => this.writeWithTimeout(record, durable));
+    this.tail = result.catch(() => {});
+    return result;
+  }
+
+  private async writeWithTimeout(record: AuditRecord, durable: boolean): Promise<AuditWriteResult | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+    });
+    try {
+      return (await Promise.race([this.sink.write(record, { durable }), timeout])) ?? undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The audit fan-out. record() hands a record to every sink and returns at once; a sink that fails
+ * (or truncates) it has the record written to the file sink instead, and the failure is logged and
+ * audited as `audit_sink_failure` (rate-limited). recordDurable() resolves when at least one sink —
+ * the fallback included — has the record durably, and rejects with LPA_ERR_AUDIT_UNAVAILABLE when
+ * none could take it.
+ */
+export class FanOutAuditTrail implements AuditTrail {
+  private readonly lanes: SinkLane[];
+  private readonly fallback: SinkLane | null;
+  private readonly fallbackIsPrimary: boolean;
+  private readonly agent: AuditAgentIdentity;
+  private readonly logger: Logger;
+  private readonly clock: () => Date;
+  private readonly reportIntervalMs: number;
+  private readonly pending = new Set<Promise<unknown>>();
+  private readonly sentToFallback = new WeakMap<AuditRecord, Promise<unknown>>();
+  private closed = false;
+
+  constructor(options: AuditTrailOptions) {
+    const timeout = options.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS;
+    this.lanes = options.sinks.map((sink) => new SinkLane(sink, timeout));
+    const fallbackLane = this.lanes.find((lane) => lane.sink === options.fallback);
+    this.fallbackIsPrimary = fallbackLane !== undefined;
+    this.fallback = fallbackLane ?? (options.fallback === null ? null : new SinkLane(options.fallback, timeout));
+    this.agent = options.agent;
+    this.logger = options.logger;
+    this.clock = options.clock ?? (() => new Date());
+    this.reportIntervalMs = options.failureReportIntervalMs ?? DEFAULT_FAILURE_REPORT_INTERVAL_MS;
+  }
+
+  record(event: AuditEventName, fields: Record<string, unknown> = {}): void {
+    if (this.closed) {
+      this.logger.warn({ event }, 'audit record after the trail was closed; dropped');
+      return;
+    }
+    try {
+      this.dispatch(buildAuditRecord(event, fields, this.agent, this.clock()), this.lanes);
+    } catch (error) {
+      this.logger.error({ err: error, event }, 'audit record could not be built');
+    }
+  }
+
+  async recordDurable(event: AuditEventName, fields: Record<string, unknown> = {}): Promise<void> {
+    if (this.closed) throw new LpaError('LPA_ERR_AUDIT_UNAVAILABLE', 'the audit trail is closed');
+    const record = buildAuditRecord(event, fields, this.agent, this.clock());
+    const attempts = this.lanes.map((lane) => this.track(this.writeOrFallBack(lane, record, true)));
+    if (attempts.length === 0 && this.fallback !== null)
+      attempts.push(this.track(this.writeOrFallBack(this.fallback, record, true)));
+    try {
+      await Promise.any(attempts);
+    } catch (error) {
+      const reasons = error instanceof AggregateError ? error.errors.map(messageOf) : [messageOf(error)];
+      this.logger.error({ event, reasons }, 'no audit sink could take a durable record');
+      throw new LpaError('LPA_ERR_AUDIT_UNAVAILABLE', 'the audit trail cannot record this operation, so it was not started', {
+        details: { event },
+        cause: error,
+      });
+    }
+  }
+
+  async flush(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+    const sinks = new Set([...this.lanes.map((lane) => lane.sink), ...(this.fallback ? [this.fallback.sink] : [])]);
+    for (const sink of sinks) {
+      try {
+        await sink.close();
+      } catch (error) {
+        this.logger.error({ err: error, sink: sink.name }, 'closing an audit sink failed');
+      }
+    }
+  }
+
+  private dispatch(record: AuditRecord, lanes: readonly SinkLane[]): void {
+    for (const lane of lanes) this.track(this.writeOrFallBack(lane, record, false)).catch(() => {});
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.pending.add(promise);
+    const forget = () => this.pending.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  /**
+   * Writes to one sink; if it fails, the record goes to the fallback instead (once per record, however
+   * many sinks failed it). Resolves when the sink or the fallback took it.
+   */
+  private async writeOrFallBack(lane: SinkLane, record: AuditRecord, durable: boolean): Promise<void> {
+    let result: AuditWriteResult | undefined;
+    try {
+      result = await lane.write(record, durable);
+    } catch (error) {
+      this.reportFailure(lane, error);
+      await this.toFallback(lane, record, durable);
+      return;
+    }
+    if (result?.truncated === true && lane !== this.fallback && !this.fallbackIsPrimary) {
+      this.track(this.toFallback(lane, record, durable)).catch(() => {});
+    }
+  }
+
+  private toFallback(failed: SinkLane, record: AuditRecord, durable: boolean): Promise<unknown> {
+    const fallback = this.fallback;
+    if (fallback === null || fallback === failed)
+      return Promise.reject(new Error(`${failed.sink.name} failed and there is no other sink`));
+    if (this.fallbackIsPrimary) return Promise.reject(new Error(`${failed.sink.name} failed; the file sink has its own copy`));
+    let sent = this.sentToFallback.get(record);
+    if (sent === undefined) {
+      sent = fallback.write(record, durable).catch((error: unknown) => {
+        this.reportFailure(fallback, error);
+        throw error;
+      });
+      this.sentToFallback.set(record, sent);
+    }
+    return sent;
+  }
+
+  private reportFailure(lane: SinkLane, error: unknown): void {
+    const now = this.clock().getTime();
+    if (now - lane.lastReport < this.reportIntervalMs) {
+      lane.suppressed += 1;
+      return;
+    }
+    const suppressed = lane.suppressed;
+    lane.lastReport = now;
+    lane.suppressed = 0;
+    this.logger.error({ sink: lane.sink.name, err: error, suppressed }, 'audit sink failed; its records go to the file sink');
+    const others = this.lanes.filter((other) => other !== lane);
+    const targets = others.length > 0 ? others : this.fallback !== null && this.fallback !== lane ? [this.fallback] : [];
+    const record = buildAuditRecord(
+      'audit_sink_failure',
+      { sink: lane.sink.name, error: messageOf(error), suppressed },
+      this.agent,
+      this.clock(),
+    );
+    this.dispatch(record, targets);
+  }
+}
+
+export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
+  return new FanOutAuditTrail(options);
+}

@@ -1,0 +1,65 @@
+import type { AuditEventName, AuditRecord } from '../contracts/audit.js';
+
+/** Who wrote a record: on every record as `agent`. */
+export interface AuditAgentIdentity {
+  hostname: string;
+  version: string;
+}
+
+const SECRET_KEY = /pass(word|phrase)|secret|private_?key|token|authorization|cookie/i;
+const PRIVATE_KEY_PEM = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
+const REDACTED = '[redacted]';
+const MAX_DEPTH = 8;
+
+/** Records carry no secrets: secret-named fields and private-key PEM text are replaced, at any depth. */
+export function redactSecrets(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return PRIVATE_KEY_PEM.test(value) ? REDACTED : value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_DEPTH) return '[too deep]';
+  if (Array.isArray(value)) return value.map((item) => redactSecrets(item, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([key, item]) => [
+      key,
+      SECRET_KEY.test(key) ? REDACTED : redactSecrets(item, depth + 1),
+    ]),
+  );
+}
+
+/** `client` is always `{cn, serial, fingerprint256}` or null; a bare CN (as job records keep it) is widened. */
+function normaliseClient(client: unknown): Record<string, unknown> | null {
+  if (typeof client === 'string') return { cn: client, serial: null, fingerprint256: null };
+  if (client === null || typeof client !== 'object') return null;
+  const { cn = null, serial = null, fingerprint256 = null } = client as Record<string, unknown>;
+  return { cn, serial, fingerprint256 };
+}
+
+/**
+ * One record in the documented schema: the common fields first (`event`, `timestamp` RFC 3339 UTC,
+ * `agent`, `request_id`, `client`, `ip`, null when they do not apply), then the event's own fields.
+ */
+export function buildAuditRecord(
+  event: AuditEventName,
+  fields: Record<string, unknown>,
+  agent: AuditAgentIdentity,
+  now: Date,
+): AuditRecord {
+  const {
+    event: _event,
+    timestamp: _timestamp,
+    agent: _agent,
+    prev_hash: _prevHash,
+    request_id = null,
+    client,
+    ip = null,
+    ...rest
+  } = redactSecrets(fields) as Record<string, unknown>;
+  return {
+    event,
+    timestamp: now.toISOString(),
+    agent: { ...agent },
+    request_id,
+    client: normaliseClient(client),
+    ip,
+    ...rest,
+  };
+}
