@@ -15,8 +15,10 @@ export const silentLogger: Logger = {
 };
 
 /** The backend on a sandbox root, through the real process runner wrapped in a recorder. */
-export async function aptBackendOn(sandbox: AptSandbox): Promise<{ backend: AptBackend; recorder: RecordingRunner }> {
-  const recorder = new RecordingRunner(createProcessRunner());
+export async function aptBackendOn(
+  sandbox: AptSandbox,
+  recorder = new RecordingRunner(createProcessRunner()),
+): Promise<{ backend: AptBackend; recorder: RecordingRunner }> {
   const backend = await AptBackend.create({
     root: sandbox.root,
     runner: recorder,
