@@ -8,3 +8,5 @@ export type { LoadedPlugin, PluginKind, PluginOrigin, RegisteredAuditSink, Regis
 export { PluginRegistry } from './plugin-registry.js';
 export type { SelectedBackend } from './select-backend.js';
 export { readBackendOsRelease, selectBackend } from './select-backend.js';
+export type { StartedPlugins, StartPluginsInput } from './start-plugins.js';
+export { startPlugins } from './start-plugins.js';
