@@ -5,7 +5,7 @@ import type { ConfigManagerEvents } from './config/manager.js';
 import { ConfigManager } from './config/manager.js';
 import type { AuditEventName } from './contracts/audit.js';
 import { createHooks } from './hooks.js';
-import { createApp, type RequestGate } from './http/app.js';
+import { type AgentApp, createApp, type RequestGate } from './http/app.js';
 import { allRoutes } from './http/routes/index.js';
 import { SecureServer } from './http/server.js';
 import { loadTlsMaterial } from './http/tls/material.js';
@@ -33,6 +33,7 @@ export interface RunningAgent {
   readonly server: SecureServer;
   readonly config: ConfigManager;
   readonly tls: TlsMaterialManager;
+  readonly app: AgentApp;
   /** Request gates, run before every route in order (e.g. the rollback exclusive mode). */
   readonly gates: RequestGate[];
   address(): AddressInfo;
@@ -140,6 +141,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     server,
     config,
     tls,
+    app,
     gates,
     address: () => server.address(),
     stop() {

@@ -98,8 +98,13 @@ function unmatched(ctx: Context): void {
   throw new LpaError('LPA_ERR_NOT_FOUND', `no such endpoint: ${ctx.method} ${ctx.path}`);
 }
 
+/** The Koa app plus the router it serves (the route inventory reads what is registered). */
+export interface AgentApp extends Koa {
+  readonly router: Router;
+}
+
 /** The Koa application: request id, identity, audit and log, envelope errors, gates, routes. */
-export function createApp({ services, routes, gates = [] }: AppOptions): Koa {
+export function createApp({ services, routes, gates = [] }: AppOptions): AgentApp {
   const app = new Koa();
   app.silent = true;
   app.proxy = false;
@@ -110,5 +115,5 @@ export function createApp({ services, routes, gates = [] }: AppOptions): Koa {
   app.use(runGates(gates));
   app.use(router.routes());
   app.use(async (ctx) => unmatched(ctx as unknown as Context));
-  return app;
+  return Object.assign(app, { router });
 }

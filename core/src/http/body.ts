@@ -13,7 +13,9 @@ export async function readJsonBody(ctx: Context): Promise<unknown> {
   if (declared > MAX_BODY_BYTES) throw new LpaError('LPA_ERR_PAYLOAD_TOO_LARGE', `request body exceeds ${MAX_BODY_BYTES} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+  // destroyOnReturn: false: leaving the loop early (413) must not destroy the request stream, or
+  // the response is torn down before the envelope is sent.
+  for await (const chunk of ctx.req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > MAX_BODY_BYTES) throw new LpaError('LPA_ERR_PAYLOAD_TOO_LARGE', `request body exceeds ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk);
@@ -24,7 +26,8 @@ export async function readJsonBody(ctx: Context): Promise<unknown> {
     if (contentType === '' || ctx.is('application/json')) return undefined;
     throw new LpaError('LPA_ERR_UNSUPPORTED_MEDIA_TYPE', 'request bodies must be application/json');
   }
-  if (!ctx.is('application/json')) throw new LpaError('LPA_ERR_UNSUPPORTED_MEDIA_TYPE', 'request bodies must be application/json');
+  if (!ctx.is('application/json'))
+    throw new LpaError('LPA_ERR_UNSUPPORTED_MEDIA_TYPE', 'request bodies must be application/json');
   try {
     return JSON.parse(raw) as unknown;
   } catch (error) {

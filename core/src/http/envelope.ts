@@ -25,7 +25,13 @@ export function sendData<T>(ctx: Context, data: T, status = 200): void {
 }
 
 export function sendError(ctx: Context, error: LpaError): void {
-  const body: Envelope<null> = { success: false, request_id: requestIdOf(ctx), timestamp: rfc3339(), data: null, error: error.toJSON() };
+  const body: Envelope<null> = {
+    success: false,
+    request_id: requestIdOf(ctx),
+    timestamp: rfc3339(),
+    data: null,
+    error: error.toJSON(),
+  };
   ctx.status = error.status;
   if (error.retryAfter !== undefined) ctx.set('Retry-After', String(Math.max(1, Math.ceil(error.retryAfter))));
   ctx.body = body;

@@ -1,0 +1,53 @@
+import { startAgent } from '../agent.js';
+import { toLpaError } from '../errors.js';
+import { createLogger } from '../logger.js';
+import { type CliCommand, parseConfigOption } from './command.js';
+
+/**
+ * Runs the agent in the foreground until SIGTERM or SIGINT: then it stops accepting, lets
+ * in-flight requests finish, closes the rest and exits 0. A second signal exits at once.
+ */
+export const serveCommand: CliCommand = {
+  name: 'serve',
+  summary: 'run the agent in the foreground (the default command)',
+  usage: 'linux-patch-api [serve] --config FILE',
+  async run(argv) {
+    const { configPath } = parseConfigOption(argv);
+    const logger = createLogger();
+    const flushed = () => new Promise<void>((resolve) => logger.flush(() => resolve()));
+    let agent: Awaited<ReturnType<typeof startAgent>>;
+    try {
+      agent = await startAgent({ configPath, logger });
+    } catch (error) {
+      const failure = toLpaError(error, 'LPA_ERR_CONFIG_INVALID');
+      logger.fatal({ code: failure.code, reason: failure.message }, 'linux-patch-api could not start');
+      await flushed();
+      return 1;
+    }
+    return new Promise<number>((resolve) => {
+      let stopping = false;
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (stopping) {
+          logger.warn({ signal }, 'second signal: exiting now');
+          resolve(1);
+          return;
+        }
+        stopping = true;
+        logger.info({ signal }, 'stopping');
+        agent.stop().then(
+          async () => {
+            await flushed();
+            resolve(0);
+          },
+          async (error: unknown) => {
+            logger.error({ err: error }, 'error while stopping');
+            await flushed();
+            resolve(1);
+          },
+        );
+      };
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+    });
+  },
+};

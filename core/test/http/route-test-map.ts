@@ -1,0 +1,11 @@
+/**
+ * Which test files exercise each route. The route inventory test fails when a registered route is
+ * missing here, when a listed file does not exist, or when it never mentions the route's path.
+ * Adding a route = adding its line here, pointing at the tests that call it.
+ * Paths are relative to the repository root.
+ */
+export const ROUTE_TESTS: Readonly<Record<string, readonly string[]>> = {
+  'GET /health': ['core/test/http/health.test.ts', 'core/test/tls/client-cert.test.ts'],
+  'GET /system/info': ['core/test/http/system-info.test.ts'],
+  'GET /openapi.json': ['core/test/http/openapi.test.ts'],
+};
