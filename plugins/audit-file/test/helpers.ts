@@ -4,7 +4,12 @@ import { gunzipSync } from 'node:zlib';
 /** A clock the test moves by hand. */
 export function manualClock(start: string): { now: () => Date; set: (time: string) => void } {
   let current = new Date(start);
-  return { now: () => new Date(current), set: (time) => void (current = new Date(time)) };
+  return {
+    now: () => new Date(current),
+    set: (time) => {
+      current = new Date(time);
+    },
+  };
 }
 
 export async function readLines(path: string): Promise<string[]> {
