@@ -110,11 +110,14 @@ export async function buildFixtureRepo(dir: string, packages: readonly FixturePa
     packages.map(async (pkg) => {
       const spec = join(top, 'SPECS', `${pkg.name}-${pkg.version}-${pkg.release}.spec`);
       await writeFile(spec, specFile(pkg));
-      await runTool(
-        '/usr/bin/rpmbuild',
-        ['-bb', '--quiet', '--define', `_topdir ${top}`, '--define', `_dbpath ${join(dir, 'rpmdb-build')}`, spec],
-        { env: { HOME: home } },
-      );
+      const build = () =>
+        runTool(
+          '/usr/bin/rpmbuild',
+          ['-bb', '--quiet', '--define', `_topdir ${top}`, '--define', `_dbpath ${join(dir, 'rpmdb-build')}`, spec],
+          { env: { HOME: home } },
+        );
+      // One retry: on a loaded machine rpmbuild has been seen to fail once without a reproducible cause.
+      await build().catch(build);
     }),
   );
   const built = join(top, 'RPMS', 'noarch');
