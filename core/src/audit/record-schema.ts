@@ -25,8 +25,17 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
   );
 }
 
-/** `client` is always `{cn, serial, fingerprint256}` or null; a bare CN (as job records keep it) is widened. */
-function normaliseClient(client: unknown): Record<string, unknown> | null {
+/**
+ * `client` is always `{cn, serial, fingerprint256}` or null. A bare CN (as job records keep it) is
+ * widened; flat `client_cn` / `client_serial` / `client_fingerprint` fields are folded in.
+ */
+function normaliseClient(
+  client: unknown,
+  flat: { cn: unknown; serial: unknown; fingerprint: unknown },
+): Record<string, unknown> | null {
+  if (client === undefined && (flat.cn !== undefined || flat.serial !== undefined || flat.fingerprint !== undefined)) {
+    return { cn: flat.cn ?? null, serial: flat.serial ?? null, fingerprint256: flat.fingerprint ?? null };
+  }
   if (typeof client === 'string') return { cn: client, serial: null, fingerprint256: null };
   if (client === null || typeof client !== 'object') return null;
   const { cn = null, serial = null, fingerprint256 = null } = client as Record<string, unknown>;
@@ -50,6 +59,9 @@ export function buildAuditRecord(
     prev_hash: _prevHash,
     request_id = null,
     client,
+    client_cn: clientCn,
+    client_serial: clientSerial,
+    client_fingerprint: clientFingerprint,
     ip = null,
     ...rest
   } = redactSecrets(fields) as Record<string, unknown>;
@@ -58,7 +70,7 @@ export function buildAuditRecord(
     timestamp: now.toISOString(),
     agent: { ...agent },
     request_id,
-    client: normaliseClient(client),
+    client: normaliseClient(client, { cn: clientCn, serial: clientSerial, fingerprint: clientFingerprint }),
     ip,
     ...rest,
   };

@@ -25,9 +25,12 @@ describe('record schema', () => {
       duration_ms: 3,
     });
     audit.record('job_update', { job_id: 'j-1', status: 'running', client: 'admin' });
+    audit.record('auth_success', { ip: '::1', client_cn: 'ops', client_serial: '02', client_fingerprint: 'BB' });
     audit.record('agent_start', { event: 'spoofed', timestamp: 'yesterday', agent: 'spoofed' });
     await audit.flush();
-    const [request, job, start] = file.records;
+    const [request, job, auth, start] = file.records;
+    assert.deepEqual(auth!.client, { cn: 'ops', serial: '02', fingerprint256: 'BB' });
+    assert.ok(!('client_cn' in auth!), 'flat client fields are folded into client');
     assert.deepEqual(Object.keys(request!).slice(0, 6), ['event', 'timestamp', 'agent', 'request_id', 'client', 'ip']);
     assert.match(request!.timestamp, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     assert.deepEqual(request!.agent, agent);
