@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { stringify } from 'yaml';
+import { freePort, startTestAgent, type TestAgent } from '../../../test/support/agent.js';
+import { daysFromNow } from '../../../test/support/pki.js';
+import { probeRawTcp, probeTls } from '../../../test/support/tls-client.js';
+import { waitFor } from '../../../test/support/wait.js';
+import { assertAllRefused, refusalCases } from '../tls/refusal-cases.js';
+
+let t: TestAgent;
+before(async () => {
+  t = await startTestAgent({ allowed: ['127.0.0.1'] });
+});
+after(() => t.stop());
+
+function reloads(accepted: boolean): number {
+  return t.audit.records.filter((r) => r.event === 'config_reload' && r.accepted === accepted).length;
+}
+
+async function expectRefusedChange(write: () => Promise<void>, reasonPattern: RegExp): Promise<void> {
+  const before = reloads(false);
+  const configBefore = JSON.stringify(t.agent.services.getConfig());
+  await write();
+  const record = await waitFor(() => t.audit.records.filter((r) => r.event === 'config_reload' && r.accepted === false)[before], {
+    what: 'the refused reload to be audited',
+  });
+  assert.match(String(record.reason), reasonPattern);
+  assert.equal(JSON.stringify(t.agent.services.getConfig()), configBefore, 'the running config changed');
+  assert.ok(
+    t.logs.some(
+      (line) => line.msg === 'config change refused; the running config stays in force' && line.reason === record.reason,
+    ),
+  );
+  const res = await t.request('/health');
+  assert.equal(res.status, 200, 'the agent still serves with the old config');
+}
+
+describe('invalid changes leave the running config in force', () => {
+  test('invalid YAML', async () => {
+    await expectRefusedChange(() => writeFile(t.configPath, 'server: { port: 1\ntls: [\n'), /invalid YAML/);
+  });
+
+  test('a schema violation', async () => {
+    await expectRefusedChange(() => t.writeConfig({ tls: { max_client_cert_days: -5 } }), /tls\.max_client_cert_days/);
+  });
+
+  test('an unknown key', async () => {
+    await expectRefusedChange(() => t.writeConfig({ tls: { verify_clients: false } }), /unknown key tls\.verify_clients/);
+  });
+
+  test('a broken whitelist', async () => {
+    const before = reloads(false);
+    await writeFile(t.whitelistPath, 'allowed: [127.0.0.2, "everyone"]\n');
+    await waitFor(() => reloads(false) > before, { what: 'the refused whitelist' });
+    assert.equal((await probeRawTcp({ port: t.port })).bytesReceived > 0, true, '127.0.0.1 is still admitted');
+    assert.equal((await probeRawTcp({ port: t.port, localAddress: '127.0.0.2' })).bytesReceived, 0);
+    await t.writeWhitelist(['127.0.0.1']);
+  });
+});
+
+describe('valid changes take effect without a restart', () => {
+  test('a shorter max_client_cert_days refuses a client that was admitted', async () => {
+    await t.writeConfig({});
+    const sixtyDays = await t.pki.ca.issueClient({ notBefore: daysFromNow(-1), notAfter: daysFromNow(59) });
+    const opts = { port: t.port, ca: t.pki.ca.certPem, cert: sixtyDays.certPem, key: sixtyDays.keyPem };
+    assert.ok((await probeTls(opts)).httpBytes > 0);
+    const accepted = reloads(true);
+    await t.writeConfig({ tls: { max_client_cert_days: 30 } });
+    await waitFor(() => reloads(true) > accepted, { what: 'the accepted reload' });
+    assert.equal(t.agent.services.getConfig().tls.max_client_cert_days, 30);
+    assert.equal((await probeTls(opts)).httpBytes, 0);
+    await t.writeConfig({});
+    await waitFor(async () => (await probeTls(opts)).httpBytes > 0, { what: 'the limit to be lifted again' });
+  });
+
+  test('an editor-style replace (write a temp file, rename it over the config) is picked up', async () => {
+    const accepted = reloads(true);
+    const temp = join(t.dir, '.config.yaml.swp');
+    const config = { ...(await import('../../../test/support/agent.js')).baseConfig(), jobs: { max_concurrent: 2 } };
+    await writeFile(temp, stringify(config));
+    await rename(temp, t.configPath);
+    await waitFor(() => reloads(true) > accepted, { what: 'the renamed config' });
+    assert.equal(t.agent.services.getConfig().jobs.max_concurrent, 2);
+    await t.writeConfig({});
+  });
+
+  test('all client-certificate refusals still hold after a config reload', async () => {
+    const accepted = reloads(true);
+    await t.writeConfig({ jobs: { max_queued: 7 } });
+    await waitFor(() => reloads(true) > accepted, { what: 'the reload' });
+    await assertAllRefused(t, await refusalCases(t), 'after a config reload');
+    await t.writeConfig({});
+  });
+
+  test('a new port: the agent listens there and stops accepting on the old one', async () => {
+    const oldPort = t.agent.address().port;
+    const newPort = await freePort();
+    await t.writeConfig({ server: { port: newPort } });
+    await waitFor(() => t.agent.address().port === newPort, { what: 'the rebind' });
+    const res = await t.request('/health');
+    assert.equal(res.status, 200);
+    const old = await probeRawTcp({ port: oldPort });
+    assert.equal(old.connected, false, 'the old port still accepts connections');
+  });
+});
