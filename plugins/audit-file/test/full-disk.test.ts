@@ -37,6 +37,14 @@ async function exerciseFullDisk(mountPoint: string): Promise<void> {
   const logDir = join(mountPoint, 'log');
 
   const sink = await FileAuditSink.open({ logDir, retentionDays: 30 });
+  try {
+    await fillAndRecover(sink, mountPoint, logDir);
+  } finally {
+    await sink.close();
+  }
+}
+
+async function fillAndRecover(sink: FileAuditSink, mountPoint: string, logDir: string): Promise<void> {
   await sink.write(record('agent_start', '2026-11-22T03:00:00.000Z'), { durable: true });
   const filler = join(mountPoint, 'filler');
   await fill(filler);
@@ -58,6 +66,5 @@ async function exerciseFullDisk(mountPoint: string): Promise<void> {
 
   await unlink(filler);
   await sink.write(record('job_intent', '2026-11-22T03:00:03.000Z', { job_id: 'j2', bulky }), { durable: true });
-  await sink.close();
   assert.deepEqual(await verifyAuditFiles(await listAuditFiles(logDir)), { ok: true, files: 1, records: 2 });
 }
