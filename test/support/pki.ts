@@ -165,7 +165,8 @@ export class TestCa {
       extensions: [await x509.AuthorityKeyIdentifierExtension.create(this.certificate, false)],
       entries: revoked.map((entry) => ({ serialNumber: entry.certificate.serialNumber, revocationDate: daysFromNow(-1) })),
     });
-    return crl.toString('pem');
+    // OpenSSL (and so Node's TLS layer) reads CRLs under the 'X509 CRL' PEM label only.
+    return x509.PemConverter.encode(crl.rawData, 'X509 CRL');
   }
 }
 
