@@ -1,7 +1,16 @@
 import { definePlugin } from '@linux-patch-api/core';
+import { apkBackendDefinition } from './definition.js';
+
+export { APK_BINARY, ApkBackend, type ApkBackendOptions } from './backend.js';
+export { apkBackendDefinition, isAlpineFamily } from './definition.js';
+export { validateApkName, validateApkVersion } from './grammar.js';
+export { parseInstalledDb } from './installed-db.js';
+export { compareApkVersions } from './version.js';
 
 export default definePlugin({
   name: '@linux-patch-api/backend-apk',
   apiVersion: '^1.0.0',
-  apply() {},
+  apply(host) {
+    host.registerBackend(apkBackendDefinition);
+  },
 });

@@ -1,0 +1,368 @@
+import { readdir, stat } from 'node:fs/promises';
+import { release } from 'node:os';
+import { join } from 'node:path';
+import {
+  type BackendInfo,
+  type CommandResult,
+  type CommandRunner,
+  findLockHolderPid,
+  type InstalledPackage,
+  type LockHolder,
+  type Logger,
+  LpaError,
+  type OperationContext,
+  type OperationOutput,
+  type PackageDetails,
+  type PackageManagerBackend,
+  type PackageSpec,
+  type PlannedChange,
+  type RepairOutcome,
+  type Upgrade,
+  type UpgradeSelection,
+} from '@linux-patch-api/core';
+import { validateApkName, validateApkVersion } from './grammar.js';
+import { InstalledDatabase } from './installed-db.js';
+import {
+  type ApkChangeLine,
+  apkErrorSummary,
+  isApkFetchError,
+  isApkLockError,
+  packagesKeptByDel,
+  parseChangeLine,
+  parseChangeLines,
+  parseUpgradableList,
+} from './output.js';
+import { compareApkVersions } from './version.js';
+
+export const APK_BINARY = '/sbin/apk';
+const READ_TIMEOUT_MS = 120_000;
+/** apk writes `done/total` lines here (`--progress-fd`); the runner reads it as file descriptor 3. */
+const PROGRESS_FD = '3';
+
+export interface ApkBackendOptions {
+  /** null = the running system. */
+  root: string | null;
+  runner: CommandRunner;
+  logger: Logger;
+  apkPath?: string;
+}
+
+/**
+ * The apk backend. The installed set is read from `ROOT/lib/apk/db/installed`; every change goes
+ * through apk with `--root` (so the root's own /etc/apk/repositories, keys and world are used),
+ * `--wait` for the database lock and `--` before targets.
+ */
+export class ApkBackend implements PackageManagerBackend {
+  readonly #root: string | null;
+  readonly #runner: CommandRunner;
+  readonly #logger: Logger;
+  readonly #apk: string;
+  readonly #installed: InstalledDatabase;
+  readonly #lockPath: string;
+  readonly #indexDir: string;
+
+  constructor(options: ApkBackendOptions) {
+    this.#root = options.root;
+    this.#runner = options.runner;
+    this.#logger = options.logger;
+    this.#apk = options.apkPath ?? APK_BINARY;
+    const base = options.root ?? '/';
+    this.#installed = new InstalledDatabase(join(base, 'lib/apk/db/installed'));
+    this.#lockPath = join(base, 'lib/apk/db/lock');
+    this.#indexDir = join(base, 'var/cache/apk');
+  }
+
+  info(): BackendInfo {
+    return { packageManager: 'apk', root: this.#root };
+  }
+
+  async listInstalled(): Promise<InstalledPackage[]> {
+    return (await this.#installed.list()).map(({ origin: _origin, ...pkg }) => pkg);
+  }
+
+  async getPackage(name: string, signal?: AbortSignal): Promise<PackageDetails | null> {
+    this.#requireValidNames([name]);
+    const installed = (await this.listInstalled()).find((pkg) => pkg.name === name);
+    if (installed === undefined) return null;
+    const upgrade = (await this.listUpgrades(signal)).find((candidate) => candidate.name === name);
+    return { ...installed, upgradable: upgrade !== undefined, available_version: upgrade?.available_version ?? null };
+  }
+
+  async listUpgrades(signal?: AbortSignal): Promise<Upgrade[]> {
+    const result = await this.#read(['list', '--upgradable'], signal);
+    if (result.exitCode !== 0) throw await this.#failure('listing upgrades', combined(result));
+    return parseUpgradableList(result.stdout).map((line) => ({
+      name: line.name,
+      current_version: line.currentVersion,
+      available_version: line.availableVersion,
+      architecture: line.architecture,
+      // Alpine's APKINDEX carries no advisory data (secdb is a separate feed), so an update is
+      // neither known security nor known non-security.
+      security: null,
+      severity: null,
+      advisories: [],
+      repository: null,
+    }));
+  }
+
+  async install(specs: readonly PackageSpec[], ctx: OperationContext): Promise<OperationOutput> {
+    this.#requireValidSpecs(specs);
+    return this.#mutate(['add', '--', ...specs.map(targetOf)], ctx);
+  }
+
+  /** Unpinned: `apk add --upgrade NAME`; pinned: `apk add NAME=VERSION`, which apk keeps as a pin in world. */
+  async update(name: string, version: string | undefined, ctx: OperationContext): Promise<OperationOutput> {
+    const spec = version === undefined ? { name } : { name, version };
+    this.#requireValidSpecs([spec]);
+    await this.#requireInstalled([name]);
+    return version === undefined
+      ? this.#mutate(['add', '--upgrade', '--', name], ctx)
+      : this.#mutate(['add', '--', targetOf(spec)], ctx);
+  }
+
+  /**
+   * `apk del`: apk removes the names from world and then every package nothing needs any more. A
+   * package another one still depends on is kept by apk (exit 0); that is reported as an error.
+   */
+  async remove(names: readonly string[], ctx: OperationContext): Promise<OperationOutput> {
+    this.#requireValidNames(names);
+    await this.#requireInstalled(names);
+    const result = await this.#mutate(['del', '--', ...names], ctx);
+    const kept = packagesKeptByDel(result.output);
+    if (kept.length > 0) {
+      throw new LpaError('LPA_ERR_BACKEND', `apk kept ${kept.join(', ')}: other installed packages still depend on it`, {
+        details: { kept, output: tail(result.output) },
+      });
+    }
+    return result;
+  }
+
+  async applyUpgrades(selection: UpgradeSelection, ctx: OperationContext): Promise<OperationOutput> {
+    return this.#mutate(this.#upgradeArgs(selection), ctx);
+  }
+
+  async planInstall(specs: readonly PackageSpec[], signal?: AbortSignal): Promise<PlannedChange[]> {
+    this.#requireValidSpecs(specs);
+    return this.#simulate(['add', '--', ...specs.map(targetOf)], signal);
+  }
+
+  async planRemove(names: readonly string[], signal?: AbortSignal): Promise<PlannedChange[]> {
+    this.#requireValidNames(names);
+    await this.#requireInstalled(names);
+    return this.#simulate(['del', '--', ...names], signal);
+  }
+
+  async planUpgrades(selection: UpgradeSelection, signal?: AbortSignal): Promise<PlannedChange[]> {
+    return this.#simulate(this.#upgradeArgs(selection), signal);
+  }
+
+  async refreshCache(ctx: OperationContext): Promise<OperationOutput> {
+    return this.#mutate(['update'], ctx);
+  }
+
+  /** The newest APKINDEX apk keeps in ROOT/var/cache/apk. */
+  async lastCacheUpdate(): Promise<Date | null> {
+    let entries: string[];
+    try {
+      entries = (await readdir(this.#indexDir)).filter((entry) => /^APKINDEX\..+\.tar\.gz$/.test(entry));
+    } catch {
+      return null;
+    }
+    let latest: number | null = null;
+    for (const entry of entries) {
+      try {
+        const { mtimeMs } = await stat(join(this.#indexDir, entry));
+        if (latest === null || mtimeMs > latest) latest = mtimeMs;
+      } catch {
+        /* removed meanwhile */
+      }
+    }
+    return latest === null ? null : new Date(latest);
+  }
+
+  isFetchError(output: string): boolean {
+    return isApkFetchError(output);
+  }
+
+  validateName(name: string): string | null {
+    return validateApkName(name);
+  }
+
+  validateVersion(version: string): string | null {
+    return validateApkVersion(version);
+  }
+
+  compareVersions(a: string, b: string): number {
+    return compareApkVersions(a, b);
+  }
+
+  /** apk holds a flock() on ROOT/lib/apk/db/lock while it works; /proc/locks names the holder. */
+  async findLockHolder(): Promise<LockHolder | null> {
+    const pid = await findLockHolderPid(this.#lockPath);
+    return pid === null ? null : { path: this.#lockPath, pid };
+  }
+
+  /** `apk fix` reinstalls packages the database marks as broken (e.g. after an interrupted commit). */
+  async repair(ctx: OperationContext): Promise<RepairOutcome> {
+    try {
+      const { output } = await this.#mutate(['fix'], ctx);
+      return { needed: parseChangeLines(output).length > 0, consistent: true, output };
+    } catch (error) {
+      if (error instanceof LpaError && error.code === 'LPA_ERR_BACKEND') {
+        return { needed: true, consistent: false, output: error.message };
+      }
+      throw error;
+    }
+  }
+
+  /** Alpine keeps no reboot flag; an upgraded kernel removes the running kernel's module directory. */
+  async rebootRequired(): Promise<boolean> {
+    if (this.#root !== null) return false;
+    try {
+      await stat(join('/lib/modules', release()));
+      return false;
+    } catch {
+      return true;
+    }
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  #globalArgs(): string[] {
+    return this.#root === null ? ['--no-progress'] : ['--root', this.#root, '--no-progress'];
+  }
+
+  #upgradeArgs(selection: UpgradeSelection): string[] {
+    if (selection.securityOnly) {
+      throw new LpaError(
+        'LPA_ERR_VALIDATION',
+        "security_only cannot be honoured on Alpine: its repositories' indexes carry no security advisory metadata; apply all updates instead",
+      );
+    }
+    if (selection.names === null) return ['upgrade'];
+    this.#requireValidNames(selection.names);
+    return ['upgrade', '--', ...selection.names];
+  }
+
+  #requireValidNames(names: readonly string[]): void {
+    if (names.length === 0) throw new LpaError('LPA_ERR_VALIDATION', 'no package names given');
+    for (const name of names) {
+      const reason = validateApkName(name);
+      if (reason !== null) throw new LpaError('LPA_ERR_VALIDATION', `invalid package name: ${reason}`, { details: { name } });
+    }
+  }
+
+  #requireValidSpecs(specs: readonly PackageSpec[]): void {
+    this.#requireValidNames(specs.map((spec) => spec.name));
+    for (const spec of specs) {
+      if (spec.version === undefined) continue;
+      const reason = validateApkVersion(spec.version);
+      if (reason !== null) {
+        throw new LpaError('LPA_ERR_VALIDATION', `invalid version for ${spec.name}: ${reason}`, {
+          details: { name: spec.name, version: spec.version },
+        });
+      }
+    }
+  }
+
+  async #requireInstalled(names: readonly string[]): Promise<void> {
+    const installed = new Set((await this.#installed.list()).map((pkg) => pkg.name));
+    const missing = names.filter((name) => !installed.has(name));
+    if (missing.length > 0) {
+      throw new LpaError('LPA_ERR_NOT_FOUND', `not installed: ${missing.join(', ')}`, { details: { packages: missing } });
+    }
+  }
+
+  async #read(args: string[], signal?: AbortSignal): Promise<CommandResult> {
+    const result = await this.#runner.run({
+      file: this.#apk,
+      args: [...this.#globalArgs(), ...args],
+      timeoutMs: READ_TIMEOUT_MS,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    if (result.timedOut) throw new LpaError('LPA_ERR_TIMEOUT', `apk ${args[0]} timed out`);
+    if (result.aborted) throw new LpaError('LPA_ERR_CANCELLED', `apk ${args[0]} was cancelled`);
+    return result;
+  }
+
+  async #simulate(args: string[], signal?: AbortSignal): Promise<PlannedChange[]> {
+    const result = await this.#read(['--simulate', ...args], signal);
+    if (result.exitCode !== 0) throw await this.#failure(`planning apk ${args[0]}`, combined(result));
+    return parseChangeLines(result.stdout).flatMap(toPlannedChange);
+  }
+
+  async #mutate(args: string[], ctx: OperationContext): Promise<OperationOutput> {
+    const lockWait = Math.max(0, Math.floor(ctx.lockWaitSeconds));
+    const lines: string[] = [];
+    const result = await this.#runner.run({
+      file: this.#apk,
+      args: [...this.#globalArgs(), ...(lockWait > 0 ? ['--wait', String(lockWait)] : []), '--progress-fd', PROGRESS_FD, ...args],
+      signal: ctx.signal,
+      timeoutMs: ctx.timeoutMs,
+      onLine: (line) => {
+        lines.push(line);
+        ctx.onLog(line);
+        const change = parseChangeLine(line);
+        if (change !== null) ctx.onProgress(Math.round((change.index / change.total) * 99), line.trim());
+      },
+      onStatusLine: (line) => {
+        const match = /^(\d+)\/(\d+)$/.exec(line.trim());
+        if (match === null) return;
+        const total = Number(match[2]);
+        if (total > 0) ctx.onProgress(Math.min(99, Math.round((Number(match[1]) / total) * 99)));
+      },
+    });
+    const output = lines.length > 0 ? lines.join('\n') : combined(result);
+    if (result.timedOut) {
+      this.#logger.warn({ args }, 'apk was stopped by the job timeout');
+      throw new LpaError('LPA_ERR_TIMEOUT', `apk ${args[0]} timed out`, { details: { output: tail(output) } });
+    }
+    if (result.aborted) throw new LpaError('LPA_ERR_CANCELLED', `apk ${args[0]} was cancelled`);
+    if (result.exitCode !== 0) throw await this.#failure(`apk ${args[0]}`, output, lockWait);
+    ctx.onProgress(100);
+    return { output };
+  }
+
+  async #failure(what: string, output: string, lockWait = 0): Promise<LpaError> {
+    if (isApkLockError(output)) {
+      const pid = await findLockHolderPid(this.#lockPath);
+      return new LpaError(
+        'LPA_ERR_LOCKED',
+        pid === null
+          ? `the apk database lock ${this.#lockPath} is held, pid unknown (waited ${lockWait} s)`
+          : `the apk database lock ${this.#lockPath} is held by pid ${pid} (waited ${lockWait} s)`,
+        { details: { path: this.#lockPath, pid } },
+      );
+    }
+    const code = isApkFetchError(output) ? 'LPA_ERR_FETCH' : 'LPA_ERR_BACKEND';
+    return new LpaError(code, `${what} failed: ${apkErrorSummary(output)}`, { details: { output: tail(output) } });
+  }
+}
+
+function targetOf(spec: PackageSpec): string {
+  return spec.version === undefined ? spec.name : `${spec.name}=${spec.version}`;
+}
+
+function toPlannedChange(change: ApkChangeLine): PlannedChange[] {
+  switch (change.verb) {
+    case 'Installing':
+      return [{ name: change.name, action: 'installed', from_version: null, to_version: change.toVersion }];
+    case 'Upgrading':
+      return [{ name: change.name, action: 'upgraded', from_version: change.fromVersion, to_version: change.toVersion }];
+    case 'Downgrading':
+      return [{ name: change.name, action: 'downgraded', from_version: change.fromVersion, to_version: change.toVersion }];
+    case 'Purging':
+    case 'Removing':
+      return [{ name: change.name, action: 'removed', from_version: change.fromVersion, to_version: null }];
+    default:
+      return [];
+  }
+}
+
+function combined(result: CommandResult): string {
+  return [result.stdout, result.stderr].filter(Boolean).join('\n');
+}
+
+function tail(output: string): string {
+  return output.split('\n').slice(-20).join('\n');
+}

@@ -1,0 +1,138 @@
+/** Parsers for apk-tools 2.14 output (English; apk has no translations). */
+
+/**
+ * Splits `name-version` the way apk does (apk_pkg_parse_name): the version starts at the last `-`
+ * that is followed by a digit, with at most the `-rN` revision dash after it.
+ */
+export function splitNameVersion(text: string): { name: string; version: string } | null {
+  let dashes = 0;
+  for (let i = text.length - 2; i >= 0; i--) {
+    if (text[i] !== '-') continue;
+    const next = text[i + 1] as string;
+    if (next >= '0' && next <= '9') {
+      if (i === 0) return null;
+      return { name: text.slice(0, i), version: text.slice(i + 1) };
+    }
+    if (++dashes >= 2) return null;
+  }
+  return null;
+}
+
+export interface UpgradableLine {
+  name: string;
+  currentVersion: string;
+  availableVersion: string;
+  architecture: string;
+  origin: string;
+}
+
+/**
+ * `apk list --upgradable` lines:
+ * `busybox-1.36.1-r5 x86_64 {busybox} (GPL-2.0-only) [upgradable from: busybox-1.36.1-r2]`.
+ */
+export function parseUpgradableList(stdout: string): UpgradableLine[] {
+  const upgrades: UpgradableLine[] = [];
+  for (const line of stdout.split('\n')) {
+    const match = /^(\S+) (\S+) \{([^}]*)\} \((.*)\) \[upgradable from: (\S+)\]$/.exec(line.trim());
+    if (match === null) continue;
+    const available = splitNameVersion(match[1] as string);
+    const current = splitNameVersion(match[5] as string);
+    if (available === null || current === null || available.name !== current.name) continue;
+    upgrades.push({
+      name: available.name,
+      currentVersion: current.version,
+      availableVersion: available.version,
+      architecture: match[2] as string,
+      origin: match[3] as string,
+    });
+  }
+  return upgrades;
+}
+
+export type ApkChangeVerb = 'Installing' | 'Upgrading' | 'Downgrading' | 'Replacing' | 'Reinstalling' | 'Purging' | 'Removing';
+
+export interface ApkChangeLine {
+  index: number;
+  total: number;
+  verb: ApkChangeVerb;
+  name: string;
+  fromVersion: string | null;
+  toVersion: string | null;
+}
+
+const CHANGE =
+  /^\((\d+)\/(\d+)\) (Installing|Upgrading|Downgrading|Replacing|Reinstalling|Purging|Removing) (\S+) \((\S+)(?: -> (\S+))?\)/;
+
+/** One `(n/m) Verb name (version)` or `(n/m) Verb name (old -> new)` line of add/del/upgrade, or null. */
+export function parseChangeLine(line: string): ApkChangeLine | null {
+  const match = CHANGE.exec(line.trim());
+  if (match === null) return null;
+  const verb = match[3] as ApkChangeVerb;
+  const first = match[5] as string;
+  const second = match[6];
+  const removal = verb === 'Purging' || verb === 'Removing';
+  return {
+    index: Number(match[1]),
+    total: Number(match[2]),
+    verb,
+    name: match[4] as string,
+    fromVersion: removal ? first : second === undefined ? (verb === 'Installing' ? null : first) : first,
+    toVersion: removal ? null : (second ?? first),
+  };
+}
+
+export function parseChangeLines(output: string): ApkChangeLine[] {
+  return output
+    .split('\n')
+    .map(parseChangeLine)
+    .filter((change): change is ApkChangeLine => change !== null);
+}
+
+const FETCH_ERRORS = [
+  /temporary error \(try again later\)/i,
+  /remote server returned error/i,
+  /could not connect to server/i,
+  /network (?:error|unreachable|connection aborted)/i,
+  /DNS (?:lookup )?error/i,
+  /^(?:ERROR|WARNING): (?:fetching )?(?:https?|ftp):\/\/\S+: /m,
+  /^WARNING: Ignoring \S+: /m,
+  /^\d*[1-9]\d* unavailable, \d+ stale;/m,
+  /could not find a repo which provides this package/i,
+];
+
+/** Whether apk's output shows a download failure (a mirror's 404, an unreachable or missing repository). */
+export function isApkFetchError(output: string): boolean {
+  if (isApkLockError(output)) return false;
+  return FETCH_ERRORS.some((pattern) => pattern.test(output));
+}
+
+/** Whether apk gave up on /lib/apk/db/lock (after `--wait`, if given). */
+export function isApkLockError(output: string): boolean {
+  return /Unable to lock database/i.test(output);
+}
+
+/** `apk del` keeps packages other installed packages still need, says so, and exits 0. */
+export function packagesKeptByDel(output: string): string[] {
+  const start = output.indexOf('the following packages are not removed due to:');
+  if (start === -1) return [];
+  const kept: string[] = [];
+  for (const line of output.slice(start).split('\n').slice(1)) {
+    const match = /^\s+(\S+):/.exec(line);
+    if (match === null) break;
+    kept.push(match[1] as string);
+  }
+  return kept;
+}
+
+/** The ERROR lines (and their indented detail) of apk's output, for a job's error message. */
+export function apkErrorSummary(output: string): string {
+  const lines = output.split('\n');
+  const picked: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (!line.startsWith('ERROR:')) continue;
+    picked.push(line.trim());
+    for (let j = i + 1; j < lines.length && /^\s+\S/.test(lines[j] as string); j++) picked.push((lines[j] as string).trim());
+  }
+  return picked.length > 0 ? picked.join(' ') : output.trim().split('\n').slice(-3).join('; ') || 'apk failed';
+}
