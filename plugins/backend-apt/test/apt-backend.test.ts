@@ -1,12 +1,19 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isLpaError } from '@linux-patch-api/core';
 import { createOperationContext } from '@linux-patch-api/core/testing';
-import { createAptSandbox, DEP, HELLO, SEC, SLOW, SLOW_STARTED_MARKER } from '../../../test/support/sandbox/apt.js';
+import {
+  createAptSandbox,
+  DEP,
+  HELLO,
+  holdFcntlLock,
+  SEC,
+  SLOW,
+  SLOW_STARTED_MARKER,
+} from '../../../test/support/sandbox/apt.js';
 import { fingerprintFile, runTool } from '../../../test/support/sandbox/common.js';
 import { aptBackendOn, waitFor } from './helpers.js';
 
@@ -180,20 +187,8 @@ describe('AptBackend on a sandbox root', () => {
     const sandbox = await createAptSandbox();
     const { backend } = await aptBackendOn(sandbox);
     const lockFile = join(sandbox.root, 'var/lib/dpkg/lock-frontend');
-    const holder = spawn(
-      '/usr/bin/python3',
-      [
-        '-c',
-        'import fcntl,sys,time\nf=open(sys.argv[1],"a+")\nfcntl.lockf(f,fcntl.LOCK_EX)\nprint("locked",flush=True)\ntime.sleep(300)',
-        lockFile,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+    const holder = await holdFcntlLock(lockFile);
     try {
-      await new Promise<void>((resolve, reject) => {
-        holder.stdout.once('data', () => resolve());
-        holder.once('exit', () => reject(new Error('lock holder exited')));
-      });
       assert.deepEqual(await backend.findLockHolder(), { path: lockFile, pid: holder.pid });
       const error = await rejectsWith('LPA_ERR_LOCKED', () =>
         backend.install([{ name: HELLO }], createOperationContext({ lockWaitSeconds: 1 })),
@@ -205,7 +200,7 @@ describe('AptBackend on a sandbox root', () => {
       assert.ok(existsSync(lockFile), 'the lock file was removed');
       assert.deepEqual(await backend.findLockHolder(), { path: lockFile, pid: holder.pid }, 'the lock was taken away');
     } finally {
-      holder.kill('SIGKILL');
+      await holder.release();
     }
     await waitFor('the lock to be released', async () => (await backend.findLockHolder()) === null);
     await backend.install([{ name: HELLO }], createOperationContext());

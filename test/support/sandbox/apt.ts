@@ -3,6 +3,8 @@
  * them as two local repositories (a main one and a `stable-security` one), and creates sandbox
  * roots whose apt reads only the root's own configuration (see APT_CONFIG below).
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { makeSandboxDir, removeSandboxDir, runTool } from './common.js';
@@ -245,4 +247,33 @@ export async function createAptSandbox(options: AptSandboxOptions = {}): Promise
   if (options.update !== false) await sandbox.aptGet(['-q', 'update']);
   if (options.install && options.install.length > 0) await sandbox.aptGet(['-y', '-q', 'install', '--', ...options.install]);
   return sandbox;
+}
+
+export interface HeldLock {
+  pid: number;
+  release(): Promise<void>;
+}
+
+/**
+ * Holds an fcntl write lock on `path` from another process, the way apt and dpkg lock (flock(1)
+ * would not stop them). Perl is Essential on Debian; the struct flock layout is the LP64 one.
+ */
+export async function holdFcntlLock(path: string): Promise<HeldLock> {
+  const script =
+    'use Fcntl; open(my $f, ">>", $ARGV[0]) or die "open: $!"; ' +
+    'my $lock = pack("s s x4 q q l x4", F_WRLCK, 0, 0, 0, 0); fcntl($f, F_SETLKW, $lock) or die "lock: $!"; ' +
+    '$| = 1; print "locked\\n"; sleep 600;';
+  const child = spawn('/usr/bin/perl', ['-e', script, path], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`the lock holder exited with ${code}`)));
+  });
+  const exited = once(child, 'exit');
+  return {
+    pid: child.pid!,
+    async release() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
 }

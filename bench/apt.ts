@@ -1,0 +1,154 @@
+/**
+ * apt backend benchmark: the agent over mTLS against apt's and dpkg's own CLIs, side by side in
+ * one run on the same sandbox root. Prints ratios (agent ÷ CLI; lower is better) and the targets.
+ *
+ *   node --conditions=lpa-source --import tsx bench/apt.ts      (or: npm run bench -- apt)
+ */
+import { execFile } from 'node:child_process';
+import { utimes } from 'node:fs/promises';
+import { Agent, request } from 'node:https';
+import { join } from 'node:path';
+import { type AptAgent, startAptAgent } from '../test/e2e-apt/support.js';
+import { DEP, HELLO, SEC } from '../test/support/sandbox/apt.js';
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function timed(action: () => Promise<unknown>): Promise<number> {
+  const started = process.hrtime.bigint();
+  await action();
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+async function sample(count: number, action: () => Promise<unknown>, between?: () => Promise<unknown>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    if (between) await between();
+    times.push(await timed(action));
+  }
+  return median(times);
+}
+
+function run(file: string, args: string[], env: Record<string, string>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      file,
+      args,
+      { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C.UTF-8', ...env }, maxBuffer: 1 << 26 },
+      (error) => (error ? reject(error) : resolve()),
+    );
+  });
+}
+
+function keepAliveClient(agent: AptAgent) {
+  const https = new Agent({
+    keepAlive: true,
+    maxSockets: 1,
+    ca: agent.pki.ca.certPem,
+    cert: agent.pki.client.certPem,
+    key: agent.pki.client.keyPem,
+    servername: 'localhost',
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: the envelope is read freely
+  const call = (method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> =>
+    new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: agent.process.port,
+          method,
+          path,
+          agent: https,
+          headers: payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {},
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  return { call, close: () => https.destroy() };
+}
+
+async function main(): Promise<void> {
+  const agent = await startAptAgent({ sandbox: { install: [`${HELLO}=1.0-1`, `${SEC}=1.0-1`] } });
+  const client = keepAliveClient(agent);
+  const { root } = agent.sandbox;
+  const aptEnv = agent.sandbox.env;
+  try {
+    const ok = await client.call('GET', '/packages');
+    if (ok.status !== 200) throw new Error(`GET /packages answered ${ok.status}: ${JSON.stringify(ok.json.error)}`);
+
+    // 1. GET /packages over a warm mTLS connection ÷ dpkg-query -W on the same root.
+    const dpkgQuery = await sample(30, () => run('/usr/bin/dpkg-query', [`--admindir=${root}/var/lib/dpkg`, '-W'], {}));
+    const packages = await sample(200, () => client.call('GET', '/packages'));
+
+    // 2. GET /patches warm and cold ÷ apt list --upgradable.
+    const aptList = await sample(10, () => run('/usr/bin/apt', ['list', '--upgradable'], aptEnv));
+    await client.call('GET', '/patches');
+    const patchesWarm = await sample(200, () => client.call('GET', '/patches'));
+    const sources = join(root, 'etc/apt/sources.list');
+    let tick = Date.now() / 1000;
+    // A changed sources.list invalidates the agent's upgrade list, so each call recomputes it.
+    const patchesCold = await sample(
+      10,
+      () => client.call('GET', '/patches'),
+      async () => {
+        tick += 1;
+        await utimes(sources, tick, tick);
+      },
+    );
+
+    // 3. An install job end to end (submit → completed) ÷ the same apt-get install run directly.
+    const aptArgs = ['-y', '-q', '-o', 'Dpkg::Use-Pty=0'];
+    const direct = await sample(
+      5,
+      () => run('/usr/bin/apt-get', [...aptArgs, 'install', '--', DEP], aptEnv),
+      () => run('/usr/bin/apt-get', [...aptArgs, 'remove', '--', DEP], aptEnv).catch(() => {}),
+    );
+    await run('/usr/bin/apt-get', [...aptArgs, 'remove', '--', DEP], aptEnv);
+    const viaAgent = await sample(
+      5,
+      async () => {
+        const submitted = await client.call('POST', '/packages', { packages: [{ name: DEP }] });
+        if (submitted.status !== 202) throw new Error(`install answered ${submitted.status}`);
+        for (;;) {
+          const job = await client.call('GET', `/jobs/${submitted.json.data.id}`);
+          if (['completed', 'failed', 'timed_out'].includes(job.json.data.status)) {
+            if (job.json.data.status !== 'completed') throw new Error(`install job ${job.json.data.status}`);
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+      },
+      () => run('/usr/bin/apt-get', [...aptArgs, 'remove', '--', DEP], aptEnv).catch(() => {}),
+    );
+
+    const rows = [
+      ['GET /packages (mTLS, warm) ÷ dpkg-query -W', packages, dpkgQuery, 0.2],
+      ['GET /patches warm ÷ apt list --upgradable', patchesWarm, aptList, 0.02],
+      ['GET /patches cold ÷ apt list --upgradable', patchesCold, aptList, 1.0],
+      ['install job end-to-end ÷ apt-get install', viaAgent, direct, 1.15],
+    ] as const;
+    console.log('apt backend benchmark (medians, same sandbox root, one run)');
+    for (const [label, ours, theirs, target] of rows) {
+      const ratio = ours / theirs;
+      console.log(
+        `${label.padEnd(46)} ${ours.toFixed(2).padStart(8)} ms / ${theirs.toFixed(2).padStart(8)} ms = ${ratio.toFixed(3)}  (target ≤ ${target}${ratio <= target ? ', met' : ', MISSED'})`,
+      );
+    }
+  } finally {
+    client.close();
+    await agent.stop();
+  }
+}
+
+await main();
