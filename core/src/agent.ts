@@ -1,15 +1,20 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { AuditTrail } from './audit/trail.js';
+import { PackageCache } from './cache/package-cache.js';
 import type { ConfigManagerEvents } from './config/manager.js';
 import { ConfigManager } from './config/manager.js';
 import type { AuditEventName } from './contracts/audit.js';
 import { createHooks } from './hooks.js';
 import { type AgentApp, createApp, type RequestGate } from './http/app.js';
+import { exclusiveGate } from './http/exclusive-gate.js';
 import { allRoutes } from './http/routes/index.js';
 import { SecureServer } from './http/server.js';
 import { loadTlsMaterial } from './http/tls/material.js';
 import { TlsMaterialManager } from './http/tls/material-manager.js';
+import { tapJobAudit } from './jobs/audit-tap.js';
+import { JobManager } from './jobs/job-manager.js';
+import { MutationLock } from './jobs/mutation-lock.js';
 import { createLogger } from './logger.js';
 import type { AgentServices } from './services.js';
 import { CORE_VERSION } from './version.js';
@@ -26,6 +31,8 @@ export interface AgentOptions {
   watchDebounceMs?: number;
   /** How long stop() lets in-flight requests finish before closing connections (ms). */
   stopGraceMs?: number;
+  /** How long stop() lets running jobs finish before recording them as interrupted (ms, default 60 000). */
+  jobStopBoundMs?: number;
 }
 
 export interface RunningAgent {
@@ -94,10 +101,38 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   // 5. Audit sinks (replace services.audit with the fan-out unless options.audit is given).
   // 6. Plugins.
   // 7. Backend selection (services.backend).
-  // 8. Package cache (services.cacheHealth) and the job manager.
+  // 8. Package cache (services.cacheHealth) and the job manager. Both share one lock so that
+  //    package-manager processes never overlap, and read the backend and limits lazily.
+  const packageManagerLock = new MutationLock();
+  const withServices: AgentServices = services;
+  const cache = new PackageCache({
+    stateDir: initial.paths.state_dir,
+    backend: () => withServices.backend,
+    lock: packageManagerLock,
+    hooks,
+    logger,
+    lockWaitSeconds: () => config.current().config.jobs.lock_wait_seconds,
+  });
+  await cache.load();
+  const jobs = new JobManager({
+    stateDir: initial.paths.state_dir,
+    backend: () => withServices.backend,
+    cache,
+    lock: packageManagerLock,
+    hooks,
+    audit: () => withServices.audit,
+    logger,
+    limits: () => config.current().config.jobs,
+  });
+  tapJobAudit(hooks, () => withServices.audit);
+  services.cache = cache;
+  services.jobs = jobs;
+  services.cacheHealth = () => cache.health();
+  services.lastUpdateTime = async () => jobs.lastChangeTime();
+  await jobs.start();
 
   // 9. Routes, request gates and the Koa app.
-  const gates: RequestGate[] = [];
+  const gates: RequestGate[] = [exclusiveGate(services)];
   const app = createApp({ services, routes: allRoutes(services), gates });
 
   // 10. The secure server: allow-list on the raw connection, TLS 1.3 with client certificates.
@@ -146,6 +181,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     address: () => server.address(),
     stop() {
       stopping ??= (async () => {
+        await jobs.stop(options.jobStopBoundMs ?? 60_000);
         config.close();
         tls.close();
         await server.close(options.stopGraceMs);

@@ -1,8 +1,10 @@
 import type { Logger as PinoLogger } from 'pino';
 import type { AuditTrail } from './audit/trail.js';
+import type { PackageCache } from './cache/package-cache.js';
 import type { Config } from './config/schema.js';
 import type { PackageManagerBackend } from './contracts/backend.js';
 import type { AgentHooks } from './hooks.js';
+import type { JobManager } from './jobs/job-manager.js';
 
 /** What GET /health says about the package cache (SPEC §7). */
 export interface CacheHealth {
@@ -30,4 +32,8 @@ export interface AgentServices {
   cacheHealth(): Promise<CacheHealth>;
   /** When the last successful package change finished (RFC 3339), or null when unknown. */
   lastUpdateTime(): Promise<string | null>;
+  /** The job manager (queue, rollback, exclusive mode); null until the agent has built it. */
+  jobs?: JobManager | null;
+  /** The package-cache state (SPEC §7); null until the agent has built it. */
+  cache?: PackageCache | null;
 }

@@ -98,7 +98,8 @@ export class PackageCache {
   /** For GET /health: refreshes a stale or never-refreshed cache, waiting a bounded time for it. */
   async health(): Promise<{ cache_status: CacheStatus; last_cache_update: string | null }> {
     const status = this.status();
-    if (status === 'stale' || status === 'unknown') {
+    // Without a backend there is nothing to refresh: report what is known rather than a failure.
+    if ((status === 'stale' || status === 'unknown') && this.#options.backend() !== null) {
       let timer: NodeJS.Timeout | undefined;
       const waited = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, this.#options.healthWaitMs ?? HEALTH_WAIT_MS);

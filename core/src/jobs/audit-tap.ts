@@ -6,8 +6,9 @@ import type { AgentHooks } from '../hooks.js';
  * finished job a `job_completed` record with its measured changes. Progress ticks are not
  * audited (they change nothing on the system).
  */
-export function tapJobAudit(hooks: AgentHooks, audit: AuditTrail): void {
+export function tapJobAudit(hooks: AgentHooks, auditTrail: AuditTrail | (() => AuditTrail)): void {
   hooks.onJobUpdate.tap('audit-trail', (job, kind) => {
+    const audit = typeof auditTrail === 'function' ? auditTrail() : auditTrail;
     if (kind === 'progress' || kind === 'log') return;
     if (kind === 'finished') {
       audit.record('job_completed', {

@@ -30,7 +30,8 @@ export interface JobManagerOptions {
   cache: PackageCache;
   lock: MutationLock;
   hooks: AgentHooks;
-  audit: AuditTrail;
+  /** Read on every use: the agent may replace its audit trail after the manager was built. */
+  audit: () => AuditTrail;
   logger: Logger;
   limits: () => JobLimits;
   now?: () => Date;
@@ -95,7 +96,7 @@ export class JobManager {
     if (unreadable.length > 0) this.#options.logger.warn({ files: unreadable }, 'unreadable job records ignored');
     const interrupted = jobs.filter((job) => job.status === 'running' || job.status === 'pending');
     for (const job of interrupted) {
-      this.#options.audit.record('job_interrupted', {
+      this.#options.audit().record('job_interrupted', {
         job_id: job.id,
         type: job.type,
         status: job.status,
@@ -141,7 +142,7 @@ export class JobManager {
     clearTimeout(timer);
     if (outcome === 'bound') {
       for (const entry of running.filter((candidate) => candidate.job.status === 'running')) {
-        this.#options.audit.record('job_interrupted', {
+        this.#options.audit().record('job_interrupted', {
           job_id: entry.job.id,
           type: entry.job.type,
           status: entry.job.status,
@@ -153,7 +154,7 @@ export class JobManager {
         entry.controller?.abort(new LpaError('LPA_ERR_CANCELLED', 'the agent is stopping'));
       }
     }
-    await this.#options.audit.flush();
+    await this.#options.audit().flush();
   }
 
   /** Accepts a job: validates, checks the queue, writes the durable intent record, queues it. */
@@ -166,8 +167,8 @@ export class JobManager {
     const entry: Entry = { job, request, original: null, controller: null, done: null };
     const mutates = !(request.type === 'patch_apply' && request.dry_run);
     const intent = { job_id: job.id, type: job.type, request: job.request, client: client ?? null };
-    if (mutates) await this.#options.audit.recordDurable('job_intent', intent);
-    else this.#options.audit.record('job_intent', intent);
+    if (mutates) await this.#options.audit().recordDurable('job_intent', intent);
+    else this.#options.audit().record('job_intent', intent);
     return this.#accept(entry);
   }
 
@@ -202,7 +203,7 @@ export class JobManager {
     original.rolled_back_by = job.id;
     this.#exclusiveJobId = job.id;
     try {
-      await this.#options.audit.recordDurable('job_intent', {
+      await this.#options.audit().recordDurable('job_intent', {
         job_id: job.id,
         type: 'rollback',
         rollback_of: id,

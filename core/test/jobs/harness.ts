@@ -75,7 +75,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     cache,
     lock,
     hooks,
-    audit,
+    audit: () => audit,
     logger: silentLogger,
     limits: () => limits,
     now,

@@ -114,7 +114,9 @@ export class FakePackageManagerBackend implements PackageManagerBackend {
   async #checked(args: string[], signal?: AbortSignal): Promise<string> {
     const result = await this.#query(args, signal);
     if (result.exitCode !== 0) {
-      throw new LpaError('LPA_ERR_BACKEND', `fake-pm ${args[0]} failed: ${result.stderr.trim()}`);
+      const reason =
+        result.stderr.split('\n').find((line) => line.startsWith('E: ')) ?? `exit code ${result.exitCode ?? result.signal}`;
+      throw new LpaError('LPA_ERR_BACKEND', `fake-pm ${args[0]} failed: ${reason}`);
     }
     return result.stdout;
   }

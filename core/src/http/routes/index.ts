@@ -1,11 +1,14 @@
 import type { AgentServices } from '../../services.js';
 import type { AnyRoute, RouteFactory } from '../route.js';
 import { healthRoutes } from './health.js';
+import { jobRoutes } from './jobs.js';
 import { openApiRoute } from './openapi.js';
+import { packageRoutes } from './packages.js';
+import { patchRoutes } from './patches.js';
 import { systemInfoRoutes } from './system-info.js';
 
 /** Every route group of the API. A new group is one file under routes/ and one line here. */
-const ROUTE_FACTORIES: readonly RouteFactory[] = [healthRoutes, systemInfoRoutes];
+const ROUTE_FACTORIES: readonly RouteFactory[] = [healthRoutes, systemInfoRoutes, packageRoutes, patchRoutes, jobRoutes];
 
 /** All routes the agent serves, GET /openapi.json included. */
 export function allRoutes(services: AgentServices): AnyRoute[] {

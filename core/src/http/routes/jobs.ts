@@ -1,0 +1,53 @@
+import type { Job } from '../../contracts/job.js';
+import { LpaError } from '../../errors.js';
+import type { AgentServices } from '../../services.js';
+import { defineRoute } from '../route.js';
+import { jobIdParams, jobListQuery, jobListSchema, jobSchema } from '../schemas/job.js';
+import { jobsOf } from './services-required.js';
+
+export function jobRoutes(services: AgentServices) {
+  return [
+    defineRoute({
+      method: 'GET',
+      path: '/jobs',
+      operationId: 'listJobs',
+      summary: 'Jobs, newest first',
+      tags: ['jobs'],
+      query: jobListQuery,
+      response: jobListSchema,
+      handler({ query }) {
+        const jobs = jobsOf(services).list({
+          ...(query.status === undefined ? {} : { status: query.status }),
+          ...(query.type === undefined ? {} : { type: query.type }),
+        });
+        return { jobs, total: jobs.length };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/jobs/{id}',
+      operationId: 'getJob',
+      summary: 'One job',
+      tags: ['jobs'],
+      params: jobIdParams,
+      response: jobSchema,
+      handler({ params }) {
+        const job = jobsOf(services).get(params.id);
+        if (job === null) throw new LpaError('LPA_ERR_NOT_FOUND', `no job ${params.id}`);
+        return job;
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/jobs/{id}/rollback',
+      operationId: 'rollbackJob',
+      summary: 'Roll a completed or failed job back; the agent is exclusive until it ends',
+      tags: ['jobs'],
+      params: jobIdParams,
+      response: jobSchema,
+      status: 202,
+      location: (job: Job) => `/jobs/${job.id}`,
+      handler: ({ params, client }) => jobsOf(services).rollback(params.id, client),
+    }),
+  ];
+}

@@ -1,0 +1,49 @@
+import type { Job } from '../../contracts/job.js';
+import type { AgentServices } from '../../services.js';
+import { defineRoute } from '../route.js';
+import { jobSchema } from '../schemas/job.js';
+import { applyBody, patchListQuery, patchListSchema } from '../schemas/package.js';
+import { backendOf, fromBackend, jobsOf } from './services-required.js';
+
+export function patchRoutes(services: AgentServices) {
+  return [
+    defineRoute({
+      method: 'GET',
+      path: '/patches',
+      operationId: 'listPatches',
+      summary: 'Available updates, with security classification where the distribution has it',
+      tags: ['patches'],
+      query: patchListQuery,
+      response: patchListSchema,
+      async handler({ query }) {
+        const upgrades = await fromBackend(() => backendOf(services).listUpgrades());
+        const patches = upgrades
+          .filter((upgrade) => query.security !== true || upgrade.security === true)
+          .sort((a, b) => a.name.localeCompare(b.name));
+        return { patches, total: patches.length, last_cache_update: services.cache?.state().last_cache_update ?? null };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/patches/apply',
+      operationId: 'applyPatches',
+      summary: 'Apply updates (all, named, or security only; dry_run plans only); starts a job',
+      description: 'The package index is refreshed first; a download failure gets one more refresh and one retry.',
+      tags: ['patches'],
+      body: applyBody,
+      response: jobSchema,
+      status: 202,
+      location: (job: Job) => `/jobs/${job.id}`,
+      handler: ({ body, client }) =>
+        jobsOf(services).submit(
+          {
+            type: 'patch_apply',
+            packages: body?.packages ?? null,
+            security_only: body?.security_only ?? false,
+            dry_run: body?.dry_run ?? false,
+          },
+          client,
+        ),
+    }),
+  ];
+}
