@@ -3,7 +3,7 @@
  * and its native package bundles it, so either backend ships on its own.
  */
 export { isRpmFetchError } from './fetch-errors.js';
-export { findRpmLockHolder, isLockMessage, lockPidFromOutput, RPM_LOCK_FILES } from './lock-files.js';
+export { findRpmLockHolder, isLockMessage, lockPathFromOutput, lockPidFromOutput, RPM_LOCK_FILES } from './lock-files.js';
 export type { Nevra } from './nevra.js';
 export { parseNevra, splitNameArch } from './nevra.js';
 export type { ListedPackage } from './package-list.js';
@@ -12,7 +12,7 @@ export { bootTime, configuredRebootPackages, needsReboot, REBOOT_PACKAGES } from
 export type { RpmBackendOptions } from './rpm-backend.js';
 export { RpmBackend } from './rpm-backend.js';
 export type { RpmDatabaseOptions, RpmPackage } from './rpm-database.js';
-export { parseRpmQuery, RpmDatabase } from './rpm-database.js';
+export { parseRpmQuery, RPM_QUERY_FORMAT, RpmDatabase } from './rpm-database.js';
 export { pinnedSpec, validateRpmName, validateRpmVersion } from './rpm-names.js';
 export type { RpmTool } from './rpm-tool.js';
 export { DNF_TOOL, YUM_TOOL } from './rpm-tool.js';

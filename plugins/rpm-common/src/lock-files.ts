@@ -51,6 +51,11 @@ export function lockPidFromOutput(output: string): number | null {
   return match?.[1] === undefined ? null : Number(match[1]);
 }
 
+/** The lock file named by a lock message (yum 3: "Existing lock /var/run/yum.pid: …"), else null. */
+export function lockPathFromOutput(output: string): string | null {
+  return /Existing lock (\/\S+?):/.exec(output)?.[1] ?? null;
+}
+
 /** Whether the package manager gave up because another process holds its lock. */
 export function isLockMessage(output: string): boolean {
   return /already locked by|Another app is currently holding the yum lock|Existing lock .*another copy is running/i.test(output);

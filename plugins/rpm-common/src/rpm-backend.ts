@@ -19,7 +19,7 @@ import type {
 } from '@linux-patch-api/core';
 import { LpaError } from '@linux-patch-api/core';
 import { isRpmFetchError } from './fetch-errors.js';
-import { findRpmLockHolder, isLockMessage, lockPidFromOutput } from './lock-files.js';
+import { findRpmLockHolder, isLockMessage, lockPathFromOutput, lockPidFromOutput } from './lock-files.js';
 import { parsePackageList } from './package-list.js';
 import { bootTime, configuredRebootPackages, needsReboot, REBOOT_PACKAGES } from './reboot-required.js';
 import { RpmDatabase } from './rpm-database.js';
@@ -89,7 +89,15 @@ export class RpmBackend implements PackageManagerBackend {
 
   async listInstalled(signal?: AbortSignal): Promise<InstalledPackage[]> {
     await this.prepareHome();
-    return (await this.database.list(signal)).map(({ installTime: _installTime, ...pkg }) => pkg);
+    // Install-only packages (kernel, …) can be installed in several versions of one architecture;
+    // the API shows one record per name and architecture: the newest.
+    const newest = new Map<string, InstalledPackage>();
+    for (const { installTime: _installTime, ...pkg } of await this.database.list(signal)) {
+      const key = `${pkg.name}.${pkg.architecture ?? ''}`;
+      const seen = newest.get(key);
+      if (seen === undefined || compareEvr(pkg.version, seen.version) > 0) newest.set(key, pkg);
+    }
+    return [...newest.values()];
   }
 
   async getPackage(name: string, signal?: AbortSignal): Promise<PackageDetails | null> {
@@ -443,8 +451,11 @@ export class RpmBackend implements PackageManagerBackend {
       const output = combined(result);
       if (result.exitCode !== LOCK_EXIT_CODE && !(result.exitCode !== 0 && isLockMessage(output))) return result;
       if (Date.now() >= deadline) {
-        const pid = lockPidFromOutput(output);
-        throw lockedError((await this.findLockHolder()) ?? { path: join(this.root ?? '/', 'var/lib/dnf/rpmdb_lock.pid'), pid });
+        const fallback = {
+          path: lockPathFromOutput(output) ?? join(this.root ?? '/', 'var/lib/dnf/rpmdb_lock.pid'),
+          pid: lockPidFromOutput(output),
+        };
+        throw lockedError((await this.findLockHolder()) ?? fallback);
       }
       await sleep(LOCK_POLL_MS);
     }
@@ -498,12 +509,13 @@ function lockedError(holder: LockHolder): LpaError {
   });
 }
 
-const SEVERITY_ORDER = ['Low', 'Moderate', 'Important', 'Critical'];
+/** Red Hat's severities, and Amazon Linux's lower-case ones (where `medium` is Moderate). */
+const SEVERITY_RANK: Record<string, number> = { low: 1, moderate: 2, medium: 2, important: 3, critical: 4 };
 
 function highestSeverity(severities: readonly string[]): string | null {
   let best: string | null = null;
   for (const severity of severities) {
-    if (best === null || SEVERITY_ORDER.indexOf(severity) > SEVERITY_ORDER.indexOf(best)) best = severity;
+    if (best === null || (SEVERITY_RANK[severity.toLowerCase()] ?? 0) > (SEVERITY_RANK[best.toLowerCase()] ?? 0)) best = severity;
   }
   return best;
 }

@@ -25,11 +25,20 @@ export interface RpmDatabaseOptions {
 const READ_TOUCHED = /(-shm$|^__db\.|\.lock$)/;
 
 const FIELD_SEPARATOR = '\x1f';
-const QUERY_FORMAT = ['%{NAME}', '%{EPOCH}', '%{VERSION}', '%{RELEASE}', '%{ARCH}', '%{SIZE}', '%{INSTALLTIME}', '%{SUMMARY}']
+export const RPM_QUERY_FORMAT = [
+  '%{NAME}',
+  '%{EPOCH}',
+  '%{VERSION}',
+  '%{RELEASE}',
+  '%{ARCH}',
+  '%{SIZE}',
+  '%{INSTALLTIME}',
+  '%{SUMMARY}',
+]
   .join(FIELD_SEPARATOR)
   .concat('\\n');
 
-/** Parses the output of `rpm -qa --queryformat QUERY_FORMAT`. gpg-pubkey entries are keys, not packages. */
+/** Parses the output of `rpm -qa --queryformat RPM_QUERY_FORMAT`. gpg-pubkey entries are keys, not packages. */
 export function parseRpmQuery(output: string): RpmPackage[] {
   const packages: RpmPackage[] = [];
   for (const line of output.split('\n')) {
@@ -73,7 +82,7 @@ export class RpmDatabase {
     if (key !== null && this.cached?.key === key) return this.cached.packages;
     const result = await this.options.runner.run({
       file: this.options.rpmPath,
-      args: ['-qa', ...this.rootArgs(), '--queryformat', QUERY_FORMAT],
+      args: ['-qa', ...this.rootArgs(), '--queryformat', RPM_QUERY_FORMAT],
       env: this.options.env,
       timeoutMs: 120_000,
       ...(signal ? { signal } : {}),

@@ -48,7 +48,8 @@ export function parseTransactionPlan(output: string, installed: ReadonlyMap<stri
     const current = installed.get(name) ?? null;
     changes.push(
       action === 'removed'
-        ? { name, action, from_version: current ?? version, to_version: null }
+        ? // The table names the installed version being removed (several may be installed, e.g. kernels).
+          { name, action, from_version: version, to_version: null }
         : { name, action, from_version: action === 'installed' ? null : current, to_version: version },
     );
   }
