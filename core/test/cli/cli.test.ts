@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import {
+  createTestPki,
+  freePort,
+  REPO_ROOT,
+  spawnAgentProcess,
+  type TestPki,
+  writeAgentConfig,
+} from '../../../test/support/agent.js';
+import { mtlsRequest } from '../../../test/support/tls-client.js';
+import { CORE_VERSION } from '../../src/version.js';
+
+let dir: string;
+let pki: TestPki;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'lpa-cli-'));
+  pki = await createTestPki(dir);
+});
+after(() => rm(dir, { recursive: true, force: true }));
+
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--conditions=lpa-source', '--import', 'tsx', join(REPO_ROOT, 'core/src/cli.ts'), ...args],
+      {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test('--version prints the core version', async () => {
+  const result = await cli(['--version']);
+  assert.equal(result.code, 0);
+  assert.equal(result.stdout.trim(), CORE_VERSION);
+});
+
+test('--help lists the commands', async () => {
+  const result = await cli(['--help']);
+  assert.equal(result.code, 0);
+  for (const command of ['serve', 'check-config', '--config FILE']) assert.ok(result.stdout.includes(command), command);
+});
+
+test('an unknown command or option is a usage error (exit 2)', async () => {
+  assert.equal((await cli(['frobnicate'])).code, 2);
+  const badOption = await cli(['check-config', '--confg', 'x']);
+  assert.equal(badOption.code, 2);
+  assert.match(badOption.stderr, /confg/);
+});
+
+test('check-config: 0 for a valid config', async () => {
+  const { configPath } = await writeAgentConfig(dir, { port: 12443 });
+  const result = await cli(['check-config', '--config', configPath]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /valid/);
+});
+
+test('check-config: non-zero with the reason for an unknown key, bad YAML, or unusable TLS files', async () => {
+  const sub = await mkdtemp(join(dir, 'bad-'));
+  await writeFile(join(sub, 'unknown.yaml'), 'server: { port: 12443, host: x }\n');
+  const unknown = await cli(['check-config', '--config', join(sub, 'unknown.yaml')]);
+  assert.notEqual(unknown.code, 0);
+  assert.match(unknown.stderr, /unknown key server\.host/);
+
+  await writeFile(join(sub, 'broken.yaml'), 'server: [\n');
+  const broken = await cli(['check-config', '--config', join(sub, 'broken.yaml')]);
+  assert.notEqual(broken.code, 0);
+  assert.match(broken.stderr, /invalid YAML/);
+
+  await writeFile(
+    join(sub, 'tls.yaml'),
+    `tls: { ca: ${pki.files.ca}, cert: ${pki.files.cert}, key: ${join(sub, 'missing.key')} }\n`,
+  );
+  const tls = await cli(['check-config', '--config', join(sub, 'tls.yaml')]);
+  assert.notEqual(tls.code, 0);
+  assert.match(tls.stderr, /server key file/);
+});
+
+test('serve: logs JSON to stdout, answers over mTLS, and exits 0 on SIGTERM', async () => {
+  const sub = await mkdtemp(join(dir, 'serve-'));
+  await createTestPkiCopy(sub);
+  const port = await freePort();
+  const { configPath } = await writeAgentConfig(sub, { port });
+  const agent = await spawnAgentProcess({ configPath });
+  try {
+    assert.equal(agent.port, port);
+    const res = await mtlsRequest({
+      port,
+      ca: pki.ca.certPem,
+      cert: pki.client.certPem,
+      key: pki.client.keyPem,
+      path: '/health',
+    });
+    assert.equal(res.status, 200);
+    const requestId = res.json.request_id;
+    const { waitFor } = await import('../../../test/support/wait.js');
+    await waitFor(() => agent.stdout().includes(requestId), { what: 'the request id in the stdout log' });
+  } finally {
+    const code = await agent.stop('SIGTERM');
+    assert.equal(code, 0, agent.stderr());
+  }
+  const lines = agent
+    .stdout()
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as { msg: string });
+  assert.ok(lines.some((line) => line.msg === 'linux-patch-api stopped'));
+});
+
+test('serve: a config that cannot start exits non-zero with the reason', async () => {
+  const sub = await mkdtemp(join(dir, 'nostart-'));
+  await writeFile(join(sub, 'config.yaml'), 'tls: { ca: nope.pem, cert: nope.pem, key: nope.key }\n');
+  const result = await cli(['serve', '--config', join(sub, 'config.yaml')]);
+  assert.equal(result.code, 1);
+  assert.match(result.stdout, /could not start/);
+  assert.match(result.stdout, /nope\.pem/);
+});
+
+/** The serve test gets its own directory with the same PKI (so the shared client certificate works). */
+async function createTestPkiCopy(target: string): Promise<void> {
+  await writeFile(join(target, 'ca.pem'), pki.ca.certPem);
+  await writeFile(join(target, 'server.pem'), pki.server.certPem);
+  await writeFile(join(target, 'server.key'), pki.server.keyPem, { mode: 0o600 });
+}
