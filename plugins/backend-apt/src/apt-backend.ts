@@ -1,5 +1,5 @@
-import { stat, utimes, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, stat, utimes, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type {
   BackendContext,
   BackendInfo,
@@ -18,7 +18,7 @@ import type {
   UpgradeSelection,
 } from '@linux-patch-api/core';
 import { LpaError } from '@linux-patch-api/core';
-import { type AptPaths, aptPaths, writeAptConfig } from './apt-config.js';
+import { type AptPaths, aptPaths, updateStampPath, writeAptConfig } from './apt-config.js';
 import { isAptFetchError, isAptLockError, lockHolderFromOutput } from './apt-errors.js';
 import { findAptLockHolder } from './apt-locks.js';
 import { compareDebianVersions } from './debian-version.js';
@@ -60,7 +60,7 @@ export class AptBackend implements PackageManagerBackend {
       APT_LISTCHANGES_FRONTEND: 'none',
       ...(aptConfig === null ? {} : { APT_CONFIG: aptConfig }),
     };
-    this.updateStamp = join(this.paths.listsDir, '.lpa-update-success');
+    this.updateStamp = updateStampPath(root, context.stateDir);
   }
 
   static async create(context: BackendContext): Promise<AptBackend> {
@@ -207,6 +207,7 @@ export class AptBackend implements PackageManagerBackend {
       });
     }
     try {
+      await mkdir(dirname(this.updateStamp), { recursive: true, mode: 0o700 });
       await writeFile(this.updateStamp, '');
       const now = new Date();
       await utimes(this.updateStamp, now, now);

@@ -58,11 +58,24 @@ export function renderAptConfig(root: string): string {
   ].join('\n');
 }
 
+/** A short stable name for a root, for the backend's own files in the state directory. */
+export function rootKey(root: string | null): string {
+  return createHash('sha256')
+    .update(root ?? '/')
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** Where the backend records the time of its last successful `apt-get update` for a root. */
+export function updateStampPath(root: string | null, stateDir: string): string {
+  return join(stateDir, 'backend-apt', `update-success-${rootKey(root)}`);
+}
+
 /** Writes the APT_CONFIG file for `root` into the agent's state directory and returns its path. */
 export async function writeAptConfig(root: string, stateDir: string): Promise<string> {
   const text = renderAptConfig(root);
   const dir = join(stateDir, 'backend-apt');
-  const file = join(dir, `apt-${createHash('sha256').update(root).digest('hex').slice(0, 16)}.conf`);
+  const file = join(dir, `apt-${rootKey(root)}.conf`);
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     await writeFile(file, text, { mode: 0o600 });

@@ -243,6 +243,21 @@ describe('AptBackend on a sandbox root', () => {
     sandbox.dispose();
   });
 
+  it('a timeout stops the whole apt/dpkg process group and fails TIMEOUT', async () => {
+    const sandbox = await createAptSandbox({ withShell: true });
+    const { backend } = await aptBackendOn(sandbox);
+    const error = await rejectsWith('LPA_ERR_TIMEOUT', () =>
+      backend.install([{ name: SLOW }], createOperationContext({ timeoutMs: 3000 })),
+    );
+    assert.match(error.message, /did not finish/);
+    assert.ok(existsSync(join(sandbox.root, SLOW_STARTED_MARKER)), 'the postinst never ran');
+    // dpkg and the postinst's sleep got the SIGTERM too: nobody holds the dpkg lock any more.
+    await waitFor('dpkg to be gone', async () => (await backend.findLockHolder()) === null, 30_000);
+    assert.notEqual((await sandbox.dpkgAudit()).trim(), '');
+    assert.equal((await backend.repair(createOperationContext())).consistent, true);
+    sandbox.dispose();
+  });
+
   it('reports a pending reboot from the root, not from the host', async () => {
     const sandbox = await createAptSandbox({ update: false });
     const { backend } = await aptBackendOn(sandbox);
