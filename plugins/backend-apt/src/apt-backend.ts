@@ -19,7 +19,7 @@ import type {
 } from '@linux-patch-api/core';
 import { LpaError } from '@linux-patch-api/core';
 import { type AptPaths, aptPaths, updateStampPath, writeAptConfig } from './apt-config.js';
-import { isAptFetchError, isAptLockError, lockHolderFromOutput } from './apt-errors.js';
+import { isAptFetchError, isAptLockError, isAptUnknownPackage, lockHolderFromOutput } from './apt-errors.js';
 import { findAptLockHolder } from './apt-locks.js';
 import { compareDebianVersions } from './debian-version.js';
 import { fileIdentity, InstalledSet } from './installed-set.js';
@@ -323,7 +323,8 @@ export class AptBackend implements PackageManagerBackend {
     });
     if (result.exitCode !== 0) {
       const output = `${result.stdout}${result.stderr}`;
-      throw new LpaError('LPA_ERR_BACKEND', `apt-get ${args[0]} simulation failed: ${lastError(output)}`, {
+      const code = isAptUnknownPackage(output) ? 'LPA_ERR_NOT_FOUND' : 'LPA_ERR_BACKEND';
+      throw new LpaError(code, `apt-get ${args[0]} simulation failed: ${lastError(output)}`, {
         details: { exit_code: result.exitCode, output: tail(output, 20) },
       });
     }
@@ -370,7 +371,11 @@ export class AptBackend implements PackageManagerBackend {
     if (result.aborted) throw new LpaError('LPA_ERR_CANCELLED', `apt-get ${args[0]} was cancelled`);
     if (result.exitCode !== 0) {
       if (isAptLockError(output)) await this.throwLocked(output);
-      const code = isAptFetchError(output) ? 'LPA_ERR_FETCH' : 'LPA_ERR_BACKEND';
+      const code = isAptUnknownPackage(output)
+        ? 'LPA_ERR_NOT_FOUND'
+        : isAptFetchError(output)
+          ? 'LPA_ERR_FETCH'
+          : 'LPA_ERR_BACKEND';
       throw new LpaError(code, `apt-get ${args[0]} failed: ${lastError(output)}`, {
         details: { exit_code: result.exitCode, signal: result.signal, output: tail(output, 20) },
       });

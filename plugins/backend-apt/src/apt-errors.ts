@@ -41,3 +41,10 @@ export function lockHolderFromOutput(output: string): { path: string | null; pid
   const path = /Could not get lock (\S+?)\.?(?:\s|$)/.exec(output)?.[1] ?? null;
   return { path, pid: null };
 }
+
+/** apt could not find a named package or the pinned version of it. */
+export function isAptUnknownPackage(output: string): boolean {
+  return /^E: (?:Unable to locate package |Version '[^']*' for '[^']*' was not found|Package '[^']*' has no installation candidate)/m.test(
+    output,
+  );
+}

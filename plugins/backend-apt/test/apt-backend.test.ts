@@ -158,6 +158,11 @@ describe('AptBackend on a sandbox root', () => {
     await rejectsWith('LPA_ERR_NOT_FOUND', () => backend.remove([DEP], createOperationContext()));
     await rejectsWith('LPA_ERR_NOT_FOUND', () => backend.update(DEP, undefined, createOperationContext()));
     assert.equal(recorder.invocations.length, calls, 'a process ran for a package that is not installed');
+    const unknown = await rejectsWith('LPA_ERR_NOT_FOUND', () =>
+      backend.install([{ name: 'lpa-fixture-nonexistent' }], createOperationContext()),
+    );
+    assert.match(unknown.message, /Unable to locate package lpa-fixture-nonexistent/);
+    await rejectsWith('LPA_ERR_NOT_FOUND', () => backend.planInstall([{ name: HELLO, version: '9.9-9' }]));
     sandbox.dispose();
   });
 
