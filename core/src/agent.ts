@@ -12,6 +12,7 @@ import { allRoutes } from './http/routes/index.js';
 import { SecureServer } from './http/server.js';
 import { loadTlsMaterial } from './http/tls/material.js';
 import { TlsMaterialManager } from './http/tls/material-manager.js';
+import { JobUpdateStream } from './http/websocket.js';
 import { tapJobAudit } from './jobs/audit-tap.js';
 import { JobManager } from './jobs/job-manager.js';
 import { MutationLock } from './jobs/mutation-lock.js';
@@ -43,6 +44,8 @@ export interface RunningAgent {
   readonly app: AgentApp;
   /** Request gates, run before every route in order (e.g. the rollback exclusive mode). */
   readonly gates: RequestGate[];
+  /** The /ws/jobs stream of job updates. */
+  readonly jobStream: JobUpdateStream;
   address(): AddressInfo;
   /** Stops accepting, finishes or closes connections, flushes the audit trail. Idempotent. */
   stop(): Promise<void>;
@@ -144,6 +147,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     logger,
     audit: auditNow,
   });
+  // The job-update WebSocket upgrades on the same server, behind the same allow-list and TLS checks.
+  const jobStream = new JobUpdateStream({ hooks, logger, audit: auditNow });
+  jobStream.attach(server.httpsServer);
   await server.listen(options.listen?.host ?? initial.server.bind_address, options.listen?.port ?? initial.server.port);
 
   // 11. Reloads: config and whitelist, then TLS files; each is validated before it is swapped in.
@@ -178,10 +184,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     tls,
     app,
     gates,
+    jobStream,
     address: () => server.address(),
     stop() {
       stopping ??= (async () => {
         await jobs.stop(options.jobStopBoundMs ?? 60_000);
+        jobStream.close();
         config.close();
         tls.close();
         await server.close(options.stopGraceMs);

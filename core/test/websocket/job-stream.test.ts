@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { after, before, test } from 'node:test';
+import WebSocket, { type ClientOptions } from 'ws';
+import type { Job } from '../../src/contracts/job.js';
+import { type RouteAgent, startRouteAgent } from '../routes/route-agent.js';
+
+interface Update {
+  type: string;
+  seq: number;
+  job: Job;
+}
+
+let a: RouteAgent;
+before(async () => {
+  a = await startRouteAgent({ db: { installed: { hello: '1.0' }, repo: { hello: ['1.0', '1.1'], dep: ['1.0'] } } });
+});
+after(() => a.stop());
+
+/** TLS options of the test client (servername is passed through to tls.connect). */
+function tls(withCertificate = true): ClientOptions {
+  return {
+    ca: a.t.pki.ca.certPem,
+    servername: 'localhost',
+    ...(withCertificate ? { cert: a.t.pki.client.certPem, key: a.t.pki.client.keyPem } : {}),
+  } as ClientOptions;
+}
+
+function connect(query = '', withCertificate = true): WebSocket {
+  return new WebSocket(`wss://127.0.0.1:${a.t.port}/ws/jobs${query}`, tls(withCertificate));
+}
+
+/** Collects parsed messages of an open socket. */
+async function open(query = ''): Promise<{ ws: WebSocket; updates: Update[] }> {
+  const ws = connect(query);
+  const updates: Update[] = [];
+  ws.on('message', (data) => updates.push(JSON.parse(String(data)) as Update));
+  await once(ws, 'open');
+  return { ws, updates };
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+test('every job update arrives as {type, seq, job} with an increasing seq', async () => {
+  const { ws, updates } = await open();
+  const job = (await a.call('POST', '/packages', { packages: [{ name: 'dep' }] })).json.data as Job;
+  await until(
+    () => updates.some((update) => update.job.id === job.id && update.job.status === 'completed'),
+    'the completed update',
+  );
+  ws.close();
+  const mine = updates.filter((update) => update.job.id === job.id);
+  assert.ok(mine.every((update) => update.type === 'job_update' && Object.keys(update).sort().join() === 'job,seq,type'));
+  assert.deepEqual(
+    mine.map((update) => update.seq),
+    [...mine.map((update) => update.seq)].sort((x, y) => x - y),
+  );
+  assert.equal(new Set(mine.map((update) => update.seq)).size, mine.length, 'no seq twice');
+  assert.deepEqual([...new Set(mine.map((update) => update.job.status))], ['pending', 'running', 'completed']);
+  assert.deepEqual(mine.at(-1)?.job.changes, [{ name: 'dep', action: 'installed', from_version: null, to_version: '1.0' }]);
+});
+
+test('?job_id= receives only that job; ?since=N replays the retained updates after N', async () => {
+  const filtered = await open();
+  const first = (await a.call('PUT', '/packages/hello')).json.data as Job;
+  const second = (await a.call('DELETE', '/packages/dep')).json.data as Job;
+  await a.waitForJob(first.id);
+  await a.waitForJob(second.id);
+  filtered.ws.close();
+  const firstSeq = filtered.updates.find((update) => update.job.id === first.id)?.seq as number;
+
+  const only = await open(`?job_id=${second.id}&since=0`);
+  await until(() => only.updates.some((update) => update.job.status === 'completed'), 'the replayed updates of the second job');
+  only.ws.close();
+  assert.ok(only.updates.every((update) => update.job.id === second.id));
+
+  const resumed = await open(`?since=${firstSeq}`);
+  const expected = filtered.updates.filter((update) => update.seq > firstSeq).map((update) => update.seq);
+  await until(() => resumed.updates.length >= expected.length, 'the replay');
+  resumed.ws.close();
+  assert.deepEqual(
+    resumed.updates.slice(0, expected.length).map((update) => update.seq),
+    expected,
+    'the reconnecting client misses nothing and sees nothing twice',
+  );
+});
+
+test('the stream needs a client certificate, the right path and sane parameters', async () => {
+  const anonymous = connect('', false);
+  const [error] = await Promise.race([once(anonymous, 'error'), once(anonymous, 'unexpected-response')]);
+  assert.ok(error, 'refused without a certificate');
+  for (const [path, status] of [
+    ['?since=-1', 400],
+    ['?job_id=nope', 400],
+    ['?colour=blue', 400],
+  ] as const) {
+    const ws = connect(path);
+    const [request, response] = (await once(ws, 'unexpected-response')) as [{ destroy(): void }, { statusCode: number }];
+    assert.equal(response.statusCode, status, path);
+    request.destroy();
+  }
+  const wrong = new WebSocket(`wss://127.0.0.1:${a.t.port}/ws/other`, tls());
+  const [request, response] = (await once(wrong, 'unexpected-response')) as [{ destroy(): void }, { statusCode: number }];
+  assert.equal(response.statusCode, 404);
+  request.destroy();
+});
+
+test('a client message beyond maxPayload closes the stream', async () => {
+  const { ws } = await open();
+  ws.send('x'.repeat(64 * 1024));
+  const [code] = (await once(ws, 'close')) as [number];
+  assert.equal(code, 1009);
+});
+
+test('a consumer that does not read is disconnected instead of growing memory', async () => {
+  const stream = a.t.agent.jobStream;
+  const { ws } = await open();
+  await until(() => stream.clientCount >= 1, 'the server to see the client');
+  const droppedBefore = stream.droppedClients;
+  (ws as unknown as { _socket: { pause(): void } })._socket.pause();
+  const big: Job = {
+    id: '00000000-0000-4000-8000-00000000beef',
+    type: 'package_install',
+    status: 'running',
+    progress: 50,
+    created_at: '2026-01-01T00:00:00Z',
+    started_at: '2026-01-01T00:00:00Z',
+    finished_at: null,
+    request: {},
+    client: null,
+    changes: [],
+    plan: null,
+    log: Array.from({ length: 200 }, () => 'y'.repeat(1000)),
+    error: null,
+    rollback_of: null,
+    rolled_back_by: null,
+  };
+  for (let i = 0; i < 2000 && stream.droppedClients === droppedBefore; i++) {
+    stream.publish(big);
+    if (i % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.equal(stream.droppedClients, droppedBefore + 1, 'the slow client was dropped');
+  ws.terminate();
+});
+
+test('the stream stays open during a rollback (exclusive mode does not apply to it)', async () => {
+  const install = (await a.call('POST', '/packages', { packages: [{ name: 'dep' }] })).json.data as Job;
+  await a.waitForJob(install.id);
+  await a.pm.setBehaviour({ sleepMs: 1500 });
+  const rollback = (await a.call('POST', `/jobs/${install.id}/rollback`)).json.data as Job;
+  assert.equal((await a.call('GET', '/packages')).status, 503);
+  const { ws, updates } = await open(`?job_id=${rollback.id}&since=0`);
+  await until(() => updates.some((update) => update.job.status === 'completed'), 'the rollback to complete on the stream');
+  ws.close();
+  await a.pm.setBehaviour({});
+});
