@@ -331,9 +331,36 @@ export class AptBackend implements PackageManagerBackend {
     return parseSimulation(result.stdout);
   }
 
+  /**
+   * Runs apt-get for a change. apt waits for dpkg's frontend lock by itself (DPkg::Lock::Timeout),
+   * but not for the lists and archives locks (`apt-get update` fails at once): those waits happen
+   * here, polling /proc/locks until the holder lets go or lockWaitSeconds have passed.
+   */
   private async mutate(args: readonly string[], ctx: OperationContext): Promise<OperationOutput> {
+    const started = Date.now();
+    const lockDeadline = started + Math.max(0, ctx.lockWaitSeconds) * 1000;
+    for (;;) {
+      const remainingLockWait = Math.max(0, Math.ceil((lockDeadline - Date.now()) / 1000));
+      const remainingTime = Math.max(1, ctx.timeoutMs - (Date.now() - started));
+      const attempt = await this.runAptGet(args, ctx, remainingLockWait, remainingTime);
+      const lockedOut = attempt.lockFailure;
+      if (lockedOut && Date.now() < lockDeadline && !ctx.signal.aborted) {
+        await this.waitForLockRelease(lockDeadline, ctx.signal);
+        continue;
+      }
+      if (lockedOut) await this.throwLocked(attempt.output);
+      return attempt.finish();
+    }
+  }
+
+  private async waitForLockRelease(deadline: number, signal: AbortSignal): Promise<void> {
+    while (Date.now() < deadline && !signal.aborted && (await this.findLockHolder()) !== null) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  private async runAptGet(args: readonly string[], ctx: OperationContext, lockWait: number, timeoutMs: number) {
     const lines: string[] = [];
-    const lockWait = Math.max(0, Math.floor(ctx.lockWaitSeconds));
     const result = await this.runner.run({
       file: APT_GET,
       args: [
@@ -353,7 +380,7 @@ export class AptBackend implements PackageManagerBackend {
       ],
       env: this.env,
       signal: ctx.signal,
-      timeoutMs: ctx.timeoutMs,
+      timeoutMs,
       onLine: (line) => {
         if (lines.length >= OUTPUT_TAIL_LINES) lines.shift();
         lines.push(line);
@@ -363,25 +390,29 @@ export class AptBackend implements PackageManagerBackend {
     });
     const output = lines.length > 0 ? lines.join('\n') : `${result.stdout}${result.stderr}`;
     this.upgrades = null;
-    if (result.timedOut) {
-      throw new LpaError('LPA_ERR_TIMEOUT', `apt-get ${args[0]} did not finish within ${ctx.timeoutMs} ms and was stopped`, {
-        details: { output: tail(output, 20) },
-      });
-    }
-    if (result.aborted) throw new LpaError('LPA_ERR_CANCELLED', `apt-get ${args[0]} was cancelled`);
-    if (result.exitCode !== 0) {
-      if (isAptLockError(output)) await this.throwLocked(output);
-      const code = isAptUnknownPackage(output)
-        ? 'LPA_ERR_NOT_FOUND'
-        : isAptFetchError(output)
-          ? 'LPA_ERR_FETCH'
-          : 'LPA_ERR_BACKEND';
-      throw new LpaError(code, `apt-get ${args[0]} failed: ${lastError(output)}`, {
-        details: { exit_code: result.exitCode, signal: result.signal, output: tail(output, 20) },
-      });
-    }
-    ctx.onProgress(100);
-    return { output };
+    // apt also prints "Could not get lock" while it waits; only its exit because of it counts.
+    const lockFailure = !result.timedOut && !result.aborted && result.exitCode !== 0 && isAptLockError(output);
+    const finish = (): OperationOutput => {
+      if (result.timedOut) {
+        throw new LpaError('LPA_ERR_TIMEOUT', `apt-get ${args[0]} did not finish within ${ctx.timeoutMs} ms and was stopped`, {
+          details: { output: tail(output, 20) },
+        });
+      }
+      if (result.aborted) throw new LpaError('LPA_ERR_CANCELLED', `apt-get ${args[0]} was cancelled`);
+      if (result.exitCode !== 0) {
+        const code = isAptUnknownPackage(output)
+          ? 'LPA_ERR_NOT_FOUND'
+          : isAptFetchError(output)
+            ? 'LPA_ERR_FETCH'
+            : 'LPA_ERR_BACKEND';
+        throw new LpaError(code, `apt-get ${args[0]} failed: ${lastError(output)}`, {
+          details: { exit_code: result.exitCode, signal: result.signal, output: tail(output, 20) },
+        });
+      }
+      ctx.onProgress(100);
+      return { output };
+    };
+    return { lockFailure, output, finish };
   }
 
   private async dpkg(args: readonly string[], ctx: OperationContext): Promise<{ exitCode: number | null; output: string }> {

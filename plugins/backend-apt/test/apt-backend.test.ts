@@ -213,6 +213,35 @@ describe('AptBackend on a sandbox root', () => {
     sandbox.dispose();
   });
 
+  it("waits for apt's lists lock too (apt-get update does not), then refreshes once the holder lets go", async () => {
+    const sandbox = await createAptSandbox({ update: false });
+    const { backend, recorder } = await aptBackendOn(sandbox);
+    const listsLock = join(sandbox.root, 'var/lib/apt/lists/lock');
+    const holder = await holdFcntlLock(listsLock);
+    try {
+      const error = await rejectsWith('LPA_ERR_LOCKED', () =>
+        backend.refreshCache(createOperationContext({ lockWaitSeconds: 1 })),
+      );
+      assert.equal(error.details?.pid, holder.pid);
+      assert.equal(error.details?.path, listsLock);
+      // Let go as soon as apt has failed on the lock once: the backend must wait and run it again.
+      const before = recorder.invocations.length;
+      const ctx = createOperationContext({
+        lockWaitSeconds: 60,
+        onLog: (line) => {
+          if (/Could not get lock/.test(line)) void holder.release();
+        },
+      });
+      await backend.refreshCache(ctx);
+      const updates = recorder.argvs.slice(before).filter((argv) => argv.at(-1) === 'update');
+      assert.equal(updates.length, 2, 'apt-get update was not retried after the lock was released');
+    } finally {
+      await holder.release();
+    }
+    assert.ok((await backend.planInstall([{ name: HELLO }])).length > 0, 'the lists were not refreshed');
+    sandbox.dispose();
+  });
+
   it('stops apt and dpkg together when cancelled mid-install, then repairs the half-configured package', async () => {
     const sandbox = await createAptSandbox({ withShell: true });
     const { backend } = await aptBackendOn(sandbox);
