@@ -23,7 +23,8 @@ export function validateApkVersion(version: string): string | null {
   if (typeof version !== 'string' || version.length === 0) return 'version is empty';
   if (version.length > MAX_LENGTH) return `version is longer than ${MAX_LENGTH} characters`;
   if (!/^[0-9]/.test(version)) return 'version must start with a digit';
-  if (!isValidApkVersion(version)) {
+  // apk stops reading at a NUL byte, so the character set is checked here and not left to it.
+  if (!/^[0-9a-z._-]+$/.test(version) || !isValidApkVersion(version)) {
     return 'version must look like 1.2.3[letter][_suffixN…][-rN] (suffixes: alpha beta pre rc cvs svn git hg p)';
   }
   return null;
