@@ -36,6 +36,10 @@ export interface RpmBackendOptions extends BackendContext {
   rpmBinary?: string;
 }
 
+/** dnf and yum 3 naming a package or version that no repository (or the database) has. */
+const NOT_FOUND =
+  /No match for argument|Unable to find a match|No package .* available|No packages marked for (?:removal|upgrade|update)|Packages for argument .* available, but not installed/;
+
 /** How long a read waits for a lock held by a transaction before giving up. */
 const READ_LOCK_WAIT_SECONDS = 30;
 const READ_TIMEOUT_MS = 120_000;
@@ -160,6 +164,12 @@ export class RpmBackend implements PackageManagerBackend {
   async remove(names: readonly string[], ctx: OperationContext): Promise<OperationOutput> {
     this.assertNames(names);
     if (names.length === 0) throw new LpaError('LPA_ERR_VALIDATION', 'no package to remove');
+    // dnf treats removing something not installed as "Nothing to do"; the API calls it NOT_FOUND.
+    const installed = await this.installedVersions(ctx.signal);
+    const missing = names.filter((name) => !installed.has(name));
+    if (missing.length > 0) {
+      throw new LpaError('LPA_ERR_NOT_FOUND', `not installed: ${missing.join(', ')}`, { details: { names: missing } });
+    }
     return { output: await this.transaction(['remove', '--', ...names], ctx) };
   }
 
@@ -482,6 +492,7 @@ export class RpmBackend implements PackageManagerBackend {
     const details = { exitCode: result.exitCode, output: output.slice(-4000) };
     const text = errorLine.length > 0 ? `${message}: ${errorLine.slice(0, 500)}` : message;
     if (this.isFetchError(output)) throw new LpaError('LPA_ERR_FETCH', text, { details });
+    if (NOT_FOUND.test(output)) throw new LpaError('LPA_ERR_NOT_FOUND', text, { details });
     throw new LpaError('LPA_ERR_BACKEND', text, { details });
   }
 

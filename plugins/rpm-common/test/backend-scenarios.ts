@@ -182,12 +182,16 @@ export function backendScenarios(options: ScenarioOptions): void {
       sandbox.cleanup();
     });
 
-    it('fails with a clear backend error for a package no repository offers, changing nothing', async () => {
+    it('fails NOT_FOUND for a package or version no repository offers, changing nothing', async () => {
       const { sandbox, backend } = await setup([`${SEC}-1.0-1`]);
-      const error = await rejectsWith('LPA_ERR_BACKEND', () =>
+      const error = await rejectsWith('LPA_ERR_NOT_FOUND', () =>
         backend.install([{ name: 'lpa-fixture-missing' }], createOperationContext()),
       );
       assert.match(error.message, /lpa-fixture-missing/);
+      await rejectsWith('LPA_ERR_NOT_FOUND', () =>
+        backend.install([{ name: HELLO, version: '9.9-1' }], createOperationContext()),
+      );
+      await rejectsWith('LPA_ERR_NOT_FOUND', () => backend.remove([HELLO], createOperationContext()));
       assert.deepEqual(sorted(await sandbox.installed()), { [SEC]: '1.0-1' });
       sandbox.cleanup();
     });
