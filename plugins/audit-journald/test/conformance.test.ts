@@ -39,9 +39,16 @@ const receiver = unixDgram.createSocket('unix_dgram');
 receiver.on('message', (message) => datagrams.push(Buffer.from(message)));
 receiver.bind(journalSocket);
 
-/** Datagrams are delivered asynchronously to our receiver: give the event loop a turn to drain them. */
+/**
+ * Datagrams reach our receiver through the event loop: wait until none has arrived for 50 ms
+ * (bounded at 5 s) before reading.
+ */
 async function drained(): Promise<void> {
-  for (let i = 0; i < 3; i += 1) await new Promise((resolve) => setImmediate(resolve));
+  let seen = -1;
+  for (let i = 0; i < 100 && seen !== datagrams.length; i += 1) {
+    seen = datagrams.length;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 verifyAuditSink({
