@@ -136,11 +136,16 @@ export class PacmanBackend implements PackageManagerBackend {
     return this.#runTargets(targets, ctx);
   }
 
-  /** `pacman -R`: dependencies the removed packages pulled in stay installed (orphans are the admin's call). */
+  /**
+   * `pacman -R --cascade`: like apt-get remove and dnf remove, packages that depend on a removed
+   * package go with it (planRemove shows them first); dependencies nothing needs any more (orphans)
+   * stay installed for the admin to judge. The core's rollback removes before it reinstalls, which
+   * needs this: undoing an upgrade that pulled in a new dependency removes that dependency first.
+   */
   async remove(names: readonly string[], ctx: OperationContext): Promise<OperationOutput> {
     this.#requireValidNames(names);
     await this.#requireInstalled(names);
-    return this.#mutate(['-R', '--', ...names], ctx);
+    return this.#mutate(['-R', '--cascade', '--', ...names], ctx);
   }
 
   /**
@@ -168,13 +173,23 @@ export class PacmanBackend implements PackageManagerBackend {
   async planRemove(names: readonly string[], signal?: AbortSignal): Promise<PlannedChange[]> {
     this.#requireValidNames(names);
     await this.#requireInstalled(names);
-    const printed = await this.#print(['-Rp', '--print-format', PRINT_FORMAT, '--', ...names], signal);
+    const printed = await this.#print(['-Rp', '--cascade', '--print-format', PRINT_FORMAT, '--', ...names], signal);
     return printed.map((target) => ({ name: target.name, action: 'removed', from_version: target.version, to_version: null }));
   }
 
+  /**
+   * The whole-system plan (`-Sup`) without a package list. With one, the plan of updating just
+   * those (`-Sp --needed`, what update() runs): the core plans a package update this way, so a
+   * package list is not refused here; applyUpgrades refuses it unless it is the whole upgrade.
+   */
   async planUpgrades(selection: UpgradeSelection, signal?: AbortSignal): Promise<PlannedChange[]> {
-    await this.#requireWholeSystemSelection(selection, signal);
-    return this.#planFromTargets(await this.#print(['-Sup', '--print-format', PRINT_FORMAT], signal));
+    if (selection.securityOnly) throw securityOnlyRefusal();
+    if (selection.names === null)
+      return this.#planFromTargets(await this.#print(['-Sup', '--print-format', PRINT_FORMAT], signal));
+    this.#requireValidNames(selection.names);
+    return this.#planFromTargets(
+      await this.#print(['-Sp', '--needed', '--print-format', PRINT_FORMAT, '--', ...selection.names], signal),
+    );
   }
 
   /** `pacman -Syy`: always re-downloads, since a database republished within one second is skipped by `-Sy`. */
@@ -301,12 +316,7 @@ export class PacmanBackend implements PackageManagerBackend {
   }
 
   async #requireWholeSystemSelection(selection: UpgradeSelection, signal?: AbortSignal): Promise<void> {
-    if (selection.securityOnly) {
-      throw new LpaError(
-        'LPA_ERR_VALIDATION',
-        'security_only cannot be honoured on Arch: its repositories carry no security advisory metadata; apply all updates instead',
-      );
-    }
+    if (selection.securityOnly) throw securityOnlyRefusal();
     if (selection.names === null) return;
     this.#requireValidNames(selection.names);
     const requested = new Set(selection.names);
@@ -485,6 +495,13 @@ export class PacmanBackend implements PackageManagerBackend {
       details: { exit_code: result.exitCode, output: tail(output) },
     });
   }
+}
+
+function securityOnlyRefusal(): LpaError {
+  return new LpaError(
+    'LPA_ERR_VALIDATION',
+    'security_only cannot be honoured on Arch: its repositories carry no security advisory metadata; apply all updates instead',
+  );
 }
 
 function tail(output: string): string {

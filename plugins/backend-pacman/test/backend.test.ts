@@ -135,6 +135,11 @@ describe('pacman backend on real pacman: install, upgrades, apply, rollback from
     assert.match(partial.message, /partial upgrades.*lpa-fixture-hello/);
     await rejectsWith(backend.planUpgrades({ names: null, securityOnly: true }), 'LPA_ERR_VALIDATION');
     assert.equal((await sandbox.query()).get(HELLO), '1.0-1', 'nothing changed');
+    // Planning a package list is what updating those packages (-S) would do; only applying one is refused.
+    assert.deepEqual(await backend.planUpgrades({ names: [HELLO], securityOnly: false }), [
+      { name: DEP, action: 'installed', from_version: null, to_version: '1.0-1' },
+      { name: HELLO, action: 'upgraded', from_version: '1.0-1', to_version: '1.1-1' },
+    ]);
   });
 
   it('plans and applies the full upgrade (-Su), pulling in the new dependency', async () => {
@@ -189,15 +194,23 @@ describe('pacman backend on real pacman: install, upgrades, apply, rollback from
     assert.equal((await sandbox.query()).get(HELLO), '1.1-1');
   });
 
-  it('removes with -R and leaves the dependency (orphan) installed', async () => {
+  it('removes with -R --cascade: packages needing the target go too (planned first), orphans stay', async () => {
     assert.deepEqual(await backend.planRemove([HELLO]), [
       { name: HELLO, action: 'removed', from_version: '1.1-1', to_version: null },
     ]);
     await backend.remove([HELLO], createOperationContext());
-    assert.deepEqual([...(await sandbox.query())], [[DEP, '1.0-1']]);
+    assert.deepEqual([...(await sandbox.query())], [[DEP, '1.0-1']], 'the orphaned dependency stays');
     assert.equal(await backend.getPackage(HELLO), null);
     await rejectsWith(backend.remove([HELLO], createOperationContext()), 'LPA_ERR_NOT_FOUND');
     await rejectsWith(backend.update(HELLO, undefined, createOperationContext()), 'LPA_ERR_NOT_FOUND');
+
+    await backend.install([{ name: HELLO }], createOperationContext());
+    assert.deepEqual(await backend.planRemove([DEP]), [
+      { name: HELLO, action: 'removed', from_version: '1.1-1', to_version: null },
+      { name: DEP, action: 'removed', from_version: '1.0-1', to_version: null },
+    ]);
+    await backend.remove([DEP], createOperationContext());
+    assert.equal((await sandbox.query()).size, 0, 'plain -R would have refused: hello requires dep');
   });
 
   it('reports an unknown package as a backend error naming it', async () => {
@@ -357,6 +370,7 @@ describe('pacman backend: refused input starts no process', () => {
         assert.ok(argv.includes('--noconfirm'));
       }
       const mutating = recorder.argvs.filter((argv) => argv.includes('-S') || argv.includes('-R'));
+      assert.ok(mutating[1]?.includes('--cascade'));
       assert.equal(mutating.length, 2);
       for (const argv of mutating) assert.equal(argv[argv.length - 2], '--', argv.join(' '));
     } finally {
