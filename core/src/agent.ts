@@ -18,6 +18,7 @@ import { JobManager } from './jobs/job-manager.js';
 import { MutationLock } from './jobs/mutation-lock.js';
 import { createLogger } from './logger.js';
 import type { AgentServices } from './services.js';
+import { SelfUpgradeGuard } from './system/self-upgrade.js';
 import { CORE_VERSION } from './version.js';
 
 export interface AgentOptions {
@@ -32,6 +33,11 @@ export interface AgentOptions {
   watchDebounceMs?: number;
   /** How long stop() lets in-flight requests finish before closing connections (ms). */
   stopGraceMs?: number;
+  /**
+   * Called when a job has upgraded the agent's own package and the agent should now restart
+   * (see system/self-upgrade.ts); `serve` stops and exits with SELF_RESTART_EXIT_CODE.
+   */
+  onSelfRestart?: () => void;
   /** How long stop() lets running jobs finish before recording them as interrupted (ms, default 60 000). */
   jobStopBoundMs?: number;
 }
@@ -128,6 +134,18 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     limits: () => config.current().config.jobs,
   });
   tapJobAudit(hooks, () => withServices.audit);
+  // Self-upgrade: while a mutating job runs, package maintainer scripts leave the service restart
+  // to the agent, which restarts once the job is recorded (tapped after the audit tap).
+  const selfUpgrade = new SelfUpgradeGuard({
+    stateDir: initial.paths.state_dir,
+    logger,
+    onRestartDue: () => {
+      if (options.onSelfRestart) options.onSelfRestart();
+      else logger.warn('a package asked for the agent to restart; restart the service to run the new version');
+    },
+  });
+  await selfUpgrade.start();
+  selfUpgrade.attach(hooks);
   services.cache = cache;
   services.jobs = jobs;
   services.cacheHealth = () => cache.health();

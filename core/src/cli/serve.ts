@@ -1,6 +1,7 @@
 import { startAgent } from '../agent.js';
 import { toLpaError } from '../errors.js';
 import { createLogger } from '../logger.js';
+import { SELF_RESTART_EXIT_CODE } from '../system/self-upgrade.js';
 import { type CliCommand, parseConfigOption } from './command.js';
 
 /**
@@ -16,8 +17,9 @@ export const serveCommand: CliCommand = {
     const logger = createLogger();
     const flushed = () => new Promise<void>((resolve) => logger.flush(() => resolve()));
     let agent: Awaited<ReturnType<typeof startAgent>>;
+    let restartForUpgrade = () => {};
     try {
-      agent = await startAgent({ configPath, logger });
+      agent = await startAgent({ configPath, logger, onSelfRestart: () => restartForUpgrade() });
     } catch (error) {
       const failure = toLpaError(error, 'LPA_ERR_CONFIG_INVALID');
       logger.fatal({ code: failure.code, reason: failure.message }, 'linux-patch-api could not start');
@@ -43,6 +45,24 @@ export const serveCommand: CliCommand = {
             logger.error({ err: error }, 'error while stopping');
             await flushed();
             resolve(1);
+          },
+        );
+      };
+      // After a job upgraded the agent's own package: stop cleanly, then exit with the code the
+      // service manager restarts on.
+      restartForUpgrade = () => {
+        if (stopping) return;
+        stopping = true;
+        logger.info('restarting to run the upgraded agent');
+        agent.stop().then(
+          async () => {
+            await flushed();
+            resolve(SELF_RESTART_EXIT_CODE);
+          },
+          async (error: unknown) => {
+            logger.error({ err: error }, 'error while stopping for the restart');
+            await flushed();
+            resolve(SELF_RESTART_EXIT_CODE);
           },
         );
       };
