@@ -192,6 +192,8 @@ export async function createPacmanSandbox(options: PacmanSandboxOptions = {}): P
   }
   await mkdir(repoDir, { recursive: true });
   await writeFile(configFile, pacmanConf(root, `file://${repoDir}`));
+  // What an Arch root says about itself, so `backend.name: auto` finds pacman by os-release.
+  await writeFile(join(root, 'etc/os-release'), 'NAME="Arch Linux"\nPRETTY_NAME="Arch Linux"\nID=arch\nBUILD_ID=rolling\n');
   const rootArgs = ['--noconfirm', '--config', configFile, '--root', root, '--dbpath', dbPath, '--cachedir', cacheDir];
   const children = new Set<number>();
   const makeFifoRepo = async () => {
