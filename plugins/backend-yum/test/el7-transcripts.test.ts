@@ -16,6 +16,7 @@ import {
   isRpmFetchError,
   lockPathFromOutput,
   lockPidFromOutput,
+  parseHistoryList,
   parsePackageList,
   parseRpmQuery,
   parseTransactionPlan,
@@ -132,6 +133,16 @@ describe('EL7 yum 3 parsers on captured outputs', () => {
     );
     assert.equal(percents.at(-1), 100);
     assert.ok((percents[0] ?? 0) > 0);
+  });
+
+  it('reads yum history list: newest first, altered counts and flags (## = did not finish)', () => {
+    const rows = parseHistoryList(captured('history-list.txt'));
+    assert.deepEqual(
+      rows.map((row) => `${row.id} ${row.actions} ${row.altered} ${row.flags}`),
+      ['14 I, U 12 ##', '13 Update 7 ', '12 Install 1 E', '11 Erase 1 <', '10 Install 312 >'],
+    );
+    assert.equal(rows[0]?.who, 'admin <admin>');
+    assert.equal(rows[0]?.date, '2024-02-01 10:12');
   });
 
   it('recognises the lock messages with the holder pid, and download failures', () => {

@@ -3,6 +3,8 @@
  * and its native package bundles it, so either backend ships on its own.
  */
 export { isRpmFetchError } from './fetch-errors.js';
+export type { HistoryRow } from './history.js';
+export { parseHistoryList } from './history.js';
 export { findRpmLockHolder, isLockMessage, lockPathFromOutput, lockPidFromOutput, RPM_LOCK_FILES } from './lock-files.js';
 export type { Nevra } from './nevra.js';
 export { parseNevra, splitNameArch } from './nevra.js';

@@ -19,6 +19,7 @@ import type {
 } from '@linux-patch-api/core';
 import { LpaError } from '@linux-patch-api/core';
 import { isRpmFetchError } from './fetch-errors.js';
+import { parseHistoryList } from './history.js';
 import { findRpmLockHolder, isLockMessage, lockPathFromOutput, lockPidFromOutput } from './lock-files.js';
 import { parsePackageList } from './package-list.js';
 import { bootTime, configuredRebootPackages, needsReboot, REBOOT_PACKAGES } from './reboot-required.js';
@@ -251,15 +252,18 @@ export class RpmBackend implements PackageManagerBackend {
   }
 
   /**
-   * Repair after an interruption: rebuild the rpm database when rpm cannot read it, then run
-   * `check`; duplicate packages left by an interrupted upgrade are removed (dnf's
-   * `remove --duplicates`). Consistent when `check` finds nothing afterwards.
+   * Repair after an interruption. Repair is needed when the newest history transaction is marked
+   * `#` (it never finished), when rpm cannot read its database (then `rpm --rebuilddb`), or when
+   * `check` reports problems; duplicate packages left by an interrupted upgrade are removed (dnf's
+   * `remove --duplicates`). Consistent when rpm reads the database and `check` finds nothing.
    */
   async repair(ctx: OperationContext): Promise<RepairOutcome> {
     await this.prepareHome();
     let output = '';
-    let needed = false;
     const runOptions = { signal: ctx.signal, timeoutMs: ctx.timeoutMs, lockWaitSeconds: ctx.lockWaitSeconds, onLine: ctx.onLog };
+    const history = await this.runTool(['-q', '--disablerepo=*', 'history', 'list'], runOptions);
+    output += combined(history);
+    let needed = history.exitCode === 0 && (parseHistoryList(history.stdout)[0]?.flags.includes('#') ?? false);
     try {
       await this.database.list(ctx.signal);
     } catch {

@@ -16,6 +16,8 @@ import {
   type DnfSandbox,
   hostRpmState,
   SECURITY_ADVISORY,
+  SLOW,
+  SLOW_STARTED_MARKER,
 } from '../../../test/support/sandbox/dnf.js';
 import { backendOn, rejectsWith, waitFor } from './helpers.js';
 
@@ -262,6 +264,25 @@ export function backendScenarios(options: ScenarioOptions): void {
       } finally {
         holder.kill('SIGKILL');
       }
+      sandbox.cleanup();
+    });
+
+    it('stops a transaction mid-scriptlet (process group killed), then repair reports the interrupted transaction', async () => {
+      const { sandbox, backend } = await setup([`${SEC}-1.0-1`]);
+      const ctx = createOperationContext();
+      const pending = backend.install([{ name: SLOW }], ctx);
+      const marker = join(sandbox.root, SLOW_STARTED_MARKER);
+      await waitFor('the slow scriptlet to start', () => existsSync(marker), 120_000);
+      ctx.controller.abort();
+      await rejectsWith('LPA_ERR_CANCELLED', () => pending);
+      assert.equal(await backend.findLockHolder(), null, 'a dead dnf holds no lock');
+
+      const outcome = await backend.repair(createOperationContext());
+      assert.equal(outcome.needed, true, 'the interrupted transaction is reported');
+      assert.equal(outcome.consistent, true, outcome.output);
+      // The database is usable again: the next transaction takes over dnf's stale lock file.
+      await backend.update(SEC, undefined, createOperationContext());
+      assert.equal((await sandbox.installed()).get(SEC), '1.1-1');
       sandbox.cleanup();
     });
 

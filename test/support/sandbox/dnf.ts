@@ -12,15 +12,21 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fingerprintFile, makeSandboxDir, removeSandboxDir, runTool } from './common.js';
 
+export const SLOW = 'lpa-fixture-slow';
+/** Inside the root: written by the slow package's %post when it starts. */
+export const SLOW_STARTED_MARKER = '/var/lib/lpa-fixture-slow.started';
+
 export interface FixturePackage {
   name: string;
   epoch?: number;
   version: string;
   release: string;
   requires?: string;
+  /** A `%post` scriptlet in rpm's embedded Lua (the root needs no shell for it). */
+  postLua?: string;
 }
 
-/** The fixture set: hello 1.0-1 → 1.1-1 (1.1 needs dep), dep 1.0-1, sec 1.0-1 → 1.1-1 (security), an epoch package. */
+/** The fixture set: hello 1.0-1 → 1.1-1 (1.1 needs dep), dep 1.0-1, sec 1.0-1 → 1.1-1 (security), an epoch package, a slow package. */
 export const FIXTURE_PACKAGES: readonly FixturePackage[] = [
   { name: 'lpa-fixture-hello', version: '1.0', release: '1' },
   { name: 'lpa-fixture-hello', version: '1.1', release: '1', requires: 'lpa-fixture-dep >= 1.0' },
@@ -28,6 +34,8 @@ export const FIXTURE_PACKAGES: readonly FixturePackage[] = [
   { name: 'lpa-fixture-sec', version: '1.0', release: '1' },
   { name: 'lpa-fixture-sec', version: '1.1', release: '1' },
   { name: 'lpa-fixture-epoch', epoch: 2, version: '0.5', release: '1' },
+  // Its %post marks that it started, then sleeps: a transaction that outlives any job timeout.
+  { name: SLOW, version: '1.0', release: '1', postLua: `io.open("${SLOW_STARTED_MARKER}", "w"):close()\nposix.sleep(600)` },
 ];
 
 export const SECURITY_ADVISORY = { id: 'LPA-2026-0001', severity: 'Important', cve: 'CVE-2026-12345' } as const;
@@ -87,6 +95,7 @@ function specFile(pkg: FixturePackage): string {
     '%install',
     `mkdir -p %{buildroot}/usr/share/${pkg.name}`,
     `echo ${pkg.version} > %{buildroot}/usr/share/${pkg.name}/VERSION`,
+    ...(pkg.postLua === undefined ? [] : ['%post -p <lua>', pkg.postLua]),
     '%files',
     `/usr/share/${pkg.name}/VERSION`,
     '',
