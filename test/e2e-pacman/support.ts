@@ -46,9 +46,15 @@ export interface PacmanAgent {
   stop(): Promise<void>;
 }
 
-export async function startPacmanAgent(
-  options: { sandbox?: PacmanSandboxOptions; config?: Record<string, unknown> } = {},
-): Promise<PacmanAgent> {
+export interface PacmanAgentOptions {
+  sandbox?: PacmanSandboxOptions;
+  /** `backend.name: auto`: the agent must find pacman from the root's os-release (ID=arch). */
+  autoDetect?: boolean;
+  /** Merged into the agent config. */
+  config?: Record<string, unknown>;
+}
+
+export async function startPacmanAgent(options: PacmanAgentOptions = {}): Promise<PacmanAgent> {
   const sandbox = await createPacmanSandbox(options.sandbox);
   const dir = join(sandbox.dir, 'agent');
   await mkdir(dir, { recursive: true });
