@@ -1,6 +1,6 @@
 import semver from 'semver';
 import type { AuditSinkDefinition } from '../contracts/audit.js';
-import type { BackendDefinition } from '../contracts/backend.js';
+import type { BackendDefinition, PackageManagerBackend } from '../contracts/backend.js';
 import type { Plugin } from '../contracts/plugin.js';
 import { LpaError } from '../errors.js';
 import { PLUGIN_API_VERSION } from '../version.js';
@@ -91,5 +91,41 @@ export function assertAuditSinkDefinition(value: unknown, plugin: string): asser
   }
   if (typeof value.priority !== 'number' || !Number.isFinite(value.priority)) {
     throw invalid(`plugin ${plugin} registers audit sink "${String(value.name)}" without a numeric priority`, { plugin });
+  }
+}
+
+/** Every method of the PackageManagerBackend contract (the conformance kit checks the same list). */
+export const BACKEND_METHODS = [
+  'info',
+  'listInstalled',
+  'getPackage',
+  'listUpgrades',
+  'install',
+  'update',
+  'remove',
+  'applyUpgrades',
+  'planInstall',
+  'planRemove',
+  'planUpgrades',
+  'refreshCache',
+  'lastCacheUpdate',
+  'isFetchError',
+  'validateName',
+  'validateVersion',
+  'compareVersions',
+  'findLockHolder',
+  'repair',
+  'rebootRequired',
+] as const satisfies readonly (keyof PackageManagerBackend)[];
+
+/** Sanity check of what a backend's create() returned: every method of the contract is there. */
+export function assertBackendInstance(value: unknown, backend: string, plugin: string): asserts value is PackageManagerBackend {
+  const missing = isRecord(value) ? missingFunctions(value, BACKEND_METHODS) : [...BACKEND_METHODS];
+  if (missing.length > 0) {
+    throw invalid(`backend "${backend}" (plugin ${plugin}) created an object without ${missing.join('(), ')}()`, {
+      backend,
+      plugin,
+      missing,
+    });
   }
 }

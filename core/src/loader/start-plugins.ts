@@ -8,6 +8,7 @@ import { isLpaError, LpaError } from '../errors.js';
 import type { AgentHooks } from '../hooks.js';
 import { loadPlugins } from './load-plugins.js';
 import type { PluginRegistry } from './plugin-registry.js';
+import { assertBackendInstance } from './plugin-shape.js';
 import { readBackendOsRelease, type SelectedBackend, selectBackend } from './select-backend.js';
 
 export interface StartPluginsInput {
@@ -59,6 +60,7 @@ export async function startPlugins(input: StartPluginsInput): Promise<StartedPlu
       { cause: error, details: { backend: selected.definition.name, plugin: selected.plugin } },
     );
   }
+  assertBackendInstance(backend, selected.definition.name, selected.plugin);
   logger.info(
     {
       backend: selected.definition.name,

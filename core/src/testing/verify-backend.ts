@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { InstalledPackage, PackageManagerBackend, PackageSpec } from '../contracts/backend.js';
 import { isLpaError } from '../errors.js';
+import { BACKEND_METHODS } from '../loader/plugin-shape.js';
 import { type ConformanceCheck, registerChecks } from './checks.js';
 import { describeInput, HOSTILE_PACKAGE_NAMES, HOSTILE_VERSIONS } from './hostile-input.js';
 import { createOperationContext } from './operation-context.js';
@@ -41,29 +42,6 @@ export interface VerifyBackendOptions {
   /** Limit for each mutation (default 120 000 ms). */
   operationTimeoutMs?: number;
 }
-
-const CONTRACT_METHODS = [
-  'info',
-  'listInstalled',
-  'getPackage',
-  'listUpgrades',
-  'install',
-  'update',
-  'remove',
-  'applyUpgrades',
-  'planInstall',
-  'planRemove',
-  'planUpgrades',
-  'refreshCache',
-  'lastCacheUpdate',
-  'isFetchError',
-  'validateName',
-  'validateVersion',
-  'compareVersions',
-  'findLockHolder',
-  'repair',
-  'rebootRequired',
-] as const satisfies readonly (keyof PackageManagerBackend)[];
 
 /** A name valid in every distro grammar that no repository ships. */
 const UNKNOWN_PACKAGE = 'lpa-conformance-no-such-package';
@@ -108,7 +86,7 @@ export function backendChecks(options: VerifyBackendOptions): ConformanceCheck<P
     {
       name: 'every method of the contract is present and info() is well-formed',
       async run(backend) {
-        const missing = CONTRACT_METHODS.filter((method) => typeof backend[method] !== 'function');
+        const missing = BACKEND_METHODS.filter((method) => typeof backend[method] !== 'function');
         assert.deepEqual(missing, [], 'methods missing from the backend');
         const info = backend.info();
         assert.equal(typeof info.packageManager, 'string', 'info().packageManager');

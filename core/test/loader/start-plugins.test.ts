@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type BackendContext, definePlugin, isLpaError, type PackageManagerBackend } from '@linux-patch-api/core';
+import { type BackendContext, definePlugin, isLpaError } from '@linux-patch-api/core';
 import { createMemoryLogger, RecordingRunner } from '@linux-patch-api/core/testing';
 import { createHooks } from '../../src/hooks.js';
 import { startPlugins } from '../../src/loader/start-plugins.js';
+import { MemoryBackend } from '../testing/memory-backend.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const temps: string[] = [];
@@ -28,7 +29,7 @@ describe('startPlugins', () => {
     const root = await rootWith('ID=fixtureos\n');
     const runner = new RecordingRunner();
     const contexts: BackendContext[] = [];
-    const created = { marker: 'created' } as unknown as PackageManagerBackend;
+    const created = new MemoryBackend(runner);
     const memory = definePlugin({
       name: 'memory-backend',
       apiVersion: '^1.0.0',
@@ -54,6 +55,7 @@ describe('startPlugins', () => {
     });
     assert.equal(started.osRelease.id, 'fixtureos');
     assert.deepEqual([started.selected.definition.name, started.selected.matchedBy], ['fixture', 'id']);
+    assert.deepEqual(started.backend.info(), { packageManager: 'fixture', root });
     assert.deepEqual(
       started.registry.backends.map((entry) => entry.definition.name),
       ['memory', 'fixture'],
@@ -104,6 +106,31 @@ describe('startPlugins', () => {
       (error) =>
         isLpaError(error, 'LPA_ERR_BACKEND') &&
         /backend "failing" .* could not be created: dpkg database missing/.test(error.message),
+    );
+  });
+
+  it('refuses the start when create() returns something that is not a whole backend', async () => {
+    const partial = definePlugin({
+      name: 'partial-backend',
+      apiVersion: '^1.0.0',
+      apply(host) {
+        const { repair: _repair, findLockHolder: _findLockHolder, ...rest } = new MemoryBackend(new RecordingRunner());
+        host.registerBackend({ name: 'partial', detect: () => true, create: () => rest as never });
+      },
+    });
+    await assert.rejects(
+      startPlugins({
+        config: { plugins: [], backend: { name: 'partial', root: null }, paths: { state_dir: '/tmp' } },
+        configPath: '/nonexistent/config.yaml',
+        logger: createMemoryLogger(),
+        hooks: createHooks(),
+        runner: new RecordingRunner(),
+        plugins: [partial],
+        discover: false,
+      }),
+      (error) =>
+        isLpaError(error, 'LPA_ERR_PLUGIN_INVALID') &&
+        /backend "partial" .* without .*findLockHolder\(\), repair\(\)/.test(error.message),
     );
   });
 
