@@ -11,6 +11,8 @@ export const STALE_AFTER_MS = 4 * 60 * 60 * 1000;
 export const REFRESH_TIMEOUT_MS = 120_000;
 /** How long GET /health waits for the refresh it triggered (sync endpoints answer within 5 s). */
 export const HEALTH_WAIT_MS = 4_000;
+/** After a failed refresh, GET /health tries again only this much later (no refresh storm). */
+export const FAILED_RETRY_AFTER_MS = 5 * 60 * 1000;
 
 export interface PackageCacheOptions {
   stateDir: string;
@@ -24,6 +26,7 @@ export interface PackageCacheOptions {
   refreshTimeoutMs?: number;
   staleAfterMs?: number;
   healthWaitMs?: number;
+  failedRetryAfterMs?: number;
 }
 
 interface SharedRefresh {
@@ -50,6 +53,8 @@ export class PackageCache {
   readonly #now: () => Date;
   #state: CacheState = { ...EMPTY_CACHE_STATE };
   #pending: SharedRefresh | null = null;
+  /** When the last refresh of this run finished (not persisted: a restart may try again at once). */
+  #lastAttemptAt: number | null = null;
 
   constructor(options: PackageCacheOptions) {
     this.#options = options;
@@ -98,8 +103,12 @@ export class PackageCache {
   /** For GET /health: refreshes a stale or never-refreshed cache, waiting a bounded time for it. */
   async health(): Promise<{ cache_status: CacheStatus; last_cache_update: string | null }> {
     const status = this.status();
+    const retryFailed =
+      status === 'failed' &&
+      (this.#lastAttemptAt === null ||
+        this.#now().getTime() - this.#lastAttemptAt > (this.#options.failedRetryAfterMs ?? FAILED_RETRY_AFTER_MS));
     // Without a backend there is nothing to refresh: report what is known rather than a failure.
-    if ((status === 'stale' || status === 'unknown') && this.#options.backend() !== null) {
+    if ((status === 'stale' || status === 'unknown' || retryFailed) && this.#options.backend() !== null) {
       let timer: NodeJS.Timeout | undefined;
       const waited = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, this.#options.healthWaitMs ?? HEALTH_WAIT_MS);
@@ -145,6 +154,7 @@ export class PackageCache {
       this.#options.logger.warn({ trigger, err: caught }, 'package index refresh failed');
     }
     const finishedAt = this.#now().toISOString();
+    this.#lastAttemptAt = this.#now().getTime();
     this.#state =
       error === null
         ? { last_cache_update: finishedAt, last_update_success: true }
