@@ -5,6 +5,7 @@ import { PackageCache } from './cache/package-cache.js';
 import type { ConfigManagerEvents } from './config/manager.js';
 import { ConfigManager } from './config/manager.js';
 import type { AuditEventName } from './contracts/audit.js';
+import type { Plugin } from './contracts/plugin.js';
 import { createHooks } from './hooks.js';
 import { type AgentApp, createApp, type RequestGate } from './http/app.js';
 import { exclusiveGate } from './http/exclusive-gate.js';
@@ -16,7 +17,9 @@ import { JobUpdateStream } from './http/websocket.js';
 import { tapJobAudit } from './jobs/audit-tap.js';
 import { JobManager } from './jobs/job-manager.js';
 import { MutationLock } from './jobs/mutation-lock.js';
+import { startPlugins } from './loader/start-plugins.js';
 import { createLogger } from './logger.js';
+import { ProcessRunner } from './runner/process-runner.js';
 import type { AgentServices } from './services.js';
 import { SelfUpgradeGuard } from './system/self-upgrade.js';
 import { CORE_VERSION } from './version.js';
@@ -40,6 +43,12 @@ export interface AgentOptions {
   onSelfRestart?: () => void;
   /** How long stop() lets running jobs finish before recording them as interrupted (ms, default 60 000). */
   jobStopBoundMs?: number;
+  /**
+   * Plugin loading and backend selection. `false` skips both (the backend stays null until a test
+   * sets services.backend); `builtins` are plugin objects applied first; `discover: false` skips
+   * the installed @linux-patch-api/* packages. Default: load per config.
+   */
+  plugins?: false | { builtins?: readonly Plugin[]; discover?: boolean };
 }
 
 export interface RunningAgent {
@@ -108,8 +117,22 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   };
 
   // 5. Audit sinks (replace services.audit with the fan-out unless options.audit is given).
-  // 6. Plugins.
-  // 7. Backend selection (services.backend).
+  // 6. Plugins (installed @linux-patch-api/* packages and `plugins:` entries), then 7. the backend:
+  //    `backend.name`, or os-release detection (of `backend.root` when set). A broken plugin or no
+  //    fitting backend refuses the start. The audit sinks of step 5 come from plugins.registry.
+  const plugins =
+    options.plugins === false
+      ? null
+      : await startPlugins({
+          config: initial,
+          configPath: config.current().configPath,
+          logger,
+          hooks,
+          runner: new ProcessRunner(),
+          ...(options.plugins?.builtins === undefined ? {} : { plugins: options.plugins.builtins }),
+          ...(options.plugins?.discover === undefined ? {} : { discover: options.plugins.discover }),
+        });
+  services.backend = plugins?.backend ?? null;
   // 8. Package cache (services.cacheHealth) and the job manager. Both share one lock so that
   //    package-manager processes never overlap, and read the backend and limits lazily.
   const packageManagerLock = new MutationLock();

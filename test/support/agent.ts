@@ -152,6 +152,8 @@ export async function startTestAgent(options: TestAgentOptions = {}): Promise<Te
       listen: { port: 0 },
       watchDebounceMs: options.watchDebounceMs ?? 50,
       stopGraceMs: 2000,
+      // In-process tests set services.backend themselves; never load a backend for the host here.
+      plugins: false,
     });
     const port = agent.address().port;
     const host = options.bindAddress === '::1' ? '::1' : '127.0.0.1';

@@ -98,7 +98,12 @@ test('serve: logs JSON to stdout, answers over mTLS, and exits 0 on SIGTERM', as
   const sub = await mkdtemp(join(dir, 'serve-'));
   await createTestPkiCopy(sub);
   const port = await freePort();
-  const { configPath } = await writeAgentConfig(sub, { port });
+  // The fake package manager on a throwaway root: the default backend would be the host's apt.
+  const fakeBackend = {
+    plugins: [join(REPO_ROOT, 'test/support/fake-package-manager/plugin.ts')],
+    backend: { name: 'fake', root: sub },
+  };
+  const { configPath } = await writeAgentConfig(sub, { port, config: fakeBackend });
   const agent = await spawnAgentProcess({ configPath });
   try {
     assert.equal(agent.port, port);
