@@ -111,6 +111,20 @@ test('the stream needs a client certificate, the right path and sane parameters'
   request.destroy();
 });
 
+test('the replay buffer is bounded: ?since=0 after many updates replays only the last 1000', async () => {
+  const stream = a.t.agent.jobStream;
+  const job = (await a.call('GET', '/jobs')).json.data.jobs[0] as Job;
+  for (let i = 0; i < 1100; i++) stream.publish({ ...job, progress: i % 100 });
+  const latest = stream.seq;
+  const { ws, updates } = await open('?since=0');
+  await until(() => updates.length >= 1000, 'the replay');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  ws.close();
+  assert.equal(updates.length, 1000);
+  assert.equal(updates[0]?.seq, latest - 999);
+  assert.equal(updates.at(-1)?.seq, latest);
+});
+
 test('a client message beyond maxPayload closes the stream', async () => {
   const { ws } = await open();
   ws.send('x'.repeat(64 * 1024));

@@ -69,6 +69,9 @@ export async function createFakePackageManager(
     ...(initial.index_updated_at === undefined ? {} : { index_updated_at: initial.index_updated_at }),
   };
   await writeFile(dbPath, `${JSON.stringify(db, null, 2)}\n`);
+  // So that backend selection by os-release (backend.root) picks the fake backend's plugin.
+  await mkdir(join(root, 'etc'), { recursive: true });
+  await writeFile(join(root, 'etc/os-release'), 'ID=lpa-fake\nNAME="Fake package manager root"\nVERSION_ID=1\n');
   const read = async () => JSON.parse(await readFile(dbPath, 'utf8')) as FakeDatabase;
   return {
     root,
