@@ -28,6 +28,8 @@ const agent = await startAgent({
   configPath: written.configPath,
   logger: pino({ level: 'warn' }),
   listen: { port: 0 },
+  // The fake package manager below is the backend; load none for the host.
+  plugins: false,
 });
 agent.services.backend = pm.backend(new ProcessRunner());
 
