@@ -41,8 +41,12 @@ export interface RpmBackendOptions extends BackendContext {
 const NOT_FOUND =
   /No match for argument|Unable to find a match|No package .* available|No packages marked for (?:removal|upgrade|update)|Packages for argument .* available, but not installed/;
 
-/** How long a read waits for a lock held by a transaction before giving up. */
-const READ_LOCK_WAIT_SECONDS = 30;
+/**
+ * Reads from the cached index (-C) need only dnf's metadata lock, which a running dnf holds just
+ * while it loads metadata; they retry this long on it, so sync endpoints stay fast while another
+ * process runs a long transaction.
+ */
+const READ_LOCK_WAIT_SECONDS = 4;
 const READ_TIMEOUT_MS = 120_000;
 const LOCK_POLL_MS = 200;
 /** dnf's exit status when it gave up on a lock (exit_on_lock). */
@@ -53,6 +57,8 @@ interface RunOptions {
   timeoutMs: number;
   lockWaitSeconds: number;
   onLine?: (line: string) => void;
+  /** Wait for every dnf/yum lock to be free before starting (mutations); reads only retry on a lock exit. */
+  waitBeforeStart?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -412,7 +418,12 @@ export class RpmBackend implements PackageManagerBackend {
   }
 
   private readOptions(signal?: AbortSignal): RunOptions {
-    return { ...(signal ? { signal } : {}), timeoutMs: READ_TIMEOUT_MS, lockWaitSeconds: READ_LOCK_WAIT_SECONDS };
+    return {
+      ...(signal ? { signal } : {}),
+      timeoutMs: READ_TIMEOUT_MS,
+      lockWaitSeconds: READ_LOCK_WAIT_SECONDS,
+      waitBeforeStart: false,
+    };
   }
 
   /** Options every invocation gets: the root, its own configuration, and never blocking on a lock. */
@@ -446,8 +457,10 @@ export class RpmBackend implements PackageManagerBackend {
     const fullArgs = [...(await this.baseArgs()), ...args];
     const deadline = Date.now() + options.lockWaitSeconds * 1000;
     for (;;) {
-      const holder = await this.waitForLock(deadline, options.signal);
-      if (holder !== null) throw lockedError(holder);
+      if (options.waitBeforeStart !== false) {
+        const holder = await this.waitForLock(deadline, options.signal);
+        if (holder !== null) throw lockedError(holder);
+      }
       const result = await this.options.runner.run({
         file: this.tool.binary,
         args: fullArgs,

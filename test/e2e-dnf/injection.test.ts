@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, it } from 'node:test';
+import { HELLO, hostRpmUnchanged, type RpmAgent, startRpmAgent } from './support.js';
+
+const hostUnchanged = hostRpmUnchanged();
+let agent: RpmAgent;
+before(async () => {
+  agent = await startRpmAgent({ install: [`${HELLO}-1.0-1`] });
+});
+after(async () => {
+  await agent?.stop();
+  hostUnchanged();
+});
+
+it('option-injection, glob and shell names are refused with 400 and never reach dnf', async () => {
+  const marker = join(agent.sandbox.dir, 'MARKER');
+  const hostile = [
+    `--setopt=reposdir=${agent.sandbox.dir}`,
+    '-y',
+    `--installroot=/`,
+    'lpa-fixture-*',
+    `$(touch ${marker})`,
+    `${HELLO};touch ${marker}`,
+    '../etc/passwd',
+    '@core',
+  ];
+  const jobsBefore = (await agent.request('GET', '/jobs')).json.data.total;
+  const dnfBefore = agent.dnfTrace();
+  for (const name of hostile) {
+    const attempts = [
+      await agent.request('POST', '/packages', { packages: [{ name }] }),
+      await agent.request('POST', '/packages', { packages: [{ name: HELLO, version: name }] }),
+      await agent.request('PUT', `/packages/${encodeURIComponent(name)}`),
+      await agent.request('DELETE', `/packages/${encodeURIComponent(name)}`),
+      await agent.request('GET', `/packages/${encodeURIComponent(name)}`),
+      await agent.request('POST', '/patches/apply', { packages: [name] }),
+    ];
+    for (const res of attempts) {
+      assert.equal(res.status, 400, `${JSON.stringify(name)}: ${res.status} ${res.text}`);
+      assert.equal(res.json.error.code, 'VALIDATION_ERROR');
+    }
+  }
+  assert.equal((await agent.request('GET', '/jobs')).json.data.total, jobsBefore, 'a refused request created a job');
+  // dnf logs every run on the root: unchanged logs mean no dnf process was started.
+  assert.equal(agent.dnfTrace(), dnfBefore, 'dnf ran for a refused request');
+  assert.equal(existsSync(marker), false, 'MARKER appeared');
+  assert.equal((await agent.sandbox.installed()).get(HELLO), '1.0-1');
+});
