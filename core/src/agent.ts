@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { openAuditTrail } from './audit/open-audit-trail.js';
 import type { AuditTrail } from './audit/trail.js';
 import { PackageCache } from './cache/package-cache.js';
 import type { ConfigManagerEvents } from './config/manager.js';
@@ -116,7 +117,6 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     lastUpdateTime: async () => null,
   };
 
-  // 5. Audit sinks (replace services.audit with the fan-out unless options.audit is given).
   // 6. Plugins (installed @linux-patch-api/* packages and `plugins:` entries), then 7. the backend:
   //    `backend.name`, or os-release detection (of `backend.root` when set). A broken plugin or no
   //    fitting backend refuses the start. The audit sinks of step 5 come from plugins.registry.
@@ -133,6 +133,17 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
           ...(options.plugins?.discover === undefined ? {} : { discover: options.plugins.discover }),
         });
   services.backend = plugins?.backend ?? null;
+  // 5. The audit fan-out over the sinks `audit.sinks` names among those the plugins registered;
+  //    the file sink is always the fallback. From here on every record reaches the sinks.
+  if (options.audit === undefined && plugins !== null) {
+    services.audit = await openAuditTrail({
+      sinkNames: initial.audit.sinks,
+      logDir: initial.paths.log_dir,
+      retentionDays: initial.audit.retention_days,
+      definitions: plugins.registry.auditSinks.map((entry) => entry.definition),
+      logger,
+    });
+  }
   // 8. Package cache (services.cacheHealth) and the job manager. Both share one lock so that
   //    package-manager processes never overlap, and read the backend and limits lazily.
   const packageManagerLock = new MutationLock();
