@@ -33,6 +33,7 @@ import {
   ProgressTracker,
   parsePrintedTargets,
   parseUpgradeList,
+  type UpgradeLine,
 } from './output.js';
 import { findCachedPackage } from './package-cache.js';
 import { vercmp } from './vercmp.js';
@@ -70,6 +71,8 @@ export class PacmanBackend implements PackageManagerBackend {
   readonly #lock: PacmanDbLock;
   /** Runs of ours that were stopped (timeout, abort, signal) and may have left db.lck behind. */
   #interrupted: InterruptedRun[] = [];
+  /** The last `-Qu` answer, valid while the local db, the sync dbs and pacman.conf are unchanged. */
+  #upgrades: { signature: string; lines: UpgradeLine[] } | null = null;
 
   constructor(options: PacmanBackendOptions) {
     this.#layout = options.layout;
@@ -98,14 +101,24 @@ export class PacmanBackend implements PackageManagerBackend {
     return { ...installed, upgradable: upgrade !== undefined, available_version: upgrade?.available_version ?? null };
   }
 
-  /** `pacman -Qu`: exit 1 with no error line means nothing is upgradable. Ignored packages are left out. */
+  /**
+   * `pacman -Qu`: exit 1 with no error line means nothing is upgradable. Ignored packages are left
+   * out. The answer depends only on the local db, the sync dbs and pacman.conf (IgnorePkg), so it is
+   * reused while none of them changed.
+   */
   async listUpgrades(signal?: AbortSignal): Promise<Upgrade[]> {
-    const result = await this.#read(['-Qu'], signal);
-    if (result.exitCode !== 0 && (result.exitCode !== 1 || /^error:/m.test(result.stderr))) {
-      throw this.#failure('listing upgrades', result);
+    const signature = await this.#upgradeInputsSignature();
+    let lines = signature !== null && this.#upgrades?.signature === signature ? this.#upgrades.lines : null;
+    if (lines === null) {
+      const result = await this.#read(['-Qu'], signal);
+      if (result.exitCode !== 0 && (result.exitCode !== 1 || /^error:/m.test(result.stderr))) {
+        throw this.#failure('listing upgrades', result);
+      }
+      lines = parseUpgradeList(result.stdout);
+      this.#upgrades = signature === null ? null : { signature, lines };
     }
     const installed = new Map((await this.#localDb.list()).map((pkg) => [pkg.name, pkg]));
-    return parseUpgradeList(result.stdout)
+    return lines
       .filter((line) => !line.ignored)
       .map((line) => ({
         name: line.name,
@@ -475,6 +488,27 @@ export class PacmanBackend implements PackageManagerBackend {
     // Runners that do not stream lines (recorded transcripts) still return the whole output.
     const output = lines.length > 0 ? lines.join('\n') : [result.stdout, result.stderr].filter(Boolean).join('\n');
     return { result, output };
+  }
+
+  /** Modification times (ns), sizes and inodes of everything `-Qu` reads; null when one cannot be read. */
+  async #upgradeInputsSignature(): Promise<string | null> {
+    const syncDir = join(this.#layout.dbPath, 'sync');
+    const paths = [join(this.#layout.dbPath, 'local'), this.#layout.configFile, syncDir];
+    try {
+      paths.push(...(await readdir(syncDir)).filter((entry) => entry.endsWith('.db')).map((entry) => join(syncDir, entry)));
+    } catch {
+      /* no sync dir yet */
+    }
+    const parts: string[] = [];
+    for (const path of paths) {
+      try {
+        const info = await stat(path, { bigint: true });
+        parts.push(`${path}:${info.mtimeNs}:${info.size}:${info.ino}`);
+      } catch {
+        return null;
+      }
+    }
+    return parts.join('|');
   }
 
   async #lockIsFromOurInterruptedRun(): Promise<boolean> {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { access, readFile, rm } from 'node:fs/promises';
+import { access, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isLpaError, type Logger, type PackageManagerBackend } from '@linux-patch-api/core';
@@ -373,6 +373,39 @@ describe('pacman backend: refused input starts no process', () => {
       assert.ok(mutating[1]?.includes('--cascade'));
       assert.equal(mutating.length, 2);
       for (const argv of mutating) assert.equal(argv[argv.length - 2], '--', argv.join(' '));
+    } finally {
+      sandbox.dispose();
+    }
+  });
+});
+
+describe('pacman backend: the upgrade list is reused until its inputs change', () => {
+  it('runs -Qu again only after a sync, a package change or a pacman.conf change', async () => {
+    const sandbox = await createPacmanSandbox({ stage: 1, install: [HELLO] });
+    try {
+      const recorder = new RecordingRunner(createProcessRunner());
+      const backend = await createBackend(sandbox, recorder);
+      const queries = () => recorder.argvs.filter((argv) => argv.includes('-Qu')).length;
+      assert.deepEqual(await backend.listUpgrades(), []);
+      assert.deepEqual(await backend.listUpgrades(), []);
+      assert.equal(queries(), 1, 'nothing changed: no second -Qu');
+
+      await sandbox.publish(2);
+      await sandbox.pacman(['-Syy']);
+      assert.deepEqual(
+        (await backend.listUpgrades()).map((upgrade) => upgrade.name),
+        [HELLO],
+      );
+      assert.equal(queries(), 2, 'the sync db changed');
+
+      await sandbox.pacman(['-Su']);
+      assert.deepEqual(await backend.listUpgrades(), []);
+      assert.equal(queries(), 3, 'the local db changed');
+
+      const conf = await readFile(sandbox.configFile, 'utf8');
+      await writeFile(sandbox.configFile, conf.replace('[options]', `[options]\nIgnorePkg = ${HELLO}`));
+      await backend.listUpgrades();
+      assert.equal(queries(), 4, 'pacman.conf changed');
     } finally {
       sandbox.dispose();
     }
