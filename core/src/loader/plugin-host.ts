@@ -22,6 +22,22 @@ export interface ApplyPluginContext {
 /** The codes apply() may surface as they are; anything else it throws becomes LPA_ERR_PLUGIN_LOAD. */
 const PASS_THROUGH = ['LPA_ERR_DUPLICATE_BACKEND', 'LPA_ERR_DUPLICATE_SINK', 'LPA_ERR_PLUGIN_INVALID'] as const;
 
+/** A hooks view that names the mistake when a plugin asks for a hook the core does not have. */
+function refuseUnknownHooks<Hooks extends object>(hooks: Hooks, plugin: string): Hooks {
+  return new Proxy(hooks, {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && !(key in target) && key !== 'then' && key !== 'toJSON') {
+        throw new LpaError(
+          'LPA_ERR_PLUGIN_INVALID',
+          `plugin ${plugin} asked for unknown hook "${key}"; the hooks are ${Object.keys(target).join(', ')}`,
+          { details: { plugin, hook: key } },
+        );
+      }
+      return Reflect.get(target, key, receiver);
+    },
+  });
+}
+
 /**
  * Checks a plugin (shape, then apiVersion — before any of its code runs), runs its apply() against
  * a staging host, and only when apply() resolved commits what it registered: backends, audit sinks
@@ -62,15 +78,18 @@ export async function applyPlugin(candidate: unknown, context: ApplyPluginContex
     coreVersion: CORE_VERSION,
     apiVersion: PLUGIN_API_VERSION,
     logger,
-    hooks: Object.freeze({
-      beforeApply: stageTap('beforeApply'),
-      cacheRefresh: stageTap('cacheRefresh'),
-      onJobUpdate: stageTap('onJobUpdate'),
-    }) as PluginHooks,
+    hooks: refuseUnknownHooks(
+      Object.freeze({
+        beforeApply: stageTap('beforeApply'),
+        cacheRefresh: stageTap('cacheRefresh'),
+        onJobUpdate: stageTap('onJobUpdate'),
+      }),
+      plugin.name,
+    ) as PluginHooks,
     registerBackend(definition: BackendDefinition) {
       requireOpen('registerBackend');
       assertBackendDefinition(definition, plugin.name);
-      context.registry.assertBackendNameFree(definition.name, plugin.name);
+      context.registry.assertBackendNameFree(definition.name, plugin.name, from);
       if (backends.some((staged) => staged.name === definition.name)) {
         throw new LpaError('LPA_ERR_DUPLICATE_BACKEND', `plugin ${plugin.name} registers backend "${definition.name}" twice`, {
           details: { backend: definition.name, plugin: plugin.name },
@@ -81,7 +100,7 @@ export async function applyPlugin(candidate: unknown, context: ApplyPluginContex
     registerAuditSink(definition: AuditSinkDefinition) {
       requireOpen('registerAuditSink');
       assertAuditSinkDefinition(definition, plugin.name);
-      context.registry.assertAuditSinkNameFree(definition.name, plugin.name);
+      context.registry.assertAuditSinkNameFree(definition.name, plugin.name, from);
       if (auditSinks.some((staged) => staged.name === definition.name)) {
         throw new LpaError('LPA_ERR_DUPLICATE_SINK', `plugin ${plugin.name} registers audit sink "${definition.name}" twice`, {
           details: { sink: definition.name, plugin: plugin.name },

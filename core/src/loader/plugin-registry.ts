@@ -60,25 +60,32 @@ export class PluginRegistry {
     return this.#auditSinks.find((entry) => entry.definition.name === name);
   }
 
-  /** Throws LPA_ERR_DUPLICATE_BACKEND when `name` is taken. */
-  assertBackendNameFree(name: string, plugin: string): void {
+  /** Where the already registered plugin came from, when it has the same name (two copies of one plugin). */
+  #copies(plugin: string, takenBy: string, from: string | undefined): string {
+    if (plugin !== takenBy) return '';
+    const earlier = this.#plugins.find((loaded) => loaded.name === takenBy)?.origin.location;
+    return ` (two copies of the plugin: ${earlier ?? 'unknown'} and ${from ?? 'unknown'})`;
+  }
+
+  /** Throws LPA_ERR_DUPLICATE_BACKEND when `name` is taken. `from` is where `plugin` was loaded from. */
+  assertBackendNameFree(name: string, plugin: string, from?: string): void {
     const taken = this.findBackend(name);
     if (taken) {
       throw new LpaError(
         'LPA_ERR_DUPLICATE_BACKEND',
-        `plugin ${plugin} registers backend "${name}", which plugin ${taken.plugin} already registered`,
+        `plugin ${plugin} registers backend "${name}", which plugin ${taken.plugin} already registered${this.#copies(plugin, taken.plugin, from)}`,
         { details: { backend: name, plugin, registeredBy: taken.plugin } },
       );
     }
   }
 
   /** Throws LPA_ERR_DUPLICATE_SINK when `name` is taken. */
-  assertAuditSinkNameFree(name: string, plugin: string): void {
+  assertAuditSinkNameFree(name: string, plugin: string, from?: string): void {
     const taken = this.findAuditSink(name);
     if (taken) {
       throw new LpaError(
         'LPA_ERR_DUPLICATE_SINK',
-        `plugin ${plugin} registers audit sink "${name}", which plugin ${taken.plugin} already registered`,
+        `plugin ${plugin} registers audit sink "${name}", which plugin ${taken.plugin} already registered${this.#copies(plugin, taken.plugin, from)}`,
         { details: { sink: name, plugin, registeredBy: taken.plugin } },
       );
     }

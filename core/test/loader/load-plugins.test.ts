@@ -180,6 +180,15 @@ describe('loadPlugins: plugins broken on purpose refuse the start with the reaso
     );
   });
 
+  it('two copies of one plugin at different paths, naming both', async () => {
+    const dir = await pluginDirectory('good-backend');
+    await refusal(
+      load([fixture('good-backend'), join(dir, 'good-backend')]).registry,
+      'LPA_ERR_DUPLICATE_BACKEND',
+      new RegExp(`two copies of the plugin: ${fixture('good-backend')}/index.js and ${dir}/good-backend/index.js`),
+    );
+  });
+
   it('throws in apply(), leaving nothing of it registered', async () => {
     const hooks = createHooks();
     const logger = createMemoryLogger();

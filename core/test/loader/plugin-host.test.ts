@@ -91,6 +91,12 @@ describe('plugin host', () => {
         /numeric priority/,
       ],
       ['tap without a name', (host) => host.hooks.onJobUpdate.tap('', () => {}), /tapped onJobUpdate without a name/],
+      [
+        'unknown hook',
+        (host) =>
+          (host.hooks as unknown as Record<string, { tap(name: string, fn: () => void): void }>).afterApply?.tap('x', () => {}),
+        /unknown hook "afterApply"; the hooks are beforeApply, cacheRefresh, onJobUpdate/,
+      ],
     ];
     for (const [label, apply, pattern] of cases) {
       const ctx = context();
