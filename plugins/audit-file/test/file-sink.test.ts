@@ -176,3 +176,26 @@ test('five concurrent writers across a rotation lose no line and keep the chain 
   assert.equal(perFile[0]! + perFile[1]!, 5 * perWriter);
   assert.deepEqual(await verifyAuditFiles(files), { ok: true, files: 2, records: 5 * perWriter });
 });
+
+test('a line tampered with after the sink wrote it is caught by `audit verify`, at the line whose link it breaks', async (t) => {
+  const logDir = await temporaryDirectory(t);
+  const clock = manualClock('2026-11-21T22:00:00.000Z');
+  const sink = await FileAuditSink.open({ logDir, retentionDays: 30, clock: clock.now });
+  for (let n = 0; n < 4; n += 1)
+    await sink.write(record('job_completed', clock.now().toISOString(), { n, status: 'completed' }), { durable: false });
+  clock.set('2026-11-22T01:00:00.000Z');
+  for (let n = 4; n < 8; n += 1)
+    await sink.write(record('job_completed', clock.now().toISOString(), { n, status: 'completed' }), { durable: false });
+  await sink.close();
+  const { runAuditVerify } = await import('../../../core/src/cli/audit-verify.js');
+  const quiet = { out: () => {}, err: () => {} };
+  assert.equal(await runAuditVerify(['verify', logDir], quiet), 0);
+
+  const path = join(logDir, 'audit-2026-11-21.log.gz');
+  const lines = await readLines(path);
+  lines[1] = lines[1]!.replace('"status":"completed"', '"status":"failed"');
+  await writeFile(path, gzipSync(`${lines.join('\n')}\n`));
+  const errors: string[] = [];
+  assert.equal(await runAuditVerify(['verify', logDir], { out: () => {}, err: (line) => errors.push(line) }), 1);
+  assert.match(errors[0]!, new RegExp(`${path}:3: prev_hash does not match`));
+});
