@@ -294,6 +294,13 @@ export class ApkBackend implements PackageManagerBackend {
   async #mutate(args: string[], ctx: OperationContext): Promise<OperationOutput> {
     const lockWait = Math.max(0, Math.floor(ctx.lockWaitSeconds));
     const lines: string[] = [];
+    // Two sources (bytes on the progress fd, packages in the (n/m) lines) never move progress back.
+    let shown = 0;
+    const report = (percent: number, message?: string) => {
+      if (percent < shown) return;
+      shown = percent;
+      ctx.onProgress(percent, message);
+    };
     const result = await this.#runner.run({
       file: this.#apk,
       args: [...this.#globalArgs(), ...(lockWait > 0 ? ['--wait', String(lockWait)] : []), '--progress-fd', PROGRESS_FD, ...args],
@@ -303,13 +310,13 @@ export class ApkBackend implements PackageManagerBackend {
         lines.push(line);
         ctx.onLog(line);
         const change = parseChangeLine(line);
-        if (change !== null) ctx.onProgress(Math.round((change.index / change.total) * 99), line.trim());
+        if (change !== null) report(Math.round((change.index / change.total) * 99), line.trim());
       },
       onStatusLine: (line) => {
         const match = /^(\d+)\/(\d+)$/.exec(line.trim());
         if (match === null) return;
         const total = Number(match[2]);
-        if (total > 0) ctx.onProgress(Math.min(99, Math.round((Number(match[1]) / total) * 99)));
+        if (total > 0) report(Math.min(99, Math.round((Number(match[1]) / total) * 99)));
       },
     });
     const output = lines.length > 0 ? lines.join('\n') : combined(result);
