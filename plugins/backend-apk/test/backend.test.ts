@@ -94,6 +94,11 @@ describe('apk backend on recorded apk-tools 2.14 transcripts', () => {
         ctx.progress.some((percent) => percent > 0 && percent < 100),
         'intermediate progress from the fd or the (n/m) lines',
       );
+      assert.deepEqual(
+        ctx.progress,
+        [...ctx.progress].sort((a, b) => a - b),
+        'progress never moves back',
+      );
       assert.equal((await backend.listInstalled()).length, 23, 'the installed set is re-read after apk changed it');
     } finally {
       await dispose();
