@@ -199,3 +199,32 @@ test('a line tampered with after the sink wrote it is caught by `audit verify`, 
   assert.equal(await runAuditVerify(['verify', logDir], { out: () => {}, err: (line) => errors.push(line) }), 1);
   assert.match(errors[0]!, new RegExp(`${path}:3: prev_hash does not match`));
 });
+
+test('a restart on a later day rotates the old audit.log, named by the day of its records', async (t) => {
+  const logDir = await temporaryDirectory(t);
+  const clock = manualClock('2026-11-20T10:00:00.000Z');
+  const first = await FileAuditSink.open({ logDir, retentionDays: 30, clock: clock.now });
+  await first.write(record('agent_start', '2026-11-20T10:00:00.000Z'), { durable: true });
+  await first.close();
+  clock.set('2026-11-22T09:00:00.000Z');
+  const second = await FileAuditSink.open({ logDir, retentionDays: 30, clock: clock.now });
+  await second.write(record('agent_start', '2026-11-22T09:00:00.000Z'), { durable: true });
+  await second.close();
+  assert.deepEqual((await readdir(logDir)).sort(), ['audit-2026-11-20.log.gz', 'audit.log']);
+  assert.deepEqual(await verifyAuditFiles(await listAuditFiles(logDir)), { ok: true, files: 2, records: 2 });
+});
+
+test('an idle sink rotates shortly after midnight without waiting for the next record', async (t) => {
+  const logDir = await temporaryDirectory(t);
+  const clock = manualClock('2026-11-21T23:59:59.500Z');
+  const sink = await FileAuditSink.open({ logDir, retentionDays: 30, clock: clock.now });
+  t.after(() => sink.close());
+  await sink.write(record('api_request', '2026-11-21T23:59:59.500Z'), { durable: false });
+  clock.set('2026-11-22T00:00:02.000Z');
+  // The midnight check is armed for 00:00:01 by the sink's clock (at least a second away): poll for its work.
+  for (let i = 0; i < 600 && !(await readdir(logDir)).includes('audit-2026-11-21.log.gz'); i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  assert.deepEqual((await readdir(logDir)).sort(), ['audit-2026-11-21.log.gz', 'audit.log']);
+  assert.deepEqual(await readLines(join(logDir, 'audit.log')), []);
+});
