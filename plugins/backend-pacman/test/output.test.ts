@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
   errorSummary,
@@ -8,7 +11,7 @@ import {
   parsePrintedTargets,
   parseUpgradeList,
 } from '../src/output.js';
-import { parsePackageFileName } from '../src/package-cache.js';
+import { findCachedPackage, parsePackageFileName } from '../src/package-cache.js';
 import { parsePacmanOptions } from '../src/pacman-conf.js';
 
 // Outputs of pacman 6.0.2 (Debian 12) on a sandbox root, as the tests in backend.test.ts produce them.
@@ -111,6 +114,35 @@ describe('package cache file names and pacman.conf', () => {
     assert.equal(parsePackageFileName('lpa-fixture-hello-1.0-1-any.pkg.tar.zst.sig'), null);
     assert.equal(parsePackageFileName('lpa-fixture-hello-1.0-1-any.pkg.tar.zst.part'), null);
     assert.equal(parsePackageFileName('download-abc123'), null);
+  });
+
+  it('finds a cached package file by exact version, or the newest pkgrel when none is given', async () => {
+    const first = await mkdtemp(join(tmpdir(), 'lpa-pacman-cache-'));
+    const second = await mkdtemp(join(tmpdir(), 'lpa-pacman-cache-'));
+    try {
+      for (const name of [
+        'hello-1.0-1-any.pkg.tar.zst',
+        'hello-1.0-1-any.pkg.tar.zst.sig',
+        'hello-1.1-1-any.pkg.tar.zst',
+        'hello-world-1.0-3-any.pkg.tar.zst',
+      ]) {
+        await writeFile(join(first, name), '');
+      }
+      await writeFile(join(second, 'hello-1.0-2-x86_64.pkg.tar.xz'), '');
+      assert.equal(
+        (await findCachedPackage([first, second], 'hello', '1.0-1'))?.path,
+        join(first, 'hello-1.0-1-any.pkg.tar.zst'),
+      );
+      assert.equal(
+        (await findCachedPackage([first, second], 'hello', '1.0'))?.path,
+        join(second, 'hello-1.0-2-x86_64.pkg.tar.xz'),
+      );
+      assert.equal(await findCachedPackage([first, second], 'hello', '1.0-3'), null, 'hello-world-1.0-3 is another package');
+      assert.equal(await findCachedPackage([first, join(first, 'missing')], 'hello', '0.9'), null);
+    } finally {
+      await rm(first, { recursive: true, force: true });
+      await rm(second, { recursive: true, force: true });
+    }
   });
 
   it('reads DBPath and every CacheDir from [options] only', () => {
