@@ -137,6 +137,11 @@ export interface PacmanSandbox {
    * so the backend's next `-Syy` blocks holding the lock. Resolves to a function that undoes it.
    */
   blockRepository(): Promise<() => Promise<void>>;
+  /**
+   * Replaces a published package file with a FIFO nobody writes to (the repository database still
+   * lists it), so a pacman that downloads it blocks holding the lock until it is stopped.
+   */
+  blockPackageFile(name: string, version: string): Promise<void>;
   dispose(): void;
 }
 
@@ -268,6 +273,11 @@ export async function createPacmanSandbox(options: PacmanSandboxOptions = {}): P
       const fifoRepo = await makeFifoRepo();
       await writeFile(configFile, pacmanConf(root, `file://${fifoRepo}`));
       return () => writeFile(configFile, pacmanConf(root, `file://${repoDir}`));
+    },
+    async blockPackageFile(name, version) {
+      const file = join(repoDir, packageFileName(name, version));
+      await rm(file, { force: true });
+      await runTool('/usr/bin/mkfifo', [file]);
     },
     dispose() {
       for (const pid of children) {
