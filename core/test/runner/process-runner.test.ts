@@ -135,6 +135,17 @@ describe('ProcessRunner', () => {
     assert.deepEqual(status, ['pmstatus:curl:25:Preparing curl', 'pmstatus:curl:100:Installed curl']);
   });
 
+  it('combines stdin input with the fd 3 status pipe', async () => {
+    const status: string[] = [];
+    const result = await runner.run({
+      file: '/bin/sh',
+      args: ['-c', 'read answer; echo "status:$answer" >&3; echo "out:$answer"'],
+      input: 'yes\n',
+      onStatusLine: (line) => status.push(line),
+    });
+    assert.deepEqual([result.exitCode, result.stdout, status], [0, 'out:yes\n', ['status:yes']]);
+  });
+
   it('on timeout stops the whole process group, grandchildren included, with SIGTERM when that suffices', async () => {
     let grandchild = 0;
     const result = await runner.run({
