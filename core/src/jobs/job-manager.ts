@@ -289,12 +289,19 @@ export class JobManager {
 
   #validate(backend: PackageManagerBackend, request: JobRequest): void {
     const issues: { path: string; message: string }[] = [];
+    // Paths name the field as the client sent it.
+    const where = (index: number, field: 'name' | 'version') =>
+      request.type === 'package_install'
+        ? `packages.${index}.${field}`
+        : request.type === 'patch_apply'
+          ? `packages.${index}`
+          : field;
     specsOf(request).forEach((spec, index) => {
       const nameProblem = backend.validateName(spec.name);
-      if (nameProblem !== null) issues.push({ path: `packages.${index}.name`, message: nameProblem });
+      if (nameProblem !== null) issues.push({ path: where(index, 'name'), message: nameProblem });
       if (spec.version !== undefined) {
         const versionProblem = backend.validateVersion(spec.version);
-        if (versionProblem !== null) issues.push({ path: `packages.${index}.version`, message: versionProblem });
+        if (versionProblem !== null) issues.push({ path: where(index, 'version'), message: versionProblem });
       }
     });
     if (issues.length > 0) throw new LpaError('LPA_ERR_VALIDATION', 'invalid package name or version', { details: { issues } });

@@ -106,6 +106,11 @@ test('POST /packages validation: count, length, grammar, unknown fields; nothing
     assert.equal(res.status, 400, JSON.stringify(body).slice(0, 80));
     assert.equal(res.json.error.code, 'VALIDATION_ERROR');
   }
+  const grammar = await a.call('POST', '/packages', { packages: [{ name: 'dep' }, { name: 'ok', version: '1 .0' }] });
+  assert.deepEqual(
+    grammar.json.error.details.issues.map((issue: { path: string }) => issue.path),
+    ['packages.1.version'],
+  );
   const jobs = (await a.call('GET', '/jobs?type=package_install')).json.data.jobs;
   assert.ok(jobs.every((job: { request: { packages: { name: string }[] } }) => job.request.packages[0]?.name === 'dep'));
   assert.equal((await a.pm.events()).length, before, 'no package manager ran');
