@@ -1,9 +1,7 @@
 import { constants, createPrivateKey, webcrypto, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
-// @peculiar/x509 resolves its algorithms through tsyringe, which needs the Reflect metadata API.
-import 'reflect-metadata';
-import { X509Certificate as PeculiarCertificate, X509Crl } from '@peculiar/x509';
+import type { X509Crl } from '@peculiar/x509';
 import { LpaError } from '../../errors.js';
 
 export interface TlsPaths {
@@ -85,7 +83,17 @@ function assertChainsToCa(leaf: X509Certificate, intermediates: X509Certificate[
   throw new LpaError('LPA_ERR_TLS_MATERIAL', 'the server certificate does not chain to the configured CA');
 }
 
+/**
+ * @peculiar/x509 (and the Reflect metadata API its tsyringe container needs) is loaded only when a
+ * CRL is configured: it is the largest dependency, and most hosts run without a CRL.
+ */
+async function loadX509() {
+  await import('reflect-metadata');
+  return import('@peculiar/x509');
+}
+
 async function parseCrl(pem: string, cas: readonly X509Certificate[]): Promise<Set<string>> {
+  const { X509Certificate: PeculiarCertificate, X509Crl } = await loadX509();
   let crl: X509Crl;
   try {
     crl = new X509Crl(pem);

@@ -1,0 +1,152 @@
+/**
+ * Transport benchmark: the agent's GET /health against a bare Node https mTLS server returning the
+ * same JSON, side by side in one run, same machine, same load generator.
+ *   keep-alive:    autocannon, 64 connections, keep-alive, mutual TLS
+ *   new handshake: fresh TLS 1.3 connection per request (full handshake + client certificate), 16 in flight
+ * Prints requests/s for both and the ratios agent/bare (targets: >= 0.7 keep-alive, >= 0.8 new
+ * handshake), the agent's idle RSS (target <= 60 MiB) and its start-to-ready time (<= 600 ms).
+ * Run: npm run bench -- transport   (LPA_BENCH_SECONDS=N changes the per-phase duration, default 6)
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:tls';
+import { createTestPki, freePort, REPO_ROOT, writeAgentConfig } from '../test/support/agent.js';
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  non2xx: number;
+  errors: number;
+}
+type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const SECONDS = Number(process.env.LPA_BENCH_SECONDS ?? 6);
+
+interface Server {
+  child: ChildProcess;
+  port: number;
+  readyMs: number;
+}
+
+/** Spawns a server process and resolves once it prints its "listening" JSON line. */
+async function startProcess(args: string[], marker: string): Promise<Server> {
+  const started = performance.now();
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let buffer = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      buffer += chunk.toString('utf8');
+      for (const line of buffer.split('\n')) {
+        if (!line.includes(marker)) continue;
+        const port = (JSON.parse(line) as { port: number }).port;
+        buffer = '';
+        // Keep draining stdout (the agent logs every request) without storing it.
+        child.stdout?.off('data', onData);
+        child.stdout?.resume();
+        resolve({ child, port, readyMs: performance.now() - started });
+        return;
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
+  });
+}
+
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+async function keepAlive(port: number, tls: { ca: string; cert: string; key: string }): Promise<number> {
+  const result = await autocannon({
+    url: `https://127.0.0.1:${port}/health`,
+    connections: 64,
+    duration: SECONDS,
+    servername: 'localhost',
+    tlsOptions: { ...tls, minVersion: 'TLSv1.3' },
+  });
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`keep-alive run had ${result.non2xx} non-2xx and ${result.errors} errors`);
+  return result.requests.total / SECONDS;
+}
+
+/** One request on a fresh TLS connection; resolves when the response has been read fully. */
+function oneHandshakeRequest(port: number, tls: { ca: string; cert: string; key: string }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, servername: 'localhost', ...tls });
+    let received = '';
+    socket.once('secureConnect', () => socket.write('GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'));
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+    });
+    socket.once('error', reject);
+    socket.once('close', () => (received.startsWith('HTTP/1.1 200') ? resolve() : reject(new Error('no 200 answer'))));
+  });
+}
+
+async function newHandshakes(port: number, tls: { ca: string; cert: string; key: string }, concurrency = 16): Promise<number> {
+  const deadline = performance.now() + SECONDS * 1000;
+  let completed = 0;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      await oneHandshakeRequest(port, tls);
+      completed++;
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return completed / ((performance.now() - started) / 1000);
+}
+
+async function stopProcess(server: Server): Promise<void> {
+  server.child.kill('SIGTERM');
+  await once(server.child, 'exit');
+}
+
+const cli = join(REPO_ROOT, 'core/dist/cli.js');
+if (!existsSync(cli)) throw new Error('core/dist/cli.js is missing: run `npx tsc -b` first (npm run bench does)');
+const dir = await mkdtemp(join(tmpdir(), 'lpa-bench-'));
+try {
+  const pki = await createTestPki(dir);
+  const port = await freePort();
+  const { configPath } = await writeAgentConfig(dir, { port, allowed: ['127.0.0.1'], config: { audit: { sinks: ['file'] } } });
+  const tls = { ca: pki.ca.certPem, cert: pki.client.certPem, key: pki.client.keyPem };
+
+  const agent = await startProcess([cli, 'serve', '--config', configPath], 'linux-patch-api listening');
+  const bare = await startProcess(
+    [join(REPO_ROOT, 'bench/support/bare-https-server.mjs'), pki.files.ca, pki.files.cert, pki.files.key],
+    'bare listening',
+  );
+  try {
+    await oneHandshakeRequest(agent.port, tls);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const idleRss = rssMiB(agent.child.pid ?? 0);
+
+    // Warm both up, then measure alternately so drift on a shared machine hits both.
+    const bareKeepAlive = await keepAlive(bare.port, tls);
+    const agentKeepAlive = await keepAlive(agent.port, tls);
+    const bareHandshake = await newHandshakes(bare.port, tls);
+    const agentHandshake = await newHandshakes(agent.port, tls);
+
+    const ratio = (a: number, b: number) => (a / b).toFixed(2);
+    const verdict = (ok: boolean) => (ok ? 'ok' : 'BELOW TARGET');
+    const lines = [
+      `transport bench (${SECONDS}s per phase, node ${process.version})`,
+      `keep-alive (64 connections):   agent ${agentKeepAlive.toFixed(0)} req/s, bare ${bareKeepAlive.toFixed(0)} req/s, ratio ${ratio(agentKeepAlive, bareKeepAlive)} (target >= 0.70: ${verdict(agentKeepAlive / bareKeepAlive >= 0.7)})`,
+      `new handshake per request (16): agent ${agentHandshake.toFixed(0)} req/s, bare ${bareHandshake.toFixed(0)} req/s, ratio ${ratio(agentHandshake, bareHandshake)} (target >= 0.80: ${verdict(agentHandshake / bareHandshake >= 0.8)})`,
+      `agent idle RSS: ${idleRss.toFixed(1)} MiB (target <= 60: ${verdict(idleRss <= 60)})`,
+      `agent start-to-ready: ${agent.readyMs.toFixed(0)} ms (target <= 600: ${verdict(agent.readyMs <= 600)})`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    await Promise.all([stopProcess(agent), stopProcess(bare)]);
+  }
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
