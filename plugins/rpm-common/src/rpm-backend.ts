@@ -19,6 +19,7 @@ import type {
 } from '@linux-patch-api/core';
 import { LpaError } from '@linux-patch-api/core';
 import { isRpmFetchError } from './fetch-errors.js';
+import { treeFingerprint } from './file-fingerprint.js';
 import { parseHistoryList } from './history.js';
 import { findRpmLockHolder, isLockMessage, lockPathFromOutput, lockPidFromOutput } from './lock-files.js';
 import { parsePackageList } from './package-list.js';
@@ -75,6 +76,7 @@ export class RpmBackend implements PackageManagerBackend {
   private readonly env: Record<string, string>;
   private readonly homeDir: string | null;
   private homeReady: Promise<void> | null = null;
+  private upgradeCache: { key: string; upgrades: Upgrade[] } | null = null;
 
   constructor(private readonly options: RpmBackendOptions) {
     this.tool = options.tool;
@@ -120,7 +122,28 @@ export class RpmBackend implements PackageManagerBackend {
     return { ...pkg, upgradable: update !== undefined, available_version: update?.evr ?? null };
   }
 
+  /**
+   * Upgrades are computed from the cached index, so they change only when the installed set, the
+   * cached index or the repository configuration does; until then the last answer is reused.
+   */
   async listUpgrades(signal?: AbortSignal): Promise<Upgrade[]> {
+    const key = await this.upgradeInputs();
+    if (this.upgradeCache !== null && this.upgradeCache.key === key) return this.upgradeCache.upgrades;
+    const upgrades = await this.computeUpgrades(signal);
+    // Only keep the answer when nothing changed while it was computed.
+    if ((await this.upgradeInputs()) === key) this.upgradeCache = { key, upgrades };
+    return upgrades;
+  }
+
+  private async upgradeInputs(): Promise<string> {
+    const root = this.root ?? '/';
+    const config = [...this.tool.configFiles.map((file) => join(root, file)), join(root, 'etc/yum.repos.d')];
+    const caches = [join(root, 'var/cache/dnf'), join(root, 'var/cache/yum')];
+    const database = await treeFingerprint([this.database.directory], 1, /(-shm$|^__db\.|\.lock$)/);
+    return [database, await treeFingerprint(config, 2), await treeFingerprint(caches, 5, /\.pid$|^packages$/)].join('#');
+  }
+
+  private async computeUpgrades(signal?: AbortSignal): Promise<Upgrade[]> {
     const installed = await this.listInstalled(signal);
     const rows = this.checkUpdateRows(await this.runRead(['-q', 'check-update'], signal));
     if (rows.length === 0) return [];
@@ -223,11 +246,15 @@ export class RpmBackend implements PackageManagerBackend {
   }
 
   async lastCacheUpdate(): Promise<Date | null> {
+    // A refresh that finds the metadata unchanged keeps repomd.xml but touches the other repodata
+    // files (dnf) or repomd.xml itself (yum 3): the newest file in any repodata dir is the refresh.
     let newest = 0;
     for (const dir of ['var/cache/dnf', 'var/cache/yum']) {
-      for (const file of await findFiles(join(this.root ?? '/', dir), 'repomd.xml', 5)) {
-        const info = await stat(file).catch(() => null);
-        if (info !== null && info.mtimeMs > newest) newest = info.mtimeMs;
+      for (const repodata of await findDirs(join(this.root ?? '/', dir), 'repodata', 4)) {
+        for (const entry of await readdir(repodata).catch(() => [] as string[])) {
+          const info = await stat(join(repodata, entry)).catch(() => null);
+          if (info?.isFile() && info.mtimeMs > newest) newest = info.mtimeMs;
+        }
       }
     }
     return newest === 0 ? null : new Date(newest);
@@ -559,7 +586,8 @@ async function rootReleaseVersion(root: string): Promise<string | null> {
   return null;
 }
 
-async function findFiles(dir: string, name: string, depth: number): Promise<string[]> {
+/** Directories called `name` under `dir`, at most `depth` levels down. */
+async function findDirs(dir: string, name: string, depth: number): Promise<string[]> {
   if (depth < 0) return [];
   let entries: import('node:fs').Dirent[];
   try {
@@ -569,9 +597,10 @@ async function findFiles(dir: string, name: string, depth: number): Promise<stri
   }
   const found: string[] = [];
   for (const entry of entries) {
+    if (!entry.isDirectory()) continue;
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...(await findFiles(path, name, depth - 1)));
-    else if (entry.name === name) found.push(path);
+    if (entry.name === name) found.push(path);
+    else found.push(...(await findDirs(path, name, depth - 1)));
   }
   return found;
 }

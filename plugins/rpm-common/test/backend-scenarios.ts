@@ -80,8 +80,11 @@ export function backendScenarios(options: ScenarioOptions): void {
     });
 
     it('lists upgrades with security classification, severity and advisory ids from updateinfo', async () => {
-      const { sandbox, backend } = await setup([`${HELLO}-1.0-1`, `${SEC}-1.0-1`]);
+      const { sandbox, backend, recorder } = await setup([`${HELLO}-1.0-1`, `${SEC}-1.0-1`]);
       const upgrades = await backend.listUpgrades();
+      const started = recorder.invocations.length;
+      assert.deepEqual(await backend.listUpgrades(), upgrades);
+      assert.equal(recorder.invocations.length, started, 'unchanged inputs: the upgrade list is reused, no process started');
       const byName = new Map(upgrades.map((u) => [u.name, u]));
       assert.deepEqual([...byName.keys()].sort(), [HELLO, SEC]);
       assert.deepEqual(byName.get(SEC), {
@@ -132,8 +135,14 @@ export function backendScenarios(options: ScenarioOptions): void {
 
     it('applies security-only, then selected upgrades, reporting real progress', async () => {
       const { sandbox, backend } = await setup([`${HELLO}-1.0-1`, `${SEC}-1.0-1`]);
+      assert.equal((await backend.listUpgrades()).length, 2);
       const ctx = createOperationContext();
       await backend.applyUpgrades({ names: null, securityOnly: true }, ctx);
+      assert.deepEqual(
+        (await backend.listUpgrades()).map((u) => u.name),
+        [HELLO],
+        'the upgrade list follows the database',
+      );
       assert.deepEqual(sorted(await sandbox.installed()), { [HELLO]: '1.0-1', [SEC]: '1.1-1' });
       assert.ok(
         ctx.progress.some((p) => p > 0 && p < 100),
@@ -229,6 +238,10 @@ export function backendScenarios(options: ScenarioOptions): void {
       assert.equal(typeof refreshed.output, 'string');
       const last = await backend.lastCacheUpdate();
       assert.ok(last instanceof Date && Math.abs(Date.now() - last.getTime()) < 10 * 60_000, `lastCacheUpdate ${String(last)}`);
+      // A refresh that finds the metadata unchanged still counts as a refresh.
+      await backend.refreshCache(createOperationContext());
+      const again = await backend.lastCacheUpdate();
+      assert.ok(again !== null && again.getTime() > last.getTime(), `${String(again)} after ${String(last)}`);
 
       const repoFile = join(sandbox.root, 'etc/yum.repos.d/fixtures.repo');
       const text = await readFile(repoFile, 'utf8');
