@@ -188,33 +188,48 @@ export class FakePackageManagerBackend implements PackageManagerBackend {
     return upgrades;
   }
 
-  install(specs: readonly PackageSpec[], ctx: OperationContext): Promise<OperationOutput> {
+  /** Refuses bad names and versions before any process starts, like every backend must. */
+  #check(specs: readonly PackageSpec[]): void {
+    for (const spec of specs) {
+      const problem = this.validateName(spec.name) ?? (spec.version === undefined ? null : this.validateVersion(spec.version));
+      if (problem !== null) throw new LpaError('LPA_ERR_VALIDATION', problem, { details: { name: spec.name } });
+    }
+  }
+
+  async install(specs: readonly PackageSpec[], ctx: OperationContext): Promise<OperationOutput> {
+    this.#check(specs);
     return this.#mutate(['install', '--', ...specs.map(specArg)], ctx);
   }
 
-  update(name: string, version: string | undefined, ctx: OperationContext): Promise<OperationOutput> {
+  async update(name: string, version: string | undefined, ctx: OperationContext): Promise<OperationOutput> {
+    this.#check([version === undefined ? { name } : { name, version }]);
     return version === undefined
       ? this.#mutate(['upgrade', '--', name], ctx)
       : this.#mutate(['install', '--', specArg({ name, version })], ctx);
   }
 
-  remove(names: readonly string[], ctx: OperationContext): Promise<OperationOutput> {
+  async remove(names: readonly string[], ctx: OperationContext): Promise<OperationOutput> {
+    this.#check(names.map((name) => ({ name })));
     return this.#mutate(['remove', '--', ...names], ctx);
   }
 
-  applyUpgrades(selection: UpgradeSelection, ctx: OperationContext): Promise<OperationOutput> {
+  async applyUpgrades(selection: UpgradeSelection, ctx: OperationContext): Promise<OperationOutput> {
+    this.#check((selection.names ?? []).map((name) => ({ name })));
     return this.#mutate(['upgrade', ...(selection.securityOnly ? ['--security'] : []), '--', ...(selection.names ?? [])], ctx);
   }
 
   async planInstall(specs: readonly PackageSpec[], signal?: AbortSignal): Promise<PlannedChange[]> {
+    this.#check(specs);
     return parsePlan(await this.#checked(['install', '--dry-run', '--', ...specs.map(specArg)], signal));
   }
 
   async planRemove(names: readonly string[], signal?: AbortSignal): Promise<PlannedChange[]> {
+    this.#check(names.map((name) => ({ name })));
     return parsePlan(await this.#checked(['remove', '--dry-run', '--', ...names], signal));
   }
 
   async planUpgrades(selection: UpgradeSelection, signal?: AbortSignal): Promise<PlannedChange[]> {
+    this.#check((selection.names ?? []).map((name) => ({ name })));
     const args = ['upgrade', '--dry-run', ...(selection.securityOnly ? ['--security'] : []), '--', ...(selection.names ?? [])];
     return parsePlan(await this.#checked(args, signal));
   }
@@ -233,7 +248,8 @@ export class FakePackageManagerBackend implements PackageManagerBackend {
   }
 
   validateName(name: string): string | null {
-    return NAME.test(name) ? null : 'a package name is lower-case letters, digits and + . - and starts with a letter or digit';
+    if (!NAME.test(name)) return 'a package name is lower-case letters, digits and + . - and starts with a letter or digit';
+    return name.includes('..') ? 'a package name has no ".."' : null;
   }
 
   validateVersion(version: string): string | null {
