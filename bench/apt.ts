@@ -5,11 +5,11 @@
  *   node --conditions=lpa-source --import tsx bench/apt.ts      (or: npm run bench -- apt)
  */
 import { execFile } from 'node:child_process';
-import { utimes } from 'node:fs/promises';
+import { copyFile, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
 import { join } from 'node:path';
 import { type AptAgent, startAptAgent } from '../test/e2e-apt/support.js';
-import { DEP, HELLO, SEC } from '../test/support/sandbox/apt.js';
+import { type AptSandbox, DEP, HELLO, SEC } from '../test/support/sandbox/apt.js';
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -78,8 +78,33 @@ function keepAliveClient(agent: AptAgent) {
   return { call, close: () => https.destroy() };
 }
 
+/**
+ * Makes the sandbox root look like this host (read only from the host): its installed set (dpkg
+ * status and file lists) and, where the host has them, its package lists and sources, so apt and
+ * the agent work on a realistic number of packages. The fixtures stay installed on top.
+ */
+async function seedFromHost(sandbox: AptSandbox): Promise<void> {
+  const status = join(sandbox.root, 'var/lib/dpkg/status');
+  const fixtures = await readFile(status, 'utf8');
+  const host = await readFile('/var/lib/dpkg/status', 'utf8');
+  await writeFile(status, `${host.trimEnd()}\n\n${fixtures}`);
+  for (const name of await readdir('/var/lib/dpkg/info')) {
+    if (name.endsWith('.list')) await copyFile(join('/var/lib/dpkg/info', name), join(sandbox.root, 'var/lib/dpkg/info', name));
+  }
+  const lists = (await readdir('/var/lib/apt/lists').catch(() => [] as string[])).filter((name) => name.includes('_dists_'));
+  for (const name of lists) await copyFile(join('/var/lib/apt/lists', name), join(sandbox.root, 'var/lib/apt/lists', name));
+  for (const name of await readdir('/etc/apt/sources.list.d').catch(() => [] as string[])) {
+    if (name.endsWith('.sources') || name.endsWith('.list')) {
+      await copyFile(join('/etc/apt/sources.list.d', name), join(sandbox.root, 'etc/apt/sources.list.d', name));
+    }
+  }
+}
+
 async function main(): Promise<void> {
-  const agent = await startAptAgent({ sandbox: { install: [`${HELLO}=1.0-1`, `${SEC}=1.0-1`] } });
+  const agent = await startAptAgent({
+    sandbox: { install: [`${HELLO}=1.0-1`, `${SEC}=1.0-1`] },
+    prepare: seedFromHost,
+  });
   const client = keepAliveClient(agent);
   const { root } = agent.sandbox;
   const aptEnv = agent.sandbox.env;
@@ -95,15 +120,16 @@ async function main(): Promise<void> {
     const aptList = await sample(10, () => run('/usr/bin/apt', ['list', '--upgradable'], aptEnv));
     await client.call('GET', '/patches');
     const patchesWarm = await sample(200, () => client.call('GET', '/patches'));
-    const sources = join(root, 'etc/apt/sources.list');
+    const preferences = join(root, 'etc/apt/preferences.d');
     let tick = Date.now() / 1000;
-    // A changed sources.list invalidates the agent's upgrade list, so each call recomputes it.
+    // A changed preferences.d invalidates the agent's upgrade list (not apt's own pkgcache.bin),
+    // so each call recomputes it the way a cold agent would.
     const patchesCold = await sample(
       10,
       () => client.call('GET', '/patches'),
       async () => {
         tick += 1;
-        await utimes(sources, tick, tick);
+        await utimes(preferences, tick, tick);
       },
     );
 
@@ -138,7 +164,11 @@ async function main(): Promise<void> {
       ['GET /patches cold ÷ apt list --upgradable', patchesCold, aptList, 1.0],
       ['install job end-to-end ÷ apt-get install', viaAgent, direct, 1.15],
     ] as const;
-    console.log('apt backend benchmark (medians, same sandbox root, one run)');
+    const installed = (await client.call('GET', '/packages')).json.data.total;
+    const upgradable = (await client.call('GET', '/patches')).json.data.total;
+    console.log(
+      `apt backend benchmark (medians; one sandbox root seeded from this host: ${installed} installed, ${upgradable} upgradable)`,
+    );
     for (const [label, ours, theirs, target] of rows) {
       const ratio = ours / theirs;
       console.log(

@@ -35,6 +35,8 @@ export interface AptAgentOptions {
   sandbox?: AptSandboxOptions;
   /** Merged into the agent config (e.g. `{ jobs: { lock_wait_seconds: 1 } }`). */
   config?: Record<string, unknown>;
+  /** Runs on the sandbox before the agent starts. */
+  prepare?: (sandbox: AptSandbox) => Promise<void>;
 }
 
 export interface AptAgent {
@@ -57,6 +59,7 @@ export interface AptAgent {
 
 export async function startAptAgent(options: AptAgentOptions = {}): Promise<AptAgent> {
   const sandbox = await createAptSandbox(options.sandbox);
+  await options.prepare?.(sandbox);
   const dir = join(sandbox.dir, 'agent');
   const { mkdir } = await import('node:fs/promises');
   await mkdir(dir, { recursive: true });

@@ -24,11 +24,12 @@ import { findAptLockHolder } from './apt-locks.js';
 import { compareDebianVersions } from './debian-version.js';
 import { fileIdentity, InstalledSet } from './installed-set.js';
 import { validateDebianVersion, validatePackageName } from './package-grammar.js';
-import { classifySecurity } from './security-origin.js';
 import { parseSimulation, type SimulatedAction, toPlannedChanges } from './simulation.js';
 import { statusProgressReporter } from './status-fd.js';
+import { parseUpgradableList } from './upgradable-list.js';
 
 const APT_GET = '/usr/bin/apt-get';
+const APT = '/usr/bin/apt';
 const DPKG = '/usr/bin/dpkg';
 /** Reads (simulations) never wait behind a running mutation and never take apt's locks. */
 const SIMULATE = ['-s', '-q', '-o', 'Debug::NoLocking=1', '-o', 'APT::Get::Show-User-Simulation-Note=false'];
@@ -88,8 +89,8 @@ export class AptBackend implements PackageManagerBackend {
   }
 
   /**
-   * `apt-get -s dist-upgrade`, cached until the status file, the package lists or the sources
-   * change, so a repeated GET /patches costs a few stat() calls.
+   * `apt list --upgradable`, cached until the status file, the package lists, the sources or the
+   * preferences change, so a repeated GET /patches costs a few stat() calls.
    */
   async listUpgrades(signal?: AbortSignal): Promise<Upgrade[]> {
     const key = await this.upgradeCacheKey();
@@ -104,26 +105,20 @@ export class AptBackend implements PackageManagerBackend {
   }
 
   private async computeUpgrades(signal?: AbortSignal): Promise<Upgrade[]> {
-    const actions = await this.simulate(['dist-upgrade'], signal);
-    return actions
-      .filter((a): a is SimulatedAction & { currentVersion: string; newVersion: string } => {
-        return a.kind === 'install' && a.currentVersion !== null && a.newVersion !== null;
-      })
-      .filter((a) => compareDebianVersions(a.newVersion, a.currentVersion) > 0)
-      .map((a) => ({
-        name: a.name,
-        current_version: a.currentVersion,
-        available_version: a.newVersion,
-        architecture: a.architecture,
-        security: classifySecurity(a.origins),
-        severity: null,
-        advisories: [],
-        repository:
-          a.origins
-            .map((o) => o.suite ?? o.label)
-            .filter((s) => s !== null)
-            .join(', ') || null,
-      }));
+    const result = await this.runner.run({
+      file: APT,
+      args: ['list', '--upgradable', '-q', '-o', 'Debug::NoLocking=1'],
+      env: this.env,
+      timeoutMs: READ_TIMEOUT_MS,
+      ...(signal ? { signal } : {}),
+    });
+    if (result.exitCode !== 0) {
+      const output = `${result.stdout}${result.stderr}`;
+      throw new LpaError('LPA_ERR_BACKEND', `apt list --upgradable failed: ${lastError(output)}`, {
+        details: { exit_code: result.exitCode, output: tail(output, 20) },
+      });
+    }
+    return parseUpgradableList(result.stdout);
   }
 
   private async upgradeCacheKey(): Promise<string> {

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { classifySecurity, parseReleaseOrigins } from '../src/security-origin.js';
 import { parseSimulation, toPlannedChanges } from '../src/simulation.js';
 import { parseStatusLine, statusProgressReporter } from '../src/status-fd.js';
+import { parseUpgradableList } from '../src/upgradable-list.js';
 
 // Lines as apt-get 2.6 prints them on a Debian 12 host with bookworm-security enabled.
 const DEBIAN_HOST = [
@@ -73,5 +74,37 @@ describe('status-fd progress', () => {
     const report = statusProgressReporter((percent) => seen.push(percent));
     for (const line of ['pmstatus:a:10:x', 'pmstatus:a:5:x', 'pmstatus:a:90:x', 'garbage']) report(line);
     assert.deepEqual(seen, [28, 92]);
+  });
+});
+
+// `apt list --upgradable` on a Debian 12 root whose lists come from deb.debian.org (captured here).
+const APT_LIST = [
+  'Listing...',
+  'appstream/oldstable 0.16.1-2+b1 amd64 [upgradable from: 0.16.1-2]',
+  'libcap2/oldstable 1:2.66-4+deb12u3+b1 amd64 [upgradable from: 1:2.66-4+deb12u2+b2]',
+  'tzdata/oldstable-security 2026f-0+deb12u1 all [upgradable from: 2025b-0+deb12u2]',
+  'libc6/oldstable,oldstable-security 2.36-9+deb12u13 amd64 [upgradable from: 2.36-9+deb12u10]',
+  'libfoo1/jammy-updates,jammy-security 1.2-1ubuntu0.1 i386 [upgradable from: 1.2-1]',
+].join('\n');
+
+describe('parseUpgradableList', () => {
+  it('reads name, versions, architecture and suites, and classifies by the suites', () => {
+    assert.deepEqual(
+      parseUpgradableList(APT_LIST).map((u) => [
+        u.name,
+        u.current_version,
+        u.available_version,
+        u.architecture,
+        u.security,
+        u.repository,
+      ]),
+      [
+        ['appstream', '0.16.1-2', '0.16.1-2+b1', 'amd64', false, 'oldstable'],
+        ['libcap2', '1:2.66-4+deb12u2+b2', '1:2.66-4+deb12u3+b1', 'amd64', false, 'oldstable'],
+        ['tzdata', '2025b-0+deb12u2', '2026f-0+deb12u1', 'all', true, 'oldstable-security'],
+        ['libc6', '2.36-9+deb12u10', '2.36-9+deb12u13', 'amd64', true, 'oldstable, oldstable-security'],
+        ['libfoo1', '1.2-1', '1.2-1ubuntu0.1', 'i386', true, 'jammy-updates, jammy-security'],
+      ],
+    );
   });
 });
