@@ -242,11 +242,12 @@ function fingerprintTree(path: string, into: Record<string, string>, depth = 3):
   for (const entry of readdirSync(path).sort()) fingerprintTree(join(path, entry), into, depth - 1);
 }
 
-/** Hashes of the host's rpm and dnf state: /var/lib/rpm, ~/.rpmdb, /var/lib/dnf, /var/cache/dnf, /var/log/dnf*. */
+/** Hashes of the host's rpm and dnf state: /var/lib/rpm, ~/.rpmdb, /var/lib/dnf, /var/cache/dnf, /etc/dnf/dnf.conf, /var/log/dnf*. */
 export function hostRpmState(): Record<string, string> {
   const state: Record<string, string> = {};
-  for (const path of ['/var/lib/rpm', join(homedir(), '.rpmdb'), '/var/lib/dnf', '/etc/dnf/dnf.conf'])
+  for (const path of ['/var/lib/rpm', join(homedir(), '.rpmdb'), '/var/lib/dnf', '/var/cache/dnf', '/etc/dnf/dnf.conf']) {
     fingerprintTree(path, state);
+  }
   for (const entry of existsSync('/var/log') ? readdirSync('/var/log') : []) {
     if (entry.startsWith('dnf') || entry === 'hawkey.log') fingerprintTree(join('/var/log', entry), state);
   }
