@@ -9,7 +9,8 @@ lpa_state_dir="${DPKG_ROOT:-}/var/lib/linux_patch_api/state"
 lpa_agent_job_running() {
 	[ -r "$lpa_state_dir/mutation-in-progress" ] || return 1
 	lpa_pid=$(sed -n '1s/^\([0-9][0-9]*\).*$/\1/p' "$lpa_state_dir/mutation-in-progress")
-	[ -n "$lpa_pid" ] && kill -0 "$lpa_pid" 2>/dev/null
+	# Stderr closed rather than sent to /dev/null, which a bare chroot may lack.
+	[ -n "$lpa_pid" ] && kill -0 "$lpa_pid" 2>&-
 }
 
 lpa_leave_restart_to_agent() {
