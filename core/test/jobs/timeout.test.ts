@@ -46,3 +46,20 @@ test('a timed-out job still says what changed before it was stopped', async () =
     { name: 'extra', action: 'installed', from_version: null, to_version: '2.0' },
   ]);
 });
+
+test('a job that times out while waiting for the package-manager lock never runs its package manager', async () => {
+  const h = await createHarness({ limits: { timeout_seconds: 1, max_concurrent: 2 }, killGraceMs: 200 });
+  harnesses.push(h);
+  await h.pm.setBehaviour({ sleepMs: 60_000 });
+  const first = await h.jobs.submit({ type: 'package_update', name: 'hello' }, null);
+  const second = await h.jobs.submit({ type: 'package_install', packages: [{ name: 'dep' }] }, null);
+  await h.jobs.idle();
+  // Whichever got the lock first ran and timed out; the other timed out still waiting for it.
+  assert.equal(h.jobs.get(first.id)?.status, 'timed_out');
+  assert.equal(h.jobs.get(second.id)?.status, 'timed_out');
+  const events = await h.pm.events();
+  assert.equal(events.filter((event) => event.startsWith('start')).length, 1, events.join('\n'));
+  assert.deepEqual(h.jobs.get(first.id)?.changes, []);
+  assert.deepEqual(h.jobs.get(second.id)?.changes, []);
+  assert.equal((await h.pm.read()).counters?.repair, 1, 'only the job whose package manager ran is repaired');
+});

@@ -32,3 +32,19 @@ test('GET /health with a failing refresh is degraded/failed', async () => {
   assert.equal(res.json.data.cache_status, 'failed');
   assert.equal(res.json.data.last_cache_update, null);
 });
+
+test('GET /health answers while a long job holds the package-manager lock (the refresh waits, health does not)', async () => {
+  const a = await startRouteAgent({ db: { behaviour: { sleepMs: 60_000 } } });
+  agents.push(a);
+  const job = (await a.call('PUT', '/packages/hello')).json.data;
+  const started = Date.now();
+  while ((await a.pm.events()).length === 0) {
+    if (Date.now() - started > 20_000) throw new Error('the package manager never started');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const res = await a.call('GET', '/health');
+  assert.equal(res.status, 200);
+  assert.equal(res.json.data.cache_status, 'unknown', 'the refresh is still waiting for the lock');
+  assert.equal((await a.call('GET', `/jobs/${job.id}`)).json.data.status, 'running');
+  await a.t.agent.services.jobs?.stop(0);
+});
