@@ -49,7 +49,7 @@ test('at most max_concurrent jobs run; the rest wait as pending', async () => {
 });
 
 test('more than max_queued pending jobs is QUEUE_FULL', async () => {
-  const h = await harness({ limits: { max_concurrent: 1, max_queued: 1 }, db: { behaviour: { sleepMs: 600 } } });
+  const h = await harness({ limits: { max_concurrent: 1, max_queued: 1 }, db: { behaviour: { sleepMs: 60_000 } } });
   const running = await h.jobs.submit({ type: 'package_update', name: 'hello' }, null);
   await waitFor(() => h.jobs.get(running.id)?.status === 'running', 'first job running');
   await h.jobs.submit({ type: 'package_install', packages: [{ name: 'dep' }] }, null);
@@ -58,11 +58,11 @@ test('more than max_queued pending jobs is QUEUE_FULL', async () => {
     (error) => isLpaError(error, 'LPA_ERR_QUEUE_FULL') && error.status === 429 && error.apiCode === 'QUEUE_FULL',
   );
   assert.equal(h.jobs.list().length, 2, 'the refused job does not exist');
-  await h.jobs.idle();
+  await h.jobs.stop(0);
 });
 
 test('reads never wait behind a running mutation', async () => {
-  const h = await harness({ db: { behaviour: { sleepMs: 3000 } } });
+  const h = await harness({ db: { behaviour: { sleepMs: 60_000 } } });
   const job = await h.jobs.submit({ type: 'package_update', name: 'hello' }, null);
   await waitFor(() => h.lock.held, 'the package-manager lock to be taken');
   const installed = await h.backend.listInstalled();
@@ -70,7 +70,7 @@ test('reads never wait behind a running mutation', async () => {
   assert.equal(installed.find((pkg) => pkg.name === 'hello')?.version, '1.0');
   assert.equal(upgrades.length, 1);
   assert.equal(h.jobs.get(job.id)?.status, 'running', 'the read finished while the mutation still ran');
-  await h.jobs.idle();
+  await h.jobs.stop(0);
 });
 
 test('names and versions are validated before anything is queued or run', async () => {
