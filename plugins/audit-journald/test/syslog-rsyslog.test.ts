@@ -67,10 +67,12 @@ function parseStructuredData(line: string, id: string): Map<string, string> {
   let i = start + id.length + 2;
   while (line[i] !== ']') {
     const equals = line.indexOf('="', i);
+    assert.ok(equals > i, `a PARAM-NAME="…" at ${i} of ${line}`);
     const name = line.slice(i, equals);
     let value = '';
     i = equals + 2;
     while (line[i] !== '"') {
+      assert.ok(i < line.length, `the value of ${name} ends`);
       if (line[i] === '\\' && ['"', '\\', ']'].includes(line[i + 1]!)) i += 1;
       value += line[i];
       i += 1;
