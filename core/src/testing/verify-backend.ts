@@ -39,6 +39,16 @@ export interface VerifyBackendOptions {
    * round trip (install → listed → remove → gone) and the plan checks on them.
    */
   fixtures?: readonly PackageSpec[];
+  /**
+   * A package the repository offers in two versions, not installed: enables the upgrade round trip
+   * (install `from` → listUpgrades/getPackage/planUpgrades show `to` → applyUpgrades → `to` →
+   * update back to `from` (a downgrade, as rollback does) → remove).
+   */
+  upgradeFixture?: { name: string; from: string; to: string };
+  /** Refresh the package index once and check lastCacheUpdate afterwards (the root's repository must be reachable). */
+  checkRefresh?: boolean;
+  /** Check that repair() on the consistent prepared root reports nothing needed and a consistent database. */
+  checkRepair?: boolean;
   /** Limit for each mutation (default 120 000 ms). */
   operationTimeoutMs?: number;
 }
@@ -333,6 +343,79 @@ export function backendChecks(options: VerifyBackendOptions): ConformanceCheck<P
           const details = await backend.getPackage(name);
           assert.ok(details === null || details.status !== 'installed', `getPackage(${name}) still shows it installed`);
         }
+      },
+    });
+  }
+  const upgrade = options.upgradeFixture;
+  if (upgrade) {
+    checks.push({
+      name: 'upgrade round trip: install old → upgrade listed and planned → applyUpgrades → downgrade → remove',
+      async run(backend) {
+        const versionOf = async () => (await backend.listInstalled()).find((pkg) => pkg.name === upgrade.name)?.version ?? null;
+        assert.equal(await versionOf(), null, `${upgrade.name} must not be installed before the upgrade round trip`);
+        await backend.install([{ name: upgrade.name, version: upgrade.from }], context());
+        try {
+          assert.equal(await versionOf(), upgrade.from, 'installed at the wrong version');
+          const listed = (await backend.listUpgrades()).find((candidate) => candidate.name === upgrade.name);
+          assert.ok(listed, `listUpgrades does not list ${upgrade.name}`);
+          assert.deepEqual([listed.current_version, listed.available_version], [upgrade.from, upgrade.to]);
+          const details = await backend.getPackage(upgrade.name);
+          assert.deepEqual(
+            [details?.upgradable, details?.available_version],
+            [true, upgrade.to],
+            'getPackage must say upgradable',
+          );
+          const plan = await backend.planUpgrades({ names: [upgrade.name], securityOnly: false });
+          assert.ok(
+            plan.some(
+              (change) =>
+                change.name === upgrade.name &&
+                change.action === 'upgraded' &&
+                change.from_version === upgrade.from &&
+                change.to_version === upgrade.to,
+            ),
+            `planUpgrades does not plan ${upgrade.name} ${upgrade.from} → ${upgrade.to}: ${JSON.stringify(plan)}`,
+          );
+          assert.equal(await versionOf(), upgrade.from, 'planUpgrades changed the installed version');
+          await backend.applyUpgrades({ names: [upgrade.name], securityOnly: false }, context());
+          assert.equal(await versionOf(), upgrade.to, 'applyUpgrades did not upgrade');
+          assert.ok(
+            !(await backend.listUpgrades()).some((candidate) => candidate.name === upgrade.name),
+            'still listed as upgradable',
+          );
+          await backend.update(upgrade.name, upgrade.from, context());
+          assert.equal(await versionOf(), upgrade.from, 'update to the older version did not downgrade');
+        } finally {
+          await backend.remove([upgrade.name], context());
+        }
+        assert.equal(await versionOf(), null, 'still installed after remove');
+      },
+    });
+  }
+
+  if (options.checkRefresh) {
+    checks.push({
+      name: 'refreshCache succeeds on the prepared root and lastCacheUpdate then answers with a date',
+      async run(backend) {
+        const refreshed = await backend.refreshCache(context());
+        assert.equal(typeof refreshed.output, 'string', 'refreshCache must resolve to { output: string }');
+        const last = await backend.lastCacheUpdate();
+        assert.ok(
+          last instanceof Date && !Number.isNaN(last.getTime()),
+          'lastCacheUpdate is not a date after a successful refresh',
+        );
+      },
+    });
+  }
+
+  if (options.checkRepair) {
+    checks.push({
+      name: 'repair on a consistent root needs nothing and reports the database consistent',
+      async run(backend) {
+        const before = snapshot(await backend.listInstalled());
+        const outcome = await backend.repair(context());
+        assert.deepEqual([outcome.needed, outcome.consistent, typeof outcome.output], [false, true, 'string']);
+        assert.deepEqual(snapshot(await backend.listInstalled()), before, 'repair changed the installed set');
       },
     });
   }

@@ -42,6 +42,8 @@ export class MemoryBackend implements PackageManagerBackend {
   /** name → versions the "repository" offers. */
   readonly repository = new Map<string, string[]>();
 
+  lastRefresh: Date | null = null;
+
   constructor(readonly runner: CommandRunner) {}
 
   info() {
@@ -137,12 +139,14 @@ export class MemoryBackend implements PackageManagerBackend {
       }));
   }
 
-  async refreshCache(): Promise<OperationOutput> {
+  async refreshCache(ctx: OperationContext): Promise<OperationOutput> {
+    await this.runner.run({ file: '/bin/true', args: ['refresh'], signal: ctx.signal });
+    this.lastRefresh = new Date();
     return { output: '' };
   }
 
   async lastCacheUpdate(): Promise<Date | null> {
-    return null;
+    return this.lastRefresh;
   }
 
   isFetchError(output: string): boolean {

@@ -67,13 +67,14 @@ describe('audit sink conformance kit', () => {
     const failed = await failingChecks((path) => {
       const sink = new JsonLinesSink(path);
       const write = sink.write.bind(sink);
-      const pending: Promise<void>[] = [];
+      // Buffers everything, durable or not, until close(): a durable write resolves too early.
+      const pending: Array<Parameters<AuditSink['write']>> = [];
       sink.write = async (record, options) => {
         if (sink.closed) throw new Error('closed');
-        pending.push(new Promise((resolve) => setTimeout(resolve, 50)).then(() => write(record, options)));
+        pending.push([record, options]);
       };
       sink.close = async () => {
-        await Promise.all(pending);
+        for (const [record, options] of pending) await write(record, options);
         sink.closed = true;
       };
       return sink;

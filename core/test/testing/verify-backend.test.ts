@@ -23,6 +23,7 @@ function preparedBackend(): { backend: MemoryBackend; recorder: RecordingRunner 
     .offer('base-files', '12.4')
     .offer('libc6', '2.36-9', '2.36-9+deb12u4')
     .offer('lpa-fixture-hello', '1.0-1', '1.1-1')
+    .offer('lpa-fixture-up', '1.0', '1.1')
     .put('base-files', '12.4')
     .put('libc6', '2.36-9');
   return { backend, recorder };
@@ -36,6 +37,9 @@ function kitOptions(recorder: RecordingRunner): Omit<VerifyBackendOptions, 'crea
     ascendingVersions: ['0.9', '1.0', '1.0.1', '1.9', '1.10', '2.0'],
     versionSamples: ['1.0', '1.0-1', '1.1', '2.0~rc1', '2.0', '10.0', '1.0+b1'],
     fixtures: [{ name: 'lpa-fixture-hello', version: '1.0-1' }],
+    upgradeFixture: { name: 'lpa-fixture-up', from: '1.0', to: '1.1' },
+    checkRefresh: true,
+    checkRepair: true,
   };
 }
 
@@ -178,14 +182,48 @@ describe('backend conformance kit', () => {
         return { output: `pretended to remove ${names.join(' ')}` };
       };
     });
-    assert.deepEqual(failed, ['mutation round trip: install → listed → remove → gone']);
+    assert.deepEqual(failed, [
+      'mutation round trip: install → listed → remove → gone',
+      'upgrade round trip: install old → upgrade listed and planned → applyUpgrades → downgrade → remove',
+    ]);
+  });
+
+  it('fails upgrades that do not upgrade, downgrades that do not downgrade, and a stale cache date', async () => {
+    const noUpgrade = await failingChecks((backend) => {
+      backend.applyUpgrades = async (selection) => {
+        if (selection.names?.some((name) => backend.validateName(name) !== null))
+          throw new LpaError('LPA_ERR_VALIDATION', 'bad name');
+        return { output: '' };
+      };
+    });
+    assert.deepEqual(noUpgrade, [
+      'upgrade round trip: install old → upgrade listed and planned → applyUpgrades → downgrade → remove',
+    ]);
+    const noDowngrade = await failingChecks((backend) => {
+      const update = backend.update.bind(backend);
+      backend.update = async (name, _version, ctx) => update(name, undefined, ctx);
+    });
+    assert.deepEqual(noDowngrade, [
+      'upgrade round trip: install old → upgrade listed and planned → applyUpgrades → downgrade → remove',
+    ]);
+    const staleDate = await failingChecks((backend) => {
+      backend.lastCacheUpdate = async () => null;
+    });
+    assert.deepEqual(staleDate, ['refreshCache succeeds on the prepared root and lastCacheUpdate then answers with a date']);
+    const dirty = await failingChecks((backend) => {
+      backend.repair = async () => ({ needed: true, consistent: true, output: 'configured 1 package' });
+    });
+    assert.deepEqual(dirty, ['repair on a consistent root needs nothing and reports the database consistent']);
   });
 
   it('fails a backend with a missing method', async () => {
     const failed = await failingChecks((backend) => {
       (backend as { repair?: unknown }).repair = undefined;
     });
-    assert.deepEqual(failed, ['every method of the contract is present and info() is well-formed']);
+    assert.deepEqual(failed, [
+      'every method of the contract is present and info() is well-formed',
+      'repair on a consistent root needs nothing and reports the database consistent',
+    ]);
   });
 
   it('turns a validation failure thrown as a plain Error into a failure', async () => {
