@@ -158,7 +158,7 @@ export class JobManager {
   }
 
   /** Accepts a job: validates, checks the queue, writes the durable intent record, queues it. */
-  async submit(request: JobRequest, client: ClientIdentity | null): Promise<Job> {
+  async submit(request: JobRequest, client: ClientIdentity | null, requestId: string | null = null): Promise<Job> {
     const backend = this.#requireBackend();
     this.#validate(backend, request);
     this.#checkCapacity();
@@ -166,14 +166,14 @@ export class JobManager {
     delete job.request.type;
     const entry: Entry = { job, request, original: null, controller: null, done: null };
     const mutates = !(request.type === 'patch_apply' && request.dry_run);
-    const intent = { job_id: job.id, type: job.type, request: job.request, client: client ?? null };
+    const intent = { job_id: job.id, type: job.type, request: job.request, client: client ?? null, request_id: requestId };
     if (mutates) await this.#options.audit().recordDurable('job_intent', intent);
     else this.#options.audit().record('job_intent', intent);
     return this.#accept(entry);
   }
 
   /** Accepts a rollback of a completed or failed job; the agent is exclusive until it ends. */
-  async rollback(id: string, client: ClientIdentity | null): Promise<Job> {
+  async rollback(id: string, client: ClientIdentity | null, requestId: string | null = null): Promise<Job> {
     this.#requireBackend();
     const original = this.#entries.get(id)?.job;
     if (original === undefined) throw new LpaError('LPA_ERR_NOT_FOUND', `no job ${id}`);
@@ -210,6 +210,7 @@ export class JobManager {
         remove: inverse.remove,
         install: inverse.install,
         client: client ?? null,
+        request_id: requestId,
       });
     } catch (error) {
       original.rolled_back_by = null;

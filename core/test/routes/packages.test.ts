@@ -85,6 +85,7 @@ test('POST /packages → 202, the pending job and Location; the job installs', a
   assert.deepEqual(done.changes, [{ name: 'dep', action: 'installed', from_version: null, to_version: '1.0' }]);
   const intent = await a.t.waitForAudit('job_intent', (record) => record.job_id === job.id);
   assert.equal((intent.client as { cn: string }).cn, 'test-admin');
+  assert.equal(intent.request_id, res.json.request_id, 'the intent names the request that asked for it');
 });
 
 test('POST /packages validation: count, length, grammar, unknown fields; nothing runs', async () => {

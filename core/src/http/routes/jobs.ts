@@ -47,7 +47,7 @@ export function jobRoutes(services: AgentServices) {
       response: jobSchema,
       status: 202,
       location: (job: Job) => `/jobs/${job.id}`,
-      handler: ({ params, client }) => jobsOf(services).rollback(params.id, client),
+      handler: ({ params, client, requestId }) => jobsOf(services).rollback(params.id, client, requestId),
     }),
   ];
 }

@@ -103,7 +103,8 @@ export function packageRoutes(services: AgentServices) {
       response: jobSchema,
       status: 202,
       location: jobLocation,
-      handler: ({ body, client }) => jobsOf(services).submit({ type: 'package_install', packages: body.packages }, client),
+      handler: ({ body, client, requestId }) =>
+        jobsOf(services).submit({ type: 'package_install', packages: body.packages }, client, requestId),
     }),
     defineRoute({
       method: 'PUT',
@@ -116,12 +117,13 @@ export function packageRoutes(services: AgentServices) {
       response: jobSchema,
       status: 202,
       location: jobLocation,
-      handler: ({ params, body, client }) =>
+      handler: ({ params, body, client, requestId }) =>
         jobsOf(services).submit(
           body?.version === undefined
             ? { type: 'package_update', name: params.name }
             : { type: 'package_update', name: params.name, version: body.version },
           client,
+          requestId,
         ),
     }),
     defineRoute({
@@ -134,7 +136,8 @@ export function packageRoutes(services: AgentServices) {
       response: jobSchema,
       status: 202,
       location: jobLocation,
-      handler: ({ params, client }) => jobsOf(services).submit({ type: 'package_remove', name: params.name }, client),
+      handler: ({ params, client, requestId }) =>
+        jobsOf(services).submit({ type: 'package_remove', name: params.name }, client, requestId),
     }),
   ];
 }

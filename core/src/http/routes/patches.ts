@@ -34,7 +34,7 @@ export function patchRoutes(services: AgentServices) {
       response: jobSchema,
       status: 202,
       location: (job: Job) => `/jobs/${job.id}`,
-      handler: ({ body, client }) =>
+      handler: ({ body, client, requestId }) =>
         jobsOf(services).submit(
           {
             type: 'patch_apply',
@@ -43,6 +43,7 @@ export function patchRoutes(services: AgentServices) {
             dry_run: body?.dry_run ?? false,
           },
           client,
+          requestId,
         ),
     }),
   ];
