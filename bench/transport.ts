@@ -115,7 +115,17 @@ const dir = await mkdtemp(join(tmpdir(), 'lpa-bench-'));
 try {
   const pki = await createTestPki(dir);
   const port = await freePort();
-  const { configPath } = await writeAgentConfig(dir, { port, allowed: ['127.0.0.1'], config: { audit: { sinks: ['file'] } } });
+  // The agent as deployed (plugins, audit file sink, job manager, cache), with an idle backend so
+  // that /health never runs the host's package manager.
+  const { configPath } = await writeAgentConfig(dir, {
+    port,
+    allowed: ['127.0.0.1'],
+    config: {
+      audit: { sinks: ['file'] },
+      plugins: [join(REPO_ROOT, 'bench/support/idle-backend-plugin.mjs')],
+      backend: { name: 'bench-idle', root: null },
+    },
+  });
   const tls = { ca: pki.ca.certPem, cert: pki.client.certPem, key: pki.client.keyPem };
 
   const agent = await startProcess([cli, 'serve', '--config', configPath], 'linux-patch-api listening');

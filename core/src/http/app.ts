@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import Router from '@koa/router';
 import Koa, { type Context, type Middleware, type Next } from 'koa';
@@ -45,6 +46,18 @@ function errorEnvelope(services: AgentServices) {
   };
 }
 
+const peerAddresses = new WeakMap<Socket, string>();
+
+/** The peer address as audited (mapped IPv6 as IPv4), worked out once per connection. */
+function peerAddressOf(socket: Socket): string {
+  let address = peerAddresses.get(socket);
+  if (address === undefined) {
+    address = normalizePeerAddress(socket.remoteAddress ?? '');
+    peerAddresses.set(socket, address);
+  }
+  return address;
+}
+
 /** Logs every request and writes its `api_request` audit record once the response is finished. */
 function requestRecord(services: AgentServices) {
   return async (ctx: Context, next: Next): Promise<void> => {
@@ -61,7 +74,7 @@ function requestRecord(services: AgentServices) {
         method: ctx.method,
         path: ctx.path,
         status: ctx.status,
-        ip: normalizePeerAddress(ctx.req.socket.remoteAddress ?? ''),
+        ip: peerAddressOf(ctx.req.socket),
         client_cn: client?.cn ?? null,
         client_serial: client?.serial ?? null,
         client_fingerprint: client?.fingerprint256 ?? null,

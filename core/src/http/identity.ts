@@ -11,13 +11,20 @@ export function identityOfCertificate(cert: PeerCertificate): ClientIdentity {
   };
 }
 
+/** A connection's certificate cannot change, so its identity is worked out once per socket. */
+const identities = new WeakMap<TLSSocket, ClientIdentity>();
+
 /**
  * The identity of the peer on an authorized TLS socket, or null when the socket carries no
  * verified certificate. Only the TLS layer is consulted: request headers never count.
  */
 export function identityOfSocket(socket: TLSSocket): ClientIdentity | null {
   if (!socket.authorized) return null;
+  const known = identities.get(socket);
+  if (known !== undefined) return known;
   const cert = socket.getPeerCertificate();
   if (cert === null || typeof cert !== 'object' || !cert.fingerprint256) return null;
-  return identityOfCertificate(cert);
+  const identity = identityOfCertificate(cert);
+  identities.set(socket, identity);
+  return identity;
 }

@@ -4,6 +4,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { connect } from 'node:tls';
+import { WebSocket } from 'ws';
 import { startTestAgent, type TestAgent } from '../../../test/support/agent.js';
 import { daysFromNow, TestCa } from '../../../test/support/pki.js';
 import { probeTls } from '../../../test/support/tls-client.js';
@@ -117,8 +118,26 @@ describe('CRL', () => {
     await waitFor(() => answered > 0, { what: 'the first answer' });
     assert.equal(closed, false);
 
+    // And an open WebSocket of the same client.
+    const ws = new WebSocket(`wss://127.0.0.1:${t.port}/ws/jobs`, {
+      ca: t.pki.ca.certPem,
+      cert: victim.certPem,
+      key: victim.keyPem,
+      servername: 'localhost',
+    });
+    let wsClosed = false;
+    ws.on('error', () => {});
+    ws.on('close', () => {
+      wsClosed = true;
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`WebSocket refused with ${res.statusCode}`)));
+    });
+
     await replaceFile(crlPath, await t.pki.ca.crl([victim]));
     await waitFor(() => closed, { what: 'the revoked client connection to be closed' });
+    await waitFor(() => wsClosed, { what: 'the revoked client WebSocket to be closed' });
     const record = await t.waitForAudit('auth_failure', (r) => r.reason === 'revoked' && r.client_serial === victim.serial);
     assert.equal(record.cert_fingerprint, victim.fingerprint256);
 
