@@ -77,7 +77,7 @@ export class AptBackend implements PackageManagerBackend {
   // ---- reads -------------------------------------------------------------------------------
 
   async listInstalled(): Promise<InstalledPackage[]> {
-    return (await this.installed.list()).map((pkg) => ({ ...pkg }));
+    return [...(await this.installed.list())];
   }
 
   async getPackage(name: string, signal?: AbortSignal): Promise<PackageDetails | null> {
@@ -93,15 +93,17 @@ export class AptBackend implements PackageManagerBackend {
    * preferences change, so a repeated GET /patches costs a few stat() calls.
    */
   async listUpgrades(signal?: AbortSignal): Promise<Upgrade[]> {
-    const key = await this.upgradeCacheKey();
+    const key = this.upgradeCacheKey();
     if (this.upgrades?.key !== key) {
-      const value = this.computeUpgrades(signal);
+      const value = this.computeUpgrades(signal).then((list) =>
+        list.map((u) => Object.freeze({ ...u, advisories: Object.freeze(u.advisories) as string[] })),
+      );
       this.upgrades = { key, value };
       value.catch(() => {
         if (this.upgrades?.value === value) this.upgrades = null;
       });
     }
-    return (await this.upgrades.value).map((u) => ({ ...u, advisories: [...u.advisories] }));
+    return [...(await this.upgrades.value)];
   }
 
   private async computeUpgrades(signal?: AbortSignal): Promise<Upgrade[]> {
@@ -121,7 +123,7 @@ export class AptBackend implements PackageManagerBackend {
     return parseUpgradableList(result.stdout);
   }
 
-  private async upgradeCacheKey(): Promise<string> {
+  private upgradeCacheKey(): string {
     const watched = [
       this.paths.statusFile,
       this.paths.listsDir,
@@ -131,7 +133,7 @@ export class AptBackend implements PackageManagerBackend {
       join(this.paths.etcDir, 'preferences.d'),
       join(this.paths.root, 'var/lib/apt/extended_states'),
     ];
-    return (await Promise.all(watched.map(fileIdentity))).join('|');
+    return watched.map(fileIdentity).join('|');
   }
 
   // ---- mutations ---------------------------------------------------------------------------

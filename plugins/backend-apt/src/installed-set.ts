@@ -1,17 +1,18 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { InstalledPackage } from '@linux-patch-api/core';
 import { LpaError } from '@linux-patch-api/core';
 import { parseDpkgStatus } from './dpkg-status.js';
 
-/** Identifies one state of a file: a rewrite (dpkg renames status-new over status) changes it. */
-export async function fileIdentity(path: string): Promise<string> {
-  try {
-    const info = await stat(path, { bigint: true });
-    return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`;
-  } catch {
-    return 'missing';
-  }
+/**
+ * Identifies one state of a file: a rewrite (dpkg renames status-new over status) changes it.
+ * Synchronous on purpose: one stat() takes microseconds, far less than a thread-pool round trip,
+ * and this runs on every listing.
+ */
+export function fileIdentity(path: string): string {
+  const info = statSync(path, { bigint: true, throwIfNoEntry: false });
+  return info === undefined ? 'missing' : `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`;
 }
 
 /**
@@ -29,11 +30,12 @@ export class InstalledSet {
     this.updatesDir = join(dirname(statusFile), 'updates');
   }
 
-  async identity(): Promise<string> {
-    return `${await fileIdentity(this.statusFile)}|${await fileIdentity(this.updatesDir)}`;
+  identity(): string {
+    return `${fileIdentity(this.statusFile)}|${fileIdentity(this.updatesDir)}`;
   }
 
-  async list(): Promise<InstalledPackage[]> {
+  /** The parsed records are frozen and shared between calls; the array is the caller's. */
+  async list(): Promise<readonly Readonly<InstalledPackage>[]> {
     return (await this.load()).packages;
   }
 
@@ -43,7 +45,7 @@ export class InstalledSet {
   }
 
   private async load() {
-    const identity = await this.identity();
+    const identity = this.identity();
     if (this.cached && this.cached.identity === identity) return this.cached;
     let text: string;
     try {
@@ -57,7 +59,7 @@ export class InstalledSet {
     for (const journal of await this.journalFiles()) {
       for (const pkg of parseDpkgStatus(journal, { keepNotInstalled: true })) records.set(`${pkg.name}:${pkg.architecture}`, pkg);
     }
-    const packages = [...records.values()].filter((pkg) => pkg.status !== 'not-installed');
+    const packages = [...records.values()].filter((pkg) => pkg.status !== 'not-installed').map((pkg) => Object.freeze(pkg));
     const byName = new Map<string, InstalledPackage>();
     for (const pkg of packages) {
       byName.set(`${pkg.name}:${pkg.architecture}`, pkg);
