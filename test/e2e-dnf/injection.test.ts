@@ -47,4 +47,9 @@ it('option-injection, glob and shell names are refused with 400 and never reach 
   assert.equal(agent.dnfTrace(), dnfBefore, 'dnf ran for a refused request');
   assert.equal(existsSync(marker), false, 'MARKER appeared');
   assert.equal((await agent.sandbox.installed()).get(HELLO), '1.0-1');
+  // The trace is a real witness: it does change when dnf runs.
+  const update = await agent.runJob('PUT', `/packages/${HELLO}`);
+  assert.equal(update.status, 'completed', JSON.stringify(update.error));
+  assert.notEqual(agent.dnfTrace(), dnfBefore);
+  assert.equal(existsSync(marker), false, 'MARKER appeared');
 });
