@@ -123,7 +123,6 @@ describe('CRL', () => {
       ca: t.pki.ca.certPem,
       cert: victim.certPem,
       key: victim.keyPem,
-      servername: 'localhost',
     });
     let wsClosed = false;
     ws.on('error', () => {});
