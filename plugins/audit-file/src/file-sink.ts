@@ -27,6 +27,7 @@ export interface FileSinkOptions {
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+const ROTATION_RETRY_MS = 5 * 60 * 1000;
 
 /**
  * JSON lines in `log_dir/audit.log` (0600), one record per line, each carrying `prev_hash`.
@@ -52,6 +53,8 @@ export class FileAuditSink implements AuditSink {
   private directorySynced = false;
   private queue: Promise<unknown> = Promise.resolve();
   private midnightTimer: NodeJS.Timeout | null = null;
+  /** After a failed rotation, when (by the clock) to try again. */
+  private rotationRetryAt = 0;
   private closed = false;
 
   private constructor(options: FileSinkOptions) {
@@ -164,9 +167,12 @@ export class FileAuditSink implements AuditSink {
 
   /**
    * audit.log → audit-DAY.log.gz, then a fresh audit.log. If compressing fails (e.g. the disk is
-   * full) audit.log is kept and written on; the next write tries again.
+   * full) audit.log is kept and written on, and rotation is tried again a few minutes later (not
+   * at every record: each try reads the whole day's file).
    */
   private async rotate(): Promise<void> {
+    const now = this.clock().getTime();
+    if (now < this.rotationRetryAt) return;
     const day = this.fileDay!;
     let index = 1;
     while (existsSync(join(this.logDir, rotatedAuditFileName(day, index)))) index += 1;
@@ -175,12 +181,23 @@ export class FileAuditSink implements AuditSink {
       await this.handle?.sync();
       await gzipFile(this.path, target);
     } catch (error) {
+      this.rotationRetryAt = now + ROTATION_RETRY_MS;
       this.logger?.error({ err: error, file: target }, 'audit file: rotation failed; still writing audit.log');
       return;
     }
     await this.handle?.close();
     this.handle = null;
-    await unlink(this.path);
+    try {
+      await unlink(this.path);
+    } catch (error) {
+      // The day is still in audit.log: drop the copy, so no record ends up in two files.
+      await unlink(target).catch(() => {});
+      this.rotationRetryAt = now + ROTATION_RETRY_MS;
+      this.logger?.error({ err: error }, 'audit file: could not remove the rotated audit.log; still writing it');
+      await this.reopen();
+      return;
+    }
+    this.rotationRetryAt = 0;
     await this.reopen(this.lastHash);
     await syncDirectory(this.logDir);
     this.logger?.info({ file: target }, 'audit file rotated');

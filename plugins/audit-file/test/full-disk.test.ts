@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { listAuditFiles, verifyAuditFiles } from '../../../core/src/audit/verify.js';
 import { FileAuditSink } from '../src/index.js';
-import { record } from './helpers.js';
+import { manualClock, record } from './helpers.js';
 import { temporaryDirectory } from './temporary-directory.js';
 
 /** Fills the file system until it refuses another byte. */
@@ -68,3 +68,36 @@ async function fillAndRecover(sink: FileAuditSink, mountPoint: string, logDir: s
   await sink.write(record('job_intent', '2026-11-22T03:00:03.000Z', { job_id: 'j2', bulky }), { durable: true });
   assert.deepEqual(await verifyAuditFiles(await listAuditFiles(logDir)), { ok: true, files: 1, records: 2 });
 }
+
+test('a rotation that fails on a full disk keeps audit.log whole and writable, and is retried minutes later', async (t) => {
+  const dir = await temporaryDirectory(t);
+  const mountPoint = join(dir, 'small');
+  await mkdir(mountPoint);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0700', 'tmpfs', mountPoint]);
+  try {
+    const logDir = join(mountPoint, 'log');
+    const clock = manualClock('2026-11-21T23:00:00.000Z');
+    const sink = await FileAuditSink.open({ logDir, retentionDays: 30, clock: clock.now });
+    try {
+      for (let n = 0; n < 3; n += 1)
+        await sink.write(record('api_request', clock.now().toISOString(), { n }), { durable: false });
+      const filler = join(mountPoint, 'filler');
+      await fill(filler);
+      clock.set('2026-11-22T00:00:10.000Z');
+      // The compressed copy cannot be written; the small record still fits in audit.log's last page.
+      await sink.write(record('api_request', clock.now().toISOString(), { n: 3 }), { durable: true });
+      assert.deepEqual(await readdir(logDir), ['audit.log'], 'no rotated or partial file left behind');
+      await unlink(filler);
+      await sink.write(record('api_request', clock.now().toISOString(), { n: 4 }), { durable: false });
+      assert.deepEqual(await readdir(logDir), ['audit.log'], 'not retried at every record');
+      clock.set('2026-11-22T00:06:00.000Z');
+      await sink.write(record('api_request', clock.now().toISOString(), { n: 5 }), { durable: false });
+      assert.deepEqual((await readdir(logDir)).sort(), ['audit-2026-11-21.log.gz', 'audit.log']);
+      assert.deepEqual(await verifyAuditFiles(await listAuditFiles(logDir)), { ok: true, files: 2, records: 6 });
+    } finally {
+      await sink.close();
+    }
+  } finally {
+    execFileSync('umount', [mountPoint]);
+  }
+});
