@@ -79,6 +79,8 @@ export class JobManager {
   #accepting = true;
   #exclusiveJobId: string | null = null;
   #sweepTimer: NodeJS.Timeout | null = null;
+  /** Jobs left running at stop: their records stay `running` on disk so the next start repairs. */
+  readonly #abandoned = new Set<string>();
 
   constructor(options: JobManagerOptions) {
     this.#options = options;
@@ -141,7 +143,9 @@ export class JobManager {
     const outcome = await Promise.race([Promise.all(running.map((entry) => entry.done)).then(() => 'done' as const), bound]);
     clearTimeout(timer);
     if (outcome === 'bound') {
-      for (const entry of running.filter((candidate) => candidate.job.status === 'running')) {
+      const abandoned = running.filter((candidate) => candidate.job.status === 'running');
+      for (const entry of abandoned) {
+        this.#abandoned.add(entry.job.id);
         this.#options.audit().record('job_interrupted', {
           job_id: entry.job.id,
           type: entry.job.type,
@@ -153,7 +157,17 @@ export class JobManager {
         });
         entry.controller?.abort(new LpaError('LPA_ERR_CANCELLED', 'the agent is stopping'));
       }
+      // Their package managers got SIGTERM; give them a moment to go before the agent does.
+      let settleTimer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(abandoned.map((entry) => entry.done)),
+        new Promise((resolve) => {
+          settleTimer = setTimeout(resolve, 5_000);
+        }),
+      ]);
+      clearTimeout(settleTimer);
     }
+    await this.#store.flush();
     await this.#options.audit().flush();
   }
 
@@ -436,7 +450,8 @@ export class JobManager {
         }
       } catch (error) {
         failure = error;
-        if (before !== null && signal.aborted) await this.#repairAfterStop(backend, log);
+        // A job abandoned at agent stop is repaired by the next start, not on the way out.
+        if (before !== null && signal.aborted && !this.#abandoned.has(job.id)) await this.#repairAfterStop(backend, log);
       } finally {
         if (before !== null) await this.#measureChanges(job, backend, before);
       }
@@ -518,6 +533,7 @@ export class JobManager {
   }
 
   #persist(job: Job): void {
+    if (this.#abandoned.has(job.id)) return;
     this.#store.save(this.#copy(job)).catch((error: unknown) => {
       this.#options.logger.error({ err: error, job_id: job.id }, 'could not write the job record');
     });

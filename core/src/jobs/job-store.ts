@@ -41,6 +41,11 @@ export class JobStore {
     return this.#inOrder(id, () => rm(join(this.dir, `${id}.json`), { force: true }));
   }
 
+  /** Resolves once every write and delete asked for so far has settled. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.#chains.values()].map((chain) => chain.catch(() => {})));
+  }
+
   /** Every readable record left by an earlier run; unreadable files are returned by name. */
   async readAll(): Promise<{ jobs: Job[]; unreadable: string[] }> {
     let names: string[];

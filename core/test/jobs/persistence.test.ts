@@ -5,6 +5,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { Job } from '../../src/contracts/job.js';
+import { JobManager } from '../../src/jobs/job-manager.js';
 import { createHarness, type Harness, waitFor } from './harness.js';
 
 const harnesses: Harness[] = [];
@@ -119,6 +120,25 @@ test('stop: pending jobs are cancelled, a job still running past the bound is re
     [[running.id, 'agent_stop']],
   );
   await assert.rejects(h.jobs.submit({ type: 'package_remove', name: 'hello' }, null), /stopping/);
-  await h.jobs.idle();
-  assert.equal(h.jobs.get(running.id)?.status, 'failed', 'its package manager was stopped');
+  // Its record stays `running` on disk and nothing was repaired on the way out: the next start does it.
+  const stored = JSON.parse(await readFile(join(h.stateDir, 'jobs', `${running.id}.json`), 'utf8')) as Job;
+  assert.equal(stored.status, 'running');
+  assert.equal((await h.pm.read()).counters?.repair, undefined);
+  const next = new JobManager({
+    stateDir: h.stateDir,
+    backend: () => h.backend,
+    cache: h.cache,
+    lock: h.lock,
+    hooks: h.hooks,
+    audit: () => h.audit,
+    logger: h.logger,
+    limits: () => h.limits,
+  });
+  const interruptedAtStart = await next.start();
+  assert.deepEqual(
+    interruptedAtStart.map((job) => job.id),
+    [running.id],
+  );
+  assert.equal((await h.pm.read()).counters?.repair, 1);
+  await next.stop(0);
 });
