@@ -17,6 +17,23 @@ export interface ApplyPluginContext {
   logger: Logger;
   origin: PluginOrigin;
   options?: Record<string, unknown>;
+  /** How long apply() may take before the start is refused (default 30 000 ms). */
+  applyTimeoutMs?: number;
+}
+
+const DEFAULT_APPLY_TIMEOUT_MS = 30_000;
+
+/** Resolves like `work`, or rejects once `ms` passed without it settling. */
+async function within<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The codes apply() may surface as they are; anything else it throws becomes LPA_ERR_PLUGIN_LOAD. */
@@ -111,7 +128,12 @@ export async function applyPlugin(candidate: unknown, context: ApplyPluginContex
   });
 
   try {
-    await plugin.apply(host, context.options ?? {});
+    const timeoutMs = context.applyTimeoutMs ?? DEFAULT_APPLY_TIMEOUT_MS;
+    await within(
+      Promise.resolve().then(() => plugin.apply(host, context.options ?? {})),
+      timeoutMs,
+      `apply() did not finish within ${timeoutMs} ms`,
+    );
   } catch (error) {
     if (isLpaError(error) && (PASS_THROUGH as readonly string[]).includes(error.code)) throw error;
     const reason = error instanceof Error ? error.message : String(error);

@@ -190,6 +190,24 @@ describe('plugin host', () => {
     assert.equal(ctx.hooks.beforeApply.taps.length, 0);
   });
 
+  it('refuses a plugin whose apply() never settles, keeping nothing it registered', async () => {
+    const ctx = { ...context(), applyTimeoutMs: 50 };
+    const outcome = await codeOf(
+      applyPlugin(
+        withApply((host) => {
+          host.registerBackend(backend('stuck'));
+          return new Promise<void>(() => {});
+        }),
+        ctx,
+      ),
+    );
+    assert.match(
+      outcome,
+      /^LPA_ERR_PLUGIN_LOAD: plugin test-plugin \(test\) failed in apply\(\): apply\(\) did not finish within 50 ms/,
+    );
+    assert.equal(ctx.registry.findBackend('stuck'), undefined);
+  });
+
   it('refuses registrations after apply() has finished', async () => {
     let late: PluginHost | undefined;
     const ctx = context();
