@@ -117,9 +117,8 @@ export class RpmBackend implements PackageManagerBackend {
     this.assertNames([name]);
     const pkg = (await this.listInstalled(signal)).find((candidate) => candidate.name === name);
     if (pkg === undefined) return null;
-    const result = await this.runRead(['-q', 'check-update', '--', name], signal);
-    const update = this.checkUpdateRows(result).find((row) => row.name === name);
-    return { ...pkg, upgradable: update !== undefined, available_version: update?.evr ?? null };
+    const update = (await this.listUpgrades(signal)).find((row) => row.name === name);
+    return { ...pkg, upgradable: update !== undefined, available_version: update?.available_version ?? null };
   }
 
   /**
