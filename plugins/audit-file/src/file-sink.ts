@@ -17,7 +17,7 @@ import { applyRetention, utcDay } from './retention.js';
 import { readLastLineOfGzip, repairTailAndReadLastLine } from './tail.js';
 
 export interface FileSinkOptions {
-  /** `paths.log_dir`: audit.log and its rotated .gz files live here (created 0700). */
+  /** `paths.log_dir`: audit.log and its rotated .gz files live here (created 0700 when missing). */
   logDir: string;
   /** `audit.retention_days`. */
   retentionDays: number;
@@ -68,8 +68,10 @@ export class FileAuditSink implements AuditSink {
   static async open(options: FileSinkOptions): Promise<FileAuditSink> {
     const sink = new FileAuditSink(options);
     await sink.enqueue(async () => {
-      await mkdir(sink.logDir, { recursive: true, mode: 0o700 });
-      await chmod(sink.logDir, 0o700);
+      const created = await mkdir(sink.logDir, { recursive: true, mode: 0o700 });
+      // A directory we create is ours: 0700 exactly (mkdir's mode passes through the umask). One
+      // that exists keeps its mode; the files in it are 0600 either way.
+      if (created !== undefined) await chmod(sink.logDir, 0o700);
       await sink.reopen();
       await sink.expireOldFiles();
     });
