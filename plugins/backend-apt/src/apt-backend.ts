@@ -80,11 +80,11 @@ export class AptBackend implements PackageManagerBackend {
     return [...(await this.installed.list())];
   }
 
-  async getPackage(name: string, signal?: AbortSignal): Promise<PackageDetails | null> {
+  async getPackage(name: string): Promise<PackageDetails | null> {
     this.assertNames([name]);
     const pkg = await this.installed.get(name);
     if (!pkg) return null;
-    const upgrade = (await this.listUpgrades(signal)).find((u) => u.name === pkg.name || u.name === name);
+    const upgrade = (await this.listUpgrades()).find((u) => u.name === pkg.name || u.name === name);
     return { ...pkg, upgradable: upgrade !== undefined, available_version: upgrade?.available_version ?? null };
   }
 
@@ -92,10 +92,11 @@ export class AptBackend implements PackageManagerBackend {
    * `apt list --upgradable`, cached until the status file, the package lists, the sources or the
    * preferences change, so a repeated GET /patches costs a few stat() calls.
    */
-  async listUpgrades(signal?: AbortSignal): Promise<Upgrade[]> {
+  async listUpgrades(): Promise<Upgrade[]> {
     const key = this.upgradeCacheKey();
     if (this.upgrades?.key !== key) {
-      const value = this.computeUpgrades(signal).then((list) =>
+      // Shared by every concurrent caller, so no single caller's signal may cancel it.
+      const value = this.computeUpgrades().then((list) =>
         list.map((u) => Object.freeze({ ...u, advisories: Object.freeze(u.advisories) as string[] })),
       );
       this.upgrades = { key, value };
@@ -106,13 +107,12 @@ export class AptBackend implements PackageManagerBackend {
     return [...(await this.upgrades.value)];
   }
 
-  private async computeUpgrades(signal?: AbortSignal): Promise<Upgrade[]> {
+  private async computeUpgrades(): Promise<Upgrade[]> {
     const result = await this.runner.run({
       file: APT,
       args: ['list', '--upgradable', '-q', '-o', 'Debug::NoLocking=1'],
       env: this.env,
       timeoutMs: READ_TIMEOUT_MS,
-      ...(signal ? { signal } : {}),
     });
     if (result.exitCode !== 0) {
       const output = `${result.stdout}${result.stderr}`;
@@ -126,6 +126,7 @@ export class AptBackend implements PackageManagerBackend {
   private upgradeCacheKey(): string {
     const watched = [
       this.paths.statusFile,
+      join(this.paths.dpkgDir, 'updates'),
       this.paths.listsDir,
       join(this.paths.etcDir, 'sources.list'),
       join(this.paths.etcDir, 'sources.list.d'),
@@ -158,7 +159,7 @@ export class AptBackend implements PackageManagerBackend {
   }
 
   async applyUpgrades(selection: UpgradeSelection, ctx: OperationContext): Promise<OperationOutput> {
-    const targets = await this.upgradeTargets(selection, ctx.signal);
+    const targets = await this.upgradeTargets(selection);
     if (targets === null) return this.mutate(['dist-upgrade'], ctx);
     if (targets.length === 0) {
       ctx.onProgress(100, 'nothing to upgrade');
@@ -179,17 +180,17 @@ export class AptBackend implements PackageManagerBackend {
   }
 
   async planUpgrades(selection: UpgradeSelection, signal?: AbortSignal): Promise<PlannedChange[]> {
-    const targets = await this.upgradeTargets(selection, signal);
+    const targets = await this.upgradeTargets(selection);
     if (targets === null) return toPlannedChanges(await this.simulate(['dist-upgrade'], signal));
     if (targets.length === 0) return [];
     return toPlannedChanges(await this.simulate(['install', '--only-upgrade', '--', ...targets], signal));
   }
 
   /** null = everything (dist-upgrade); otherwise the names to upgrade. */
-  private async upgradeTargets(selection: UpgradeSelection, signal?: AbortSignal): Promise<string[] | null> {
+  private async upgradeTargets(selection: UpgradeSelection): Promise<string[] | null> {
     if (selection.names !== null) this.assertNames(selection.names);
     if (!selection.securityOnly) return selection.names === null ? null : [...selection.names];
-    const security = (await this.listUpgrades(signal)).filter((u) => u.security === true).map((u) => u.name);
+    const security = (await this.listUpgrades()).filter((u) => u.security === true).map((u) => u.name);
     return selection.names === null ? security : security.filter((name) => selection.names!.includes(name));
   }
 
