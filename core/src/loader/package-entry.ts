@@ -61,6 +61,6 @@ export function resolvePackageEntry(dir: string, manifest: PackageManifest): str
     target = resolveTarget(root, activeConditions());
   }
   if (target === null && typeof manifest.main === 'string') target = manifest.main;
-  const entry = join(dir, target ?? 'index.js');
-  return existsSync(entry) || target !== null ? entry : join(dir, 'index.mjs');
+  if (target !== null) return join(dir, target);
+  return existsSync(join(dir, 'index.js')) ? join(dir, 'index.js') : join(dir, 'index.mjs');
 }
