@@ -14,22 +14,30 @@ export interface AuditTrailOptions {
   clock?: () => Date;
   /** A write that takes longer counts as failed (and goes to the fallback). */
   writeTimeoutMs?: number;
+  /**
+   * After a write timed out, the sink is skipped (its records go straight to the fallback) for this
+   * long, so a hung sink does not hold every later record for a full timeout each.
+   */
+  unresponsiveCooldownMs?: number;
   /** At most one `audit_sink_failure` record (and error log line) per sink per interval. */
   failureReportIntervalMs?: number;
 }
 
 const DEFAULT_WRITE_TIMEOUT_MS = 10_000;
 const DEFAULT_FAILURE_REPORT_INTERVAL_MS = 60_000;
+const DEFAULT_UNRESPONSIVE_COOLDOWN_MS = 30_000;
 
 /** One sink with its own queue: records reach each sink in the order they were recorded. */
 class SinkLane {
   private tail: Promise<unknown> = Promise.resolve();
   lastReport = Number.NEGATIVE_INFINITY;
   suppressed = 0;
+  /** Until when (clock ms) the sink counts as hung after a timeout. */
+  private unresponsiveUntil = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly sink: AuditSink,
-    private readonly timeoutMs: number,
+    private readonly timing: { timeoutMs: number; cooldownMs: number; clock: () => Date },
   ) {}
 
   write(record: AuditRecord, durable: boolean): Promise<AuditWriteResult | undefined> {
@@ -39,9 +47,14 @@ class SinkLane {
   }
 
   private async writeWithTimeout(record: AuditRecord, durable: boolean): Promise<AuditWriteResult | undefined> {
+    const { timeoutMs, cooldownMs, clock } = this.timing;
+    if (clock().getTime() < this.unresponsiveUntil) throw new Error(`skipped: no answer within ${timeoutMs} ms recently`);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      timer = setTimeout(() => {
+        this.unresponsiveUntil = clock().getTime() + cooldownMs;
+        reject(new Error(`no answer within ${timeoutMs} ms`));
+      }, timeoutMs);
     });
     try {
       return (await Promise.race([this.sink.write(record, { durable }), timeout])) ?? undefined;
@@ -75,14 +88,18 @@ export class FanOutAuditTrail implements AuditTrail {
   private closed = false;
 
   constructor(options: AuditTrailOptions) {
-    const timeout = options.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS;
-    this.lanes = options.sinks.map((sink) => new SinkLane(sink, timeout));
+    this.clock = options.clock ?? (() => new Date());
+    const timing = {
+      timeoutMs: options.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS,
+      cooldownMs: options.unresponsiveCooldownMs ?? DEFAULT_UNRESPONSIVE_COOLDOWN_MS,
+      clock: this.clock,
+    };
+    this.lanes = options.sinks.map((sink) => new SinkLane(sink, timing));
     const fallbackLane = this.lanes.find((lane) => lane.sink === options.fallback);
     this.fallbackIsPrimary = fallbackLane !== undefined;
-    this.fallback = fallbackLane ?? (options.fallback === null ? null : new SinkLane(options.fallback, timeout));
+    this.fallback = fallbackLane ?? (options.fallback === null ? null : new SinkLane(options.fallback, timing));
     this.agent = options.agent;
     this.logger = options.logger;
-    this.clock = options.clock ?? (() => new Date());
     this.reportIntervalMs = options.failureReportIntervalMs ?? DEFAULT_FAILURE_REPORT_INTERVAL_MS;
   }
 

@@ -6,7 +6,11 @@ import { capturingLogger, MemorySink } from './support.js';
 
 const agent = { hostname: 'host-1', version: '1.2.3' };
 
-function trail(sinks: MemorySink[], fallback: MemorySink | null, extra: { clock?: () => Date; writeTimeoutMs?: number } = {}) {
+function trail(
+  sinks: MemorySink[],
+  fallback: MemorySink | null,
+  extra: { clock?: () => Date; writeTimeoutMs?: number; unresponsiveCooldownMs?: number } = {},
+) {
   const logger = capturingLogger();
   return { logger, audit: createAuditTrail({ sinks, fallback, agent, logger, ...extra }) };
 }
@@ -170,6 +174,30 @@ describe('record()', () => {
       [1],
     );
     assert.match(String(file.records.find((r) => r.event === 'audit_sink_failure')?.error), /no answer/);
+  });
+
+  test('a hung sink is skipped for a cooldown, so later records do not each wait out the timeout', async () => {
+    const journald = new MemorySink('journald');
+    journald.hang = true;
+    const file = new MemorySink('file');
+    let now = Date.parse('2026-11-22T10:00:00Z');
+    const { audit } = trail([journald], file, { writeTimeoutMs: 50, unresponsiveCooldownMs: 30_000, clock: () => new Date(now) });
+    for (let n = 0; n < 20; n += 1) audit.record('api_request', { n });
+    await audit.flush();
+    assert.equal(journald.writes.length, 1, 'only the first record waited for the hung sink');
+    assert.deepEqual(
+      file.records.filter((r) => r.event === 'api_request').map((r) => r.n),
+      Array.from({ length: 20 }, (_, n) => n),
+    );
+    journald.hang = false;
+    now += 31_000;
+    audit.record('api_request', { n: 20 });
+    await audit.flush();
+    assert.equal(journald.writes.length, 2, 'after the cooldown the sink is tried again');
+    assert.deepEqual(
+      journald.records.map((r) => r.n),
+      [20],
+    );
   });
 });
 
