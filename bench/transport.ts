@@ -9,7 +9,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -33,28 +33,28 @@ interface Server {
   readyMs: number;
 }
 
-/** Spawns a server process and resolves once it prints its "listening" JSON line. */
-async function startProcess(args: string[], marker: string): Promise<Server> {
+/**
+ * Spawns a server process with its stdout going to a file (so that reading the agent's request log
+ * costs the load generator nothing) and resolves once the file holds its "listening" JSON line.
+ */
+async function startProcess(args: string[], marker: string, logFile: string): Promise<Server> {
+  const out = openSync(logFile, 'w');
   const started = performance.now();
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  let buffer = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      for (const line of buffer.split('\n')) {
-        if (!line.includes(marker)) continue;
-        const port = (JSON.parse(line) as { port: number }).port;
-        buffer = '';
-        // Keep draining stdout (the agent logs every request) without storing it.
-        child.stdout?.off('data', onData);
-        child.stdout?.resume();
-        resolve({ child, port, readyMs: performance.now() - started });
-        return;
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', out, 'inherit'] });
+  closeSync(out);
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
   });
+  for (;;) {
+    const line = readFileSync(logFile, 'utf8')
+      .split('\n')
+      .find((candidate) => candidate.includes(marker));
+    if (line !== undefined)
+      return { child, port: (JSON.parse(line) as { port: number }).port, readyMs: performance.now() - started };
+    if (exited) throw new Error(`${args.join(' ')} exited before listening: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 function rssMiB(pid: number): number {
@@ -128,10 +128,11 @@ try {
   });
   const tls = { ca: pki.ca.certPem, cert: pki.client.certPem, key: pki.client.keyPem };
 
-  const agent = await startProcess([cli, 'serve', '--config', configPath], 'linux-patch-api listening');
+  const agent = await startProcess([cli, 'serve', '--config', configPath], 'linux-patch-api listening', join(dir, 'agent.log'));
   const bare = await startProcess(
     [join(REPO_ROOT, 'bench/support/bare-https-server.mjs'), pki.files.ca, pki.files.cert, pki.files.key],
     'bare listening',
+    join(dir, 'bare.log'),
   );
   try {
     await oneHandshakeRequest(agent.port, tls);

@@ -12,7 +12,7 @@
  * Every IssuedCertificate has certPem, keyPem, serial (upper-case hex) and fingerprint256 (the
  * colon-separated form Node's TLS layer reports), so tests can compare what the agent saw.
  */
-import { createHash, randomBytes, webcrypto } from 'node:crypto';
+import { createHash, X509Certificate as NodeX509Certificate, randomBytes, webcrypto } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import 'reflect-metadata';
@@ -35,7 +35,7 @@ export function daysFromNow(days: number): Date {
 export interface IssuedCertificate {
   certPem: string;
   keyPem: string;
-  /** Upper-case hex, no leading zeros (as the agent reports it). */
+  /** Upper-case hex as Node (and `openssl x509 -serial`) print it, e.g. `0C54…` (as the agent reports it). */
   serial: string;
   /** SHA-256 fingerprint, `AB:CD:…` (as Node's TLS layer reports it). */
   fingerprint256: string;
@@ -73,7 +73,7 @@ async function issued(certificate: x509.X509Certificate, key: CryptoKey, commonN
   return {
     certPem: certificate.toString('pem'),
     keyPem: await keyPem(key),
-    serial: certificate.serialNumber.toUpperCase().replace(/^0+(?=.)/, ''),
+    serial: new NodeX509Certificate(certificate.toString('pem')).serialNumber.toUpperCase(),
     fingerprint256: fingerprintOf(certificate),
     commonName,
     certificate,

@@ -10,7 +10,7 @@ import type { AllowList } from './allow-list.js';
 import { normalizePeerAddress } from './allow-list.js';
 import { identityOfCertificate } from './identity.js';
 import { type ClientCertificatePolicy, clientCertificateProblem } from './tls/client-policy.js';
-import type { TlsMaterial } from './tls/material.js';
+import { normalizeSerial, type TlsMaterial } from './tls/material.js';
 
 export interface SecureServerOptions {
   handler: RequestListener;
@@ -189,7 +189,7 @@ export class SecureServer {
     this.https.setSecureContext(material.contextOptions);
     this.material = material;
     for (const [socket, identity] of this.clients) {
-      if (material.revokedSerials.has(identity.serial.replace(/^0+(?=.)/, ''))) {
+      if (material.revokedSerials.has(normalizeSerial(identity.serial))) {
         this.logger.warn(
           { client_cn: identity.cn, client_serial: identity.serial },
           'closing the connection of a revoked client certificate',
