@@ -217,6 +217,14 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         (error: unknown) => logger.error({ err: error }, 'cannot listen on the new address; the old one stays'),
       );
     }
+    // The audit sinks are opened once, at start: say so rather than silently keep the old ones.
+    const auditBefore = JSON.stringify([previous.config.audit, previous.config.paths.log_dir]);
+    if (JSON.stringify([next.config.audit, next.config.paths.log_dir]) !== auditBefore) {
+      logger.warn(
+        { audit: next.config.audit, log_dir: next.config.paths.log_dir },
+        'audit settings changed; they take effect at the next restart',
+      );
+    }
   };
   config.on('change', onConfigChange);
   tls.on('change', (material) => server.setMaterial(material));
