@@ -64,6 +64,8 @@ test('every job update arrives as {type, seq, job} with an increasing seq', asyn
   assert.equal(new Set(mine.map((update) => update.seq)).size, mine.length, 'no seq twice');
   assert.deepEqual([...new Set(mine.map((update) => update.job.status))], ['pending', 'running', 'completed']);
   assert.deepEqual(mine.at(-1)?.job.changes, [{ name: 'dep', action: 'installed', from_version: null, to_version: '1.0' }]);
+  const upgrade = await a.t.waitForAudit('api_request', (record) => record.path === '/ws/jobs' && record.status === 101);
+  assert.equal(upgrade.client_cn ?? (upgrade.client as { cn?: string } | undefined)?.cn, 'test-admin');
 });
 
 test('?job_id= receives only that job; ?since=N replays the retained updates after N', async () => {

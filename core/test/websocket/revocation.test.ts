@@ -4,6 +4,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import WebSocket, { type ClientOptions } from 'ws';
+import { startTestAgent } from '../../../test/support/agent.js';
 import { type RouteAgent, startRouteAgent } from '../routes/route-agent.js';
 
 let a: RouteAgent;
@@ -41,4 +42,25 @@ test('the job stream of a client whose certificate a new CRL revokes is closed',
   const [code] = (await closed) as [number];
   assert.ok(code === 1006 || code === 1001, `closed (code ${code})`);
   assert.equal((await a.call('GET', '/jobs')).status, 200, 'other clients are unaffected');
+});
+
+test('a peer outside the allow-list gets no WebSocket either', async () => {
+  const closed = await startTestAgent({ allowed: ['192.0.2.1'] });
+  try {
+    const ws = new WebSocket(`wss://127.0.0.1:${closed.port}/ws/jobs`, {
+      ca: closed.pki.ca.certPem,
+      cert: closed.pki.client.certPem,
+      key: closed.pki.client.keyPem,
+      servername: 'localhost',
+    } as ClientOptions);
+    let opened = false;
+    ws.on('open', () => {
+      opened = true;
+    });
+    await once(ws, 'error');
+    assert.equal(opened, false);
+    await closed.waitForAudit('ip_denied');
+  } finally {
+    await closed.stop();
+  }
 });
