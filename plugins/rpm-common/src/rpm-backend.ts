@@ -77,6 +77,7 @@ export class RpmBackend implements PackageManagerBackend {
   private readonly homeDir: string | null;
   private homeReady: Promise<void> | null = null;
   private upgradeCache: { key: string; upgrades: Upgrade[] } | null = null;
+  private upgradesInFlight: { key: string; promise: Promise<Upgrade[]> } | null = null;
 
   constructor(private readonly options: RpmBackendOptions) {
     this.tool = options.tool;
@@ -128,10 +129,20 @@ export class RpmBackend implements PackageManagerBackend {
   async listUpgrades(signal?: AbortSignal): Promise<Upgrade[]> {
     const key = await this.upgradeInputs();
     if (this.upgradeCache !== null && this.upgradeCache.key === key) return this.upgradeCache.upgrades;
-    const upgrades = await this.computeUpgrades(signal);
-    // Only keep the answer when nothing changed while it was computed.
-    if ((await this.upgradeInputs()) === key) this.upgradeCache = { key, upgrades };
-    return upgrades;
+    // Concurrent callers with the same inputs share one computation.
+    if (this.upgradesInFlight?.key === key) return this.upgradesInFlight.promise;
+    const promise = (async () => {
+      const upgrades = await this.computeUpgrades(signal);
+      // Only keep the answer when nothing changed while it was computed.
+      if ((await this.upgradeInputs()) === key) this.upgradeCache = { key, upgrades };
+      return upgrades;
+    })();
+    this.upgradesInFlight = { key, promise };
+    try {
+      return await promise;
+    } finally {
+      if (this.upgradesInFlight?.promise === promise) this.upgradesInFlight = null;
+    }
   }
 
   private async upgradeInputs(): Promise<string> {

@@ -85,6 +85,14 @@ export function backendScenarios(options: ScenarioOptions): void {
       const started = recorder.invocations.length;
       assert.deepEqual(await backend.listUpgrades(), upgrades);
       assert.equal(recorder.invocations.length, started, 'unchanged inputs: the upgrade list is reused, no process started');
+      // Concurrent readers after a change share one computation (check-update + two updateinfo runs).
+      await sandbox.dnf(['install', '--', EPOCH]);
+      const toolRuns = () => recorder.invocations.filter((i) => !i.file.endsWith('/rpm')).length;
+      const before = toolRuns();
+      const [first, second] = await Promise.all([backend.listUpgrades(), backend.listUpgrades()]);
+      assert.deepEqual(first, second);
+      assert.equal(toolRuns() - before, 3);
+      await sandbox.dnf(['remove', '--', EPOCH]);
       const byName = new Map(upgrades.map((u) => [u.name, u]));
       assert.deepEqual([...byName.keys()].sort(), [HELLO, SEC]);
       assert.deepEqual(byName.get(SEC), {
