@@ -81,6 +81,8 @@ export class JobManager {
   #sweepTimer: NodeJS.Timeout | null = null;
   /** Jobs left running at stop: their records stay `running` on disk so the next start repairs. */
   readonly #abandoned = new Set<string>();
+  /** Queue slots held by requests whose intent record is being written. */
+  #reserved = 0;
 
   constructor(options: JobManagerOptions) {
     this.#options = options;
@@ -181,8 +183,14 @@ export class JobManager {
     const entry: Entry = { job, request, original: null, controller: null, done: null };
     const mutates = !(request.type === 'patch_apply' && request.dry_run);
     const intent = { job_id: job.id, type: job.type, request: job.request, client: client ?? null, request_id: requestId };
-    if (mutates) await this.#options.audit().recordDurable('job_intent', intent);
-    else this.#options.audit().record('job_intent', intent);
+    this.#reserved += 1;
+    try {
+      if (mutates) await this.#options.audit().recordDurable('job_intent', intent);
+      else this.#options.audit().record('job_intent', intent);
+    } finally {
+      this.#reserved -= 1;
+    }
+    this.#requireBackend();
     return this.#accept(entry);
   }
 
@@ -216,6 +224,7 @@ export class JobManager {
     // Taken before the intent write so that two rollbacks of the same job can never both pass.
     original.rolled_back_by = job.id;
     this.#exclusiveJobId = job.id;
+    this.#reserved += 1;
     try {
       await this.#options.audit().recordDurable('job_intent', {
         job_id: job.id,
@@ -230,6 +239,8 @@ export class JobManager {
       original.rolled_back_by = null;
       this.#exclusiveJobId = null;
       throw error;
+    } finally {
+      this.#reserved -= 1;
     }
     this.#persist(original);
     this.#emit(original, 'updated');
@@ -324,8 +335,9 @@ export class JobManager {
 
   #checkCapacity(): void {
     const { max_queued } = this.#options.limits();
-    if (this.#queue.length >= max_queued) {
-      throw new LpaError('LPA_ERR_QUEUE_FULL', `${this.#queue.length} jobs are already waiting (max_queued ${max_queued})`, {
+    const waiting = this.#queue.length + this.#reserved;
+    if (waiting >= max_queued) {
+      throw new LpaError('LPA_ERR_QUEUE_FULL', `${waiting} jobs are already waiting (max_queued ${max_queued})`, {
         retryAfter: 5,
       });
     }

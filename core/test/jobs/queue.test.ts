@@ -121,3 +121,19 @@ test('a package-manager lock held by another process fails the job with LOCKED a
   assert.equal(done?.error?.details?.pid, process.pid);
   assert.deepEqual((await h.pm.read()).installed, { hello: '1.0' });
 });
+
+test('requests arriving together cannot overfill the queue while their intent records are written', async () => {
+  const h = await harness({ limits: { max_concurrent: 1, max_queued: 2 }, db: { behaviour: { sleepMs: 60_000 } } });
+  const running = await h.jobs.submit({ type: 'package_update', name: 'hello' }, null);
+  await waitFor(() => h.jobs.get(running.id)?.status === 'running', 'first job running');
+  const results = await Promise.allSettled(
+    Array.from({ length: 5 }, () => h.jobs.submit({ type: 'package_install', packages: [{ name: 'dep' }] }, null)),
+  );
+  assert.equal(results.filter((result) => result.status === 'fulfilled').length, 2);
+  assert.ok(
+    results.every((result) => result.status === 'fulfilled' || isLpaError(result.reason, 'LPA_ERR_QUEUE_FULL')),
+    'the others are QUEUE_FULL',
+  );
+  assert.equal(h.jobs.list({ status: 'pending' }).length, 2);
+  await h.jobs.stop(0);
+});
