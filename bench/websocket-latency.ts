@@ -4,13 +4,13 @@
  * client over mutual TLS, for real jobs on the fake package manager. Side by side in the same run:
  * a bare `ws` server on TLS 1.3 with client certificates sending messages of the same size.
  * Prints p50/p95 for both and the ratio agent/bare (target: agent p50 <= 10 ms).
- * Run: npm run bench -- websocket-latency   (LPA_BENCH_JOBS=N jobs, default 100)
+ * Run: npm run bench -- websocket-latency   (LPA_BENCH_WS_JOBS=N jobs, default 100)
  */
 import { once } from 'node:events';
 import WebSocket, { type ClientOptions } from 'ws';
 import { type JobAgent, percentile, startJobAgent, waitForJob } from './support/job-agent-client.js';
 
-const JOBS = Number(process.env.LPA_BENCH_JOBS ?? 100);
+const JOBS = Number(process.env.LPA_BENCH_WS_JOBS ?? 100);
 
 function clientOptions(agent: JobAgent): ClientOptions {
   return { ca: agent.info.ca, cert: agent.info.cert, key: agent.info.key, servername: 'localhost' } as ClientOptions;
