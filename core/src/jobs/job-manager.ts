@@ -47,6 +47,8 @@ export interface JobFilter {
 /** While a rollback runs the agent is exclusive; clients are told to retry after this long. */
 export const ROLLBACK_RETRY_AFTER_SECONDS = 10;
 const REPAIR_TIMEOUT_MS = 10 * 60 * 1000;
+/** New output lines reach onJobUpdate (and the WebSocket) at most this often per job. */
+const LOG_UPDATE_INTERVAL_MS = 250;
 
 interface Entry {
   job: Job;
@@ -450,7 +452,7 @@ export class JobManager {
       let failure: unknown = null;
       try {
         before = await backend.listInstalled();
-        const ctx = this.#operationContext(signal, deadline, progress(10, 95), log);
+        const ctx = this.#operationContext(job, signal, deadline, progress(10, 95), log);
         try {
           await operation.execute(backend, ctx);
         } catch (error) {
@@ -509,16 +511,24 @@ export class JobManager {
   }
 
   #operationContext(
+    job: Job,
     signal: AbortSignal,
     deadline: number,
     onProgress: (percent: number) => void,
     log: LogTail,
   ): OperationContext {
+    let lastLogUpdate = 0;
     return {
       signal,
       timeoutMs: Math.max(1, deadline - Date.now()),
       onProgress,
-      onLog: (line) => log.push(line),
+      onLog: (line) => {
+        log.push(line);
+        const now = Date.now();
+        if (now - lastLogUpdate < LOG_UPDATE_INTERVAL_MS) return;
+        lastLogUpdate = now;
+        this.#emit(job, 'log');
+      },
       lockWaitSeconds: this.#options.limits().lock_wait_seconds,
     };
   }

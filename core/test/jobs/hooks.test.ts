@@ -71,6 +71,21 @@ test('onJobUpdate fires on every state and progress change; a throwing tap never
   assert.ok(progress.every((value) => value > 0 && value <= 100));
 });
 
+test('output lines reach onJobUpdate while the job runs (as log updates)', async () => {
+  const h = await createHarness({ db: { behaviour: { sleepMs: 1200, progressSteps: 6, logLines: true } } });
+  harnesses.push(h);
+  const logUpdates: Job[] = [];
+  h.hooks.onJobUpdate.tap('recorder', (job, kind) => {
+    if (kind === 'log') logUpdates.push(job as Job);
+  });
+  const job = await h.jobs.submit({ type: 'package_install', packages: [{ name: 'dep' }] }, null);
+  await h.jobs.idle();
+  assert.ok(logUpdates.length >= 1 && logUpdates.length <= 6, `log updates: ${logUpdates.length}`);
+  assert.equal(logUpdates[0]?.status, 'running');
+  assert.match(logUpdates[0]?.log.at(-1) ?? '', /^working on install: step \d of 6$/);
+  assert.equal(h.jobs.get(job.id)?.log.filter((line) => line.startsWith('working on')).length, 6);
+});
+
 test('the audit trail is a tap: state changes and the completion record with the measured changes', async () => {
   const h = await createHarness();
   harnesses.push(h);

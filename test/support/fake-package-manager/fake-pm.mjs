@@ -103,6 +103,7 @@ async function work(label) {
   for (let step = 1; step <= steps; step++) {
     await sleep(total / steps);
     console.log(`progress ${Math.round((step / steps) * 100)} ${label}`);
+    if (behaviour.logLines) console.log(`working on ${label}: step ${step} of ${steps}`);
   }
 }
 

@@ -24,6 +24,8 @@ export interface FakeBehaviour {
   versionOverride?: Record<string, string>;
   /** Also install these (a dependency the request did not name). */
   alsoInstall?: Record<string, string>;
+  /** Print an output line with every progress step. */
+  logLines?: boolean;
   /** Change the database first, then do the slow part (a stuck post-install script). */
   applyFirst?: boolean;
   /** Exit with this code after doing the work. */
