@@ -21,6 +21,10 @@ export interface SecureServerOptions {
   audit: () => AuditTrail;
   /** Seconds a TLS handshake may take before the socket is dropped. */
   handshakeTimeoutSeconds?: number;
+  /** Time a client has to send complete request headers (ms; default 20 000). */
+  headersTimeoutMs?: number;
+  /** Time a client has to send a complete request (ms; default 60 000). */
+  requestTimeoutMs?: number;
 }
 
 interface Endpoint {
@@ -67,7 +71,13 @@ export class SecureServer {
     this.logger = options.logger;
     this.audit = options.audit;
     this.https = createHttpsServer(
-      { ...options.material.contextOptions, handshakeTimeout: (options.handshakeTimeoutSeconds ?? 10) * 1000 },
+      {
+        ...options.material.contextOptions,
+        handshakeTimeout: (options.handshakeTimeoutSeconds ?? 10) * 1000,
+        headersTimeout: options.headersTimeoutMs ?? 20_000,
+        requestTimeout: options.requestTimeoutMs ?? 60_000,
+        connectionsCheckingInterval: Math.min(1000, options.headersTimeoutMs ?? 1000),
+      },
       (request, response) => {
         const socket = request.socket;
         this.inFlight.set(socket, (this.inFlight.get(socket) ?? 0) + 1);
@@ -75,6 +85,10 @@ export class SecureServer {
         options.handler(request, response);
       },
     );
+    // The HTTPS server never listens itself (the TCP listener above it does), but Node starts its
+    // enforcement of headersTimeout/requestTimeout on 'listening': without it a client could hold
+    // a connection open forever by sending headers slowly.
+    this.https.emit('listening');
     // Runs before the HTTP layer's own listener: a refused socket is destroyed before it is read.
     this.https.prependListener('secureConnection', (socket: TLSSocket) => this.checkClient(socket));
     this.https.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
@@ -233,5 +247,7 @@ export class SecureServer {
     }
     for (const socket of this.rawSockets) socket.destroy();
     for (const [socket] of this.clients) socket.destroy();
+    // Stops the HTTP layer's timeout checks (it was never listening, so close() only reports that).
+    this.https.close(() => {});
   }
 }

@@ -3,9 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { connect } from 'node:tls';
 import { z } from 'zod';
 import { captureLogger, createTestPki, type TestPki } from '../../../test/support/agent.js';
 import { type MtlsRequestOptions, mtlsRequest } from '../../../test/support/tls-client.js';
+import { waitFor } from '../../../test/support/wait.js';
 import { MemoryAuditTrail } from '../../src/audit/trail.js';
 import { configSchema } from '../../src/config/schema.js';
 import { LpaError } from '../../src/errors.js';
@@ -109,6 +111,8 @@ before(async () => {
     material: await loadTlsMaterial({ ...pki.files, crl: null }),
     allowList: new AllowList(['127.0.0.1']),
     maxClientCertDays: 366,
+    headersTimeoutMs: 1000,
+    requestTimeoutMs: 1500,
     logger: services.logger,
     audit: () => services.audit,
   });
@@ -253,4 +257,32 @@ test('request gates run before routes and can refuse a request in the envelope',
   assertErrorEnvelope(res.json, 'ROLLBACK_IN_PROGRESS');
   assert.equal(gateLog.length, before + 1);
   assert.equal(typeof res.json.request_id, 'string');
+});
+
+test('a client that sends its headers too slowly is cut off (header and request timeouts are enforced)', async () => {
+  const socket = connect({
+    host: '127.0.0.1',
+    port: server.address().port,
+    servername: 'localhost',
+    ca: pki.ca.certPem,
+    cert: pki.client.certPem,
+    key: pki.client.keyPem,
+  });
+  let closed = false;
+  let answer = '';
+  socket.on('data', (chunk: Buffer) => {
+    answer += chunk.toString('latin1');
+  });
+  socket.on('error', () => {});
+  socket.on('close', () => {
+    closed = true;
+  });
+  await new Promise<void>((resolve) => socket.once('secureConnect', () => resolve()));
+  socket.write('GET /optional HTTP/1.1\r\nHost: localhost\r\n');
+  try {
+    await waitFor(() => closed, { timeoutMs: 15_000, what: 'the slow client to be disconnected' });
+    assert.match(answer, /^(HTTP\/1\.1 408|$)/);
+  } finally {
+    socket.destroy();
+  }
 });
