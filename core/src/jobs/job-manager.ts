@@ -65,6 +65,16 @@ function rfc3339(date: Date): string {
 
 const isTerminal = (status: JobStatus) => TERMINAL_JOB_STATUSES.includes(status);
 
+/** Resolves like `promise`, or rejects with the signal's reason once it aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 /**
  * Owns every job (SPEC §6): the queue (max_concurrent running, max_queued pending), the timeout,
  * the measured changes, the durable intent record, persistence in state_dir/jobs, retention, the
@@ -443,7 +453,8 @@ export class JobManager {
     job.plan = plan;
     this.#emit(job, 'updated');
     if (!operation.mutates) return;
-    const veto = await this.#options.hooks.beforeApply.promise(this.#copy(job), plan);
+    // A tap that never answers cannot hold the job past its timeout.
+    const veto = await untilAborted(this.#options.hooks.beforeApply.promise(this.#copy(job), plan), signal);
     if (veto !== undefined) throw new LpaError('LPA_ERR_VETOED', veto.reason, { details: { reason: veto.reason } });
     signal.throwIfAborted();
 

@@ -42,6 +42,16 @@ test('a beforeApply tap that throws counts as a veto (fails safe)', async () => 
   assert.deepEqual(await h.pm.events(), []);
 });
 
+test('a beforeApply tap that never answers cannot hold the job past its timeout', async () => {
+  const h = await createHarness({ limits: { timeout_seconds: 1 } });
+  harnesses.push(h);
+  createPluginHooks(h.hooks, h.logger).beforeApply.tap('stuck-guard', () => new Promise(() => {}));
+  const job = await h.jobs.submit({ type: 'package_install', packages: [{ name: 'dep' }] }, null);
+  await h.jobs.idle();
+  assert.equal(h.jobs.get(job.id)?.status, 'timed_out');
+  assert.deepEqual(await h.pm.events(), [], 'nothing ran');
+});
+
 test('onJobUpdate fires on every state and progress change; a throwing tap never breaks the job', async () => {
   const h = await createHarness({ db: { behaviour: { progressSteps: 4 } } });
   harnesses.push(h);
