@@ -1,10 +1,12 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { openAuditTrail } from './audit/open-audit-trail.js';
+import { ReopenableAuditTrail } from './audit/reopenable-trail.js';
 import type { AuditTrail } from './audit/trail.js';
 import { PackageCache } from './cache/package-cache.js';
 import type { ConfigManagerEvents } from './config/manager.js';
 import { ConfigManager } from './config/manager.js';
+import type { Config } from './config/schema.js';
 import type { AuditEventName } from './contracts/audit.js';
 import type { Plugin } from './contracts/plugin.js';
 import { createHooks } from './hooks.js';
@@ -135,14 +137,26 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   services.backend = plugins?.backend ?? null;
   // 5. The audit fan-out over the sinks `audit.sinks` names among those the plugins registered;
   //    the file sink is always the fallback. From here on every record reaches the sinks.
+  //    A reload that changes the audit settings replaces the sinks while the agent runs.
+  let reopenAudit: ((next: Config, previous: Config) => void) | null = null;
   if (options.audit === undefined && plugins !== null) {
-    services.audit = await openAuditTrail({
-      sinkNames: initial.audit.sinks,
-      logDir: initial.paths.log_dir,
-      retentionDays: initial.audit.retention_days,
-      definitions: plugins.registry.auditSinks.map((entry) => entry.definition),
-      logger,
-    });
+    const definitions = plugins.registry.auditSinks.map((entry) => entry.definition);
+    const openFor = (settings: Config) => () =>
+      openAuditTrail({
+        sinkNames: settings.audit.sinks,
+        logDir: settings.paths.log_dir,
+        retentionDays: settings.audit.retention_days,
+        definitions,
+        logger,
+      });
+    const trail = new ReopenableAuditTrail(await openFor(initial)(), logger);
+    services.audit = trail;
+    reopenAudit = (next, previous) => {
+      void trail.reopen(openFor(next), openFor(previous)).then((applied) => {
+        if (applied)
+          logger.info({ audit: next.audit, log_dir: next.paths.log_dir }, 'audit sinks reopened with the new settings');
+      });
+    };
   }
   // 8. Package cache (services.cacheHealth) and the job manager. Both share one lock so that
   //    package-manager processes never overlap, and read the backend and limits lazily.
@@ -217,13 +231,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         (error: unknown) => logger.error({ err: error }, 'cannot listen on the new address; the old one stays'),
       );
     }
-    // The audit sinks are opened once, at start: say so rather than silently keep the old ones.
     const auditBefore = JSON.stringify([previous.config.audit, previous.config.paths.log_dir]);
     if (JSON.stringify([next.config.audit, next.config.paths.log_dir]) !== auditBefore) {
-      logger.warn(
-        { audit: next.config.audit, log_dir: next.config.paths.log_dir },
-        'audit settings changed; they take effect at the next restart',
-      );
+      if (reopenAudit !== null) reopenAudit(next.config, previous.config);
+      else logger.warn({ audit: next.config.audit }, 'audit settings changed; this agent keeps the audit trail it was given');
     }
   };
   config.on('change', onConfigChange);

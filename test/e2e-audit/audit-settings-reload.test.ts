@@ -3,10 +3,11 @@ import { it } from 'node:test';
 import { startTestAgent } from '../support/agent.js';
 import { waitFor } from '../support/wait.js';
 
-// Audit sinks are opened once, at start. A config reload that changes them is accepted (the rest of
-// it applies) and the operator is told that the audit part waits for a restart.
+// An agent started with a trail handed in by its embedder (as in-process tests do) keeps it: a reload
+// that changes the audit settings is accepted for the rest and the operator is told. (An agent that
+// opened its own sinks replaces them instead: audit-reopen.test.ts.)
 
-it('a reload that changes audit settings is accepted and logged as taking effect at the next restart', async () => {
+it('a reload that changes audit settings keeps a given trail and says so', async () => {
   const agent = await startTestAgent();
   try {
     await agent.writeConfig({ audit: { sinks: ['file'], retention_days: 7 } });

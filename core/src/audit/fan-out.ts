@@ -103,13 +103,14 @@ export class FanOutAuditTrail implements AuditTrail {
     this.reportIntervalMs = options.failureReportIntervalMs ?? DEFAULT_FAILURE_REPORT_INTERVAL_MS;
   }
 
-  record(event: AuditEventName, fields: Record<string, unknown> = {}): void {
+  /** `at`: when the event happened, if not now (records held while the sinks were being replaced). */
+  record(event: AuditEventName, fields: Record<string, unknown> = {}, at?: Date): void {
     if (this.closed) {
       this.logger.warn({ event }, 'audit record after the trail was closed; dropped');
       return;
     }
     try {
-      this.dispatch(buildAuditRecord(event, fields, this.agent, this.clock()), this.lanes);
+      this.dispatch(buildAuditRecord(event, fields, this.agent, at ?? this.clock()), this.lanes);
     } catch (error) {
       this.logger.error({ err: error, event }, 'audit record could not be built');
     }
@@ -218,6 +219,6 @@ export class FanOutAuditTrail implements AuditTrail {
   }
 }
 
-export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
+export function createAuditTrail(options: AuditTrailOptions): FanOutAuditTrail {
   return new FanOutAuditTrail(options);
 }

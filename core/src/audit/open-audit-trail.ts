@@ -2,9 +2,8 @@ import { hostname } from 'node:os';
 import type { AuditSinkDefinition } from '../contracts/audit.js';
 import type { Logger } from '../contracts/logger.js';
 import { CORE_VERSION } from '../version.js';
-import { createAuditTrail } from './fan-out.js';
+import { createAuditTrail, type FanOutAuditTrail } from './fan-out.js';
 import { chooseAuditSinks, createChosenSinks } from './sink-selection.js';
-import type { AuditTrail } from './trail.js';
 
 export interface OpenAuditTrailOptions {
   /** `audit.sinks`. */
@@ -19,7 +18,7 @@ export interface OpenAuditTrailOptions {
 }
 
 /** Chooses and creates the configured sinks and returns the fan-out over them. */
-export async function openAuditTrail(options: OpenAuditTrailOptions): Promise<AuditTrail> {
+export async function openAuditTrail(options: OpenAuditTrailOptions): Promise<FanOutAuditTrail> {
   const logger = options.logger.child({ component: 'audit' });
   const choice = await chooseAuditSinks(options.sinkNames, options.definitions, logger);
   const { sinks, fallback } = await createChosenSinks(choice, {
