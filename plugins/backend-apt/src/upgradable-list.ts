@@ -18,7 +18,8 @@ export function parseUpgradableList(output: string): Upgrade[] {
     const [, name, suites, available, architecture, current] = match;
     const origins: ReleaseOrigin[] = (suites ?? '')
       .split(',')
-      .filter((suite) => suite.length > 0 && suite !== 'now')
+      // `unknown`: the repository's Release names no suite; `now`: only the installed version.
+      .filter((suite) => suite.length > 0 && suite !== 'now' && suite !== 'unknown')
       .map((suite) => ({ label: null, suite }));
     upgrades.push({
       name: name!,

@@ -85,6 +85,8 @@ const APT_LIST = [
   'tzdata/oldstable-security 2026f-0+deb12u1 all [upgradable from: 2025b-0+deb12u2]',
   'libc6/oldstable,oldstable-security 2.36-9+deb12u13 amd64 [upgradable from: 2.36-9+deb12u10]',
   'libfoo1/jammy-updates,jammy-security 1.2-1ubuntu0.1 i386 [upgradable from: 1.2-1]',
+  // A flat repository whose Release has no Suite: apt cannot tell, so neither can we.
+  'lpa-fixture-sec/unknown 1.1-1 all [upgradable from: 1.0-1]',
 ].join('\n');
 
 describe('parseUpgradableList', () => {
@@ -104,6 +106,7 @@ describe('parseUpgradableList', () => {
         ['tzdata', '2025b-0+deb12u2', '2026f-0+deb12u1', 'all', true, 'oldstable-security'],
         ['libc6', '2.36-9+deb12u10', '2.36-9+deb12u13', 'amd64', true, 'oldstable, oldstable-security'],
         ['libfoo1', '1.2-1', '1.2-1ubuntu0.1', 'i386', true, 'jammy-updates, jammy-security'],
+        ['lpa-fixture-sec', '1.0-1', '1.1-1', 'all', null, null],
       ],
     );
   });
