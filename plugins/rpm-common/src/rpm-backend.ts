@@ -24,7 +24,7 @@ import { parseHistoryList } from './history.js';
 import { findRpmLockHolder, isLockMessage, lockPathFromOutput, lockPidFromOutput } from './lock-files.js';
 import { parsePackageList } from './package-list.js';
 import { bootTime, configuredRebootPackages, needsReboot, REBOOT_PACKAGES } from './reboot-required.js';
-import { RpmDatabase } from './rpm-database.js';
+import { READ_TOUCHED, RpmDatabase } from './rpm-database.js';
 import { pinnedSpec, validateRpmName, validateRpmVersion } from './rpm-names.js';
 import type { RpmTool } from './rpm-tool.js';
 import { compareEvr, compareRequested } from './rpm-version.js';
@@ -148,9 +148,12 @@ export class RpmBackend implements PackageManagerBackend {
   private async upgradeInputs(): Promise<string> {
     const root = this.root ?? '/';
     const config = [...this.tool.configFiles.map((file) => join(root, file)), join(root, 'etc/yum.repos.d')];
-    const caches = [join(root, 'var/cache/dnf'), join(root, 'var/cache/yum')];
-    const database = await treeFingerprint([this.database.directory], 1, /(-shm$|^__db\.|\.lock$)/);
-    return [database, await treeFingerprint(config, 2), await treeFingerprint(caches, 5, /\.pid$|^packages$/)].join('#');
+    const database = treeFingerprint([this.database.directory], 1, READ_TOUCHED);
+    // dnf rewrites its top-level *.solv / *.solvx files when a repo's metadata changes, and
+    // expired_repos.json on every refresh; yum 3 keeps repomd.xml per repo a few levels down.
+    const dnfCache = treeFingerprint([join(root, 'var/cache/dnf')], 1, /\.pid$/);
+    const yumCache = treeFingerprint([join(root, 'var/cache/yum')], 5, /\.pid$|^packages$/);
+    return [database, treeFingerprint(config, 2), dnfCache, yumCache].join('#');
   }
 
   private async computeUpgrades(signal?: AbortSignal): Promise<Upgrade[]> {

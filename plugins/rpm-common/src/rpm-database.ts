@@ -1,7 +1,7 @@
-import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CommandRunner, InstalledPackage } from '@linux-patch-api/core';
 import { LpaError } from '@linux-patch-api/core';
+import { treeFingerprint } from './file-fingerprint.js';
 import { formatEvr } from './rpm-version.js';
 
 /** One row of `rpm -qa`, with what reboot detection needs besides the API fields. */
@@ -22,7 +22,7 @@ export interface RpmDatabaseOptions {
 }
 
 /** Files a mere read updates (sqlite's shared-memory index, Berkeley DB environment and lock files). */
-const READ_TOUCHED = /(-shm$|^__db\.|\.lock$)/;
+export const READ_TOUCHED = /(-shm$|^__db\.|\.lock$)/;
 
 const FIELD_SEPARATOR = '\x1f';
 export const RPM_QUERY_FORMAT = [
@@ -78,7 +78,7 @@ export class RpmDatabase {
   }
 
   async list(signal?: AbortSignal): Promise<RpmPackage[]> {
-    const key = await this.fingerprint();
+    const key = this.fingerprint();
     if (key !== null && this.cached?.key === key) return this.cached.packages;
     const result = await this.options.runner.run({
       file: this.options.rpmPath,
@@ -98,18 +98,8 @@ export class RpmDatabase {
   }
 
   /** Names, sizes and mtimes of the database files a write changes; null when the directory cannot be read. */
-  private async fingerprint(): Promise<string | null> {
-    try {
-      const entries = (await readdir(this.directory)).filter((entry) => !READ_TOUCHED.test(entry)).sort();
-      const parts = await Promise.all(
-        entries.map(async (entry) => {
-          const info = await stat(join(this.directory, entry));
-          return `${entry}:${info.size}:${info.mtimeMs}:${info.ino}`;
-        }),
-      );
-      return parts.join('|');
-    } catch {
-      return null;
-    }
+  private fingerprint(): string | null {
+    const key = treeFingerprint([this.directory], 1, READ_TOUCHED);
+    return key.endsWith(':-') || key.endsWith(':?') ? null : key;
   }
 }

@@ -5,11 +5,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { BackendDefinition } from '@linux-patch-api/core';
 import { createOperationContext, HOSTILE_PACKAGE_NAMES, HOSTILE_VERSIONS } from '@linux-patch-api/core/testing';
+import { runTool } from '../../../test/support/sandbox/common.js';
 import {
   BUGFIX_ADVISORY,
   createDnfSandbox,
@@ -237,6 +238,25 @@ export function backendScenarios(options: ScenarioOptions): void {
       assert.equal(recorder.invocations.length, 0, `processes started: ${JSON.stringify(recorder.argvs)}`);
       assert.equal(backend.validateName('python3.11-pip+extra_x'), null);
       assert.equal(backend.validateVersion('1:2.3.4~rc1^git5-7.el9'), null);
+      sandbox.cleanup();
+    });
+
+    it('recomputes upgrades when a refresh brings changed metadata (advisories withdrawn)', async () => {
+      const { sandbox, backend } = await setup([`${SEC}-1.0-1`]);
+      const repo = join(sandbox.dir, 'own-repo');
+      await cp(sandbox.repo, repo, { recursive: true });
+      const repoFile = join(sandbox.root, 'etc/yum.repos.d/fixtures.repo');
+      await writeFile(repoFile, (await readFile(repoFile, 'utf8')).replace(/^baseurl=.*$/m, `baseurl=file://${repo}`));
+      await backend.refreshCache(createOperationContext());
+      assert.equal((await backend.listUpgrades())[0]?.security, true);
+      await runTool('/usr/bin/modifyrepo_c', ['--remove', 'updateinfo', join(repo, 'repodata')]);
+      await backend.refreshCache(createOperationContext());
+      const after = await backend.listUpgrades();
+      assert.deepEqual(
+        after.map((u) => [u.name, u.security, u.advisories]),
+        [[SEC, null, []]],
+        'without updateinfo the classification is unknown (null)',
+      );
       sandbox.cleanup();
     });
 
