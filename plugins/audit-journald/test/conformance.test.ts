@@ -40,14 +40,16 @@ receiver.on('message', (message) => datagrams.push(Buffer.from(message)));
 receiver.bind(journalSocket);
 
 /**
- * Datagrams reach our receiver through the event loop: wait until none has arrived for 50 ms
- * (bounded at 5 s) before reading.
+ * A durable write resolved once its datagram sat in our receiver's socket buffer; the receiver reads
+ * one datagram per event-loop poll phase. So: let poll phases run (setImmediate comes right after
+ * one) until three rounds in a row bring nothing new (bounded).
  */
 async function drained(): Promise<void> {
-  let seen = -1;
-  for (let i = 0; i < 100 && seen !== datagrams.length; i += 1) {
-    seen = datagrams.length;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  for (let quiet = 0, round = 0; quiet < 3 && round < 500; round += 1) {
+    const before = datagrams.length;
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    quiet = datagrams.length === before ? quiet + 1 : 0;
   }
 }
 
