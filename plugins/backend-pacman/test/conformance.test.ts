@@ -22,7 +22,9 @@ let sandbox: PacmanSandbox | undefined;
 verifyBackend({
   title: 'pacman backend conformance (real pacman on a sandbox root)',
   async createBackend() {
-    sandbox = await createPacmanSandbox({ stage: 1 });
+    // Stage 2 offers hello 1.1; hello 1.0 sits in the cache, as after an earlier download, so the
+    // upgrade round trip can install the old version and go back to it (pacman's only way to).
+    sandbox = await createPacmanSandbox({ stage: 2, cached: [{ name: HELLO, version: '1.0-1' }] });
     return pacmanBackendDefinition.create({ root: sandbox.root, runner: recorder, logger: silentLogger, stateDir: sandbox.dir });
   },
   recorder,
@@ -39,6 +41,9 @@ verifyBackend({
   validNames: ['linux-lts', 'libc++', 'android-sdk@29'],
   validVersions: ['2:1.2.3-4', '6.0.2-8.1', '20240101.r12.gabcdef-1'],
   fixtures: [{ name: HELLO }],
+  upgradeFixture: { name: HELLO, from: '1.0-1', to: '1.1-1' },
+  checkRefresh: true,
+  checkRepair: true,
   async dispose() {
     if (sandbox) {
       sandbox.dispose();

@@ -99,6 +99,8 @@ export interface PacmanSandboxOptions {
   sync?: boolean;
   /** Install these with pacman directly (`-S`) after the sync. */
   install?: readonly string[];
+  /** Put these package files in the root's package cache, as if pacman had downloaded them earlier. */
+  cached?: readonly { name: string; version: string }[];
 }
 
 export interface PacmanRun {
@@ -292,6 +294,12 @@ export async function createPacmanSandbox(options: PacmanSandboxOptions = {}): P
     },
   };
 
+  for (const pkg of options.cached ?? []) {
+    await copyFile(
+      join(packages, packageFileName(pkg.name, pkg.version)),
+      join(cacheDir, packageFileName(pkg.name, pkg.version)),
+    );
+  }
   await sandbox.publish(options.stage ?? 1);
   if (options.sync ?? true) await sandbox.pacman(['-Syy']);
   if (options.install && options.install.length > 0) await sandbox.pacman(['-S', '--', ...options.install]);
