@@ -15,14 +15,28 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-async function sample(count: number, action: () => Promise<unknown>): Promise<number> {
-  const times: number[] = [];
+async function timed(action: () => Promise<unknown>): Promise<number> {
+  const started = process.hrtime.bigint();
+  await action();
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+/**
+ * Medians of two actions sampled alternately (ours, theirs, ours, …), so that load from other
+ * processes on a shared machine falls on both sides alike.
+ */
+async function sidebyside(
+  count: number,
+  ours: () => Promise<unknown>,
+  theirs: () => Promise<unknown>,
+): Promise<[number, number]> {
+  const a: number[] = [];
+  const b: number[] = [];
   for (let i = 0; i < count; i++) {
-    const started = process.hrtime.bigint();
-    await action();
-    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    a.push(await timed(ours));
+    b.push(await timed(theirs));
   }
-  return median(times);
+  return [median(a), median(b)];
 }
 
 /** Runs a CLI; exit statuses in `ok` count as success (check-update exits 100 when updates exist). */
@@ -77,8 +91,11 @@ async function main(): Promise<void> {
     if (ok.json.data.total !== 3) throw new Error(`GET /packages listed ${ok.json.data.total} packages, expected 3`);
 
     // 1. GET /packages over a warm mTLS connection ÷ rpm -qa on the same root.
-    const rpmQa = await sample(30, () => run('/usr/bin/rpm', ['-qa', '--root', root, '--dbpath', '/var/lib/rpm'], rpmEnv));
-    const packages = await sample(200, () => client.call('GET', '/packages'));
+    const [packages, rpmQa] = await sidebyside(
+      40,
+      () => client.call('GET', '/packages'),
+      () => run('/usr/bin/rpm', ['-qa', '--root', root, '--dbpath', '/var/lib/rpm'], rpmEnv),
+    );
 
     // 2. GET /patches ÷ dnf check-update from the cache (informational: the agent adds updateinfo).
     const dnfArgs = [
@@ -88,8 +105,11 @@ async function main(): Promise<void> {
       '--releasever=40',
     ];
     await run('/usr/bin/dnf', [...dnfArgs, 'makecache'], rpmEnv);
-    const checkUpdate = await sample(5, () => run('/usr/bin/dnf', [...dnfArgs, '-C', '-q', 'check-update'], rpmEnv, [0, 100]));
-    const patches = await sample(5, () => client.call('GET', '/patches'));
+    const [patches, checkUpdate] = await sidebyside(
+      5,
+      () => client.call('GET', '/patches'),
+      () => run('/usr/bin/dnf', [...dnfArgs, '-C', '-q', 'check-update'], rpmEnv, [0, 100]),
+    );
 
     const rows = [
       ['GET /packages (mTLS, warm) ÷ rpm -qa', packages, rpmQa, 0.2],
