@@ -7,7 +7,22 @@ import { ApkTranscriptRunner, createApkRoot, readCaptured, silentLogger } from '
 let root: Awaited<ReturnType<typeof createApkRoot>> | undefined;
 let runner: ApkTranscriptRunner | undefined;
 
-const transcriptIds = ['list-upgradable', 'simulate-add-tree', 'simulate-del-first', 'simulate-upgrade', 'add-tree', 'del-tree'];
+const transcriptIds = [
+  'list-upgradable',
+  'list-upgradable-with-pv',
+  'simulate-add-tree',
+  'simulate-del-first',
+  'simulate-upgrade',
+  'add-tree',
+  'del-tree',
+  'add-pv-pinned',
+  'simulate-upgrade-pv',
+  'upgrade-pv',
+  'add-pv-pinned-downgrade',
+  'del-pv',
+  'update-ok',
+  'fix-nothing',
+];
 
 verifyBackend({
   title: 'apk backend conformance (recorded apk-tools 2.14 transcripts)',
@@ -30,6 +45,9 @@ verifyBackend({
   validNames: ['libstdc++', 'py3-pip', 'ssl_client'],
   validVersions: ['1.2.4_git20230717-r4', '2.3.0b-r1'],
   fixtures: [{ name: 'tree' }],
+  upgradeFixture: { name: 'pv', from: '1.8.5-r0', to: '1.8.9-r0' },
+  checkRefresh: true,
+  checkRepair: true,
   async dispose() {
     await root?.dispose();
   },

@@ -1,15 +1,18 @@
 /**
  * Replays apk-tools 2.14 outputs (fixtures/captured) for the apk backend, which cannot run apk on
  * this machine. Each transcript entry is keyed by the exact argv the backend builds, with `@ROOT@`
- * for the sandbox root; an entry's `installedAfter` is the lib/apk/db/installed apk leaves behind,
- * written into the root when the entry is replayed, so reads after a mutation see its effect.
+ * for the sandbox root. Like apk, an entry may answer by the database state: `whenInstalled` makes
+ * it answer only while ROOT/lib/apk/db/installed equals that fixture. Replaying an entry applies
+ * what apk would leave behind: `installedAfter` (the new installed database) and `createsFiles`.
+ * An argv without a fitting entry rejects with LPA_ERR_BACKEND, so a backend asking for something
+ * unexpected fails its test instead of getting made-up output.
  */
-import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CommandResult, CommandRunner, CommandSpec, Logger } from '@linux-patch-api/core';
-import { type RecordedInvocation, type TranscriptEntry, TranscriptRunner } from '@linux-patch-api/core/testing';
+import { type CommandResult, type CommandRunner, type CommandSpec, type Logger, LpaError } from '@linux-patch-api/core';
+import { RecordingRunner } from '@linux-patch-api/core/testing';
 
 export const CAPTURED = fileURLToPath(new URL('./fixtures/captured/', import.meta.url));
 
@@ -20,16 +23,25 @@ interface FixtureEntry {
   stderrFile?: string;
   exitCode?: number;
   statusLines?: string[];
+  whenInstalled?: string;
   installedAfter?: string;
+  createsFiles?: string[];
   source: string;
+}
+
+interface Replay {
+  argv: string[];
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  statusLines: string[];
+  whenInstalled: string | null;
+  installedAfter: string | null;
+  createsFiles: string[];
 }
 
 export async function readCaptured(file: string): Promise<string> {
   return readFile(join(CAPTURED, file), 'utf8');
-}
-
-async function fixtureEntries(): Promise<FixtureEntry[]> {
-  return (JSON.parse(await readCaptured('transcripts.json')) as { entries: FixtureEntry[] }).entries;
 }
 
 /** A root holding only lib/apk/db/installed (from fixtures/captured/INSTALLED). */
@@ -40,54 +52,77 @@ export async function createApkRoot(installed = 'installed'): Promise<{ root: st
   return { root, dispose: () => rm(root, { recursive: true, force: true }) };
 }
 
-/** Replays the named transcript entries (in the order given) for `root`, applying their effects on the installed db. */
-export class ApkTranscriptRunner implements CommandRunner {
-  readonly #player: TranscriptRunner;
-  readonly #effects: Map<string, (string | undefined)[]>;
+function lines(text: string): string[] {
+  const split = text.split('\n');
+  if (split[split.length - 1] === '') split.pop();
+  return text === '' ? [] : split;
+}
+
+class TranscriptPlayer implements CommandRunner {
   readonly #root: string;
+  readonly #replays: Replay[];
 
-  private constructor(root: string, entries: TranscriptEntry[], effects: Map<string, (string | undefined)[]>) {
+  constructor(root: string, replays: Replay[]) {
     this.#root = root;
-    this.#player = new TranscriptRunner(entries);
-    this.#effects = effects;
-  }
-
-  static async create(root: string, ids: readonly string[]): Promise<ApkTranscriptRunner> {
-    const all = await fixtureEntries();
-    const entries: TranscriptEntry[] = [];
-    const effects = new Map<string, (string | undefined)[]>();
-    for (const id of ids) {
-      const fixture = all.find((entry) => entry.id === id);
-      if (fixture === undefined) throw new Error(`no transcript entry ${id}`);
-      const argv = fixture.argv.map((arg) => (arg === '@ROOT@' ? root : arg));
-      entries.push({
-        argv,
-        stdout: fixture.stdoutFile === undefined ? '' : await readCaptured(fixture.stdoutFile),
-        stderr: fixture.stderrFile === undefined ? '' : await readCaptured(fixture.stderrFile),
-        exitCode: fixture.exitCode ?? 0,
-        ...(fixture.statusLines === undefined ? {} : { statusLines: fixture.statusLines }),
-        source: fixture.source,
-      });
-      const key = JSON.stringify(argv);
-      effects.set(key, [...(effects.get(key) ?? []), fixture.installedAfter]);
-    }
-    return new ApkTranscriptRunner(root, entries, effects);
-  }
-
-  get invocations(): RecordedInvocation[] {
-    return this.#player.invocations;
-  }
-
-  get argvs(): string[][] {
-    return this.#player.argvs;
+    this.#replays = replays;
   }
 
   async run(spec: CommandSpec): Promise<CommandResult> {
-    const result = await this.#player.run(spec);
-    const queue = this.#effects.get(JSON.stringify([spec.file, ...spec.args]));
-    const installedAfter = queue === undefined ? undefined : queue.length > 1 ? queue.shift() : queue[0];
-    if (installedAfter !== undefined) await copyFile(join(CAPTURED, installedAfter), join(this.#root, 'lib/apk/db/installed'));
-    return result;
+    const argv = JSON.stringify([spec.file, ...spec.args]);
+    const candidates = this.#replays.filter((replay) => JSON.stringify(replay.argv) === argv);
+    const installedPath = join(this.#root, 'lib/apk/db/installed');
+    const installed = await readFile(installedPath, 'utf8').catch(() => '');
+    let chosen: Replay | undefined;
+    for (const replay of candidates) {
+      if (replay.whenInstalled !== null && (await readCaptured(replay.whenInstalled)) === installed) chosen ??= replay;
+    }
+    chosen ??= candidates.find((replay) => replay.whenInstalled === null);
+    if (chosen === undefined) {
+      throw new LpaError('LPA_ERR_BACKEND', `no transcript entry for ${argv} in this database state`, { details: { argv } });
+    }
+    if (spec.signal?.aborted) {
+      return { exitCode: null, signal: 'SIGTERM', stdout: '', stderr: '', timedOut: false, aborted: true, durationMs: 0 };
+    }
+    for (const line of lines(chosen.stdout)) spec.onLine?.(line, 'stdout');
+    for (const line of lines(chosen.stderr)) spec.onLine?.(line, 'stderr');
+    for (const line of chosen.statusLines) spec.onStatusLine?.(line);
+    if (chosen.installedAfter !== null) await copyFile(join(CAPTURED, chosen.installedAfter), installedPath);
+    for (const file of chosen.createsFiles) {
+      await mkdir(dirname(join(this.#root, file)), { recursive: true });
+      await writeFile(join(this.#root, file), '');
+    }
+    return {
+      exitCode: chosen.exitCode,
+      signal: null,
+      stdout: chosen.stdout,
+      stderr: chosen.stderr,
+      timedOut: false,
+      aborted: false,
+      durationMs: 0,
+    };
+  }
+}
+
+/** Records every invocation (see RecordingRunner) and replays the named transcript entries for `root`. */
+export class ApkTranscriptRunner extends RecordingRunner {
+  static async create(root: string, ids: readonly string[]): Promise<ApkTranscriptRunner> {
+    const all = (JSON.parse(await readCaptured('transcripts.json')) as { entries: FixtureEntry[] }).entries;
+    const replays: Replay[] = [];
+    for (const id of ids) {
+      const fixture = all.find((entry) => entry.id === id);
+      if (fixture === undefined) throw new Error(`no transcript entry ${id}`);
+      replays.push({
+        argv: fixture.argv.map((arg) => (arg === '@ROOT@' ? root : arg)),
+        stdout: fixture.stdoutFile === undefined ? '' : await readCaptured(fixture.stdoutFile),
+        stderr: fixture.stderrFile === undefined ? '' : await readCaptured(fixture.stderrFile),
+        exitCode: fixture.exitCode ?? 0,
+        statusLines: fixture.statusLines ?? [],
+        whenInstalled: fixture.whenInstalled ?? null,
+        installedAfter: fixture.installedAfter ?? null,
+        createsFiles: fixture.createsFiles ?? [],
+      });
+    }
+    return new ApkTranscriptRunner(new TranscriptPlayer(root, replays));
   }
 }
 
