@@ -75,7 +75,8 @@ export function parseChangeLine(line: string): ApkChangeLine | null {
     index: Number(match[1]),
     total: Number(match[2]),
     verb,
-    name: match[4] as string,
+    // A package from a tagged repository prints as `name@tag`.
+    name: (match[4] as string).replace(/@.*$/, ''),
     fromVersion: removal ? first : second === undefined ? (verb === 'Installing' ? null : first) : first,
     toVersion: removal ? null : (second ?? first),
   };

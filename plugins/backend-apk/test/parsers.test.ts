@@ -100,6 +100,8 @@ describe('apk output', () => {
       fromVersion: '2.1.1-r0',
       toVersion: null,
     });
+    assert.equal(parseChangeLine('(1/1) Upgrading curl@edge (8.5.0-r0 -> 8.9.1-r0)')?.name, 'curl');
+    assert.equal(parseChangeLine('(1/1) Updating pinning curl@edge (8.5.0-r0)'), null, 'no package change');
     assert.equal(parseChangeLine('Executing busybox-1.36.1-r15.trigger'), null);
     assert.equal(parseChangeLines(await readCaptured('add-curl.txt')).length, 8);
     assert.deepEqual(
