@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { utimes } from 'node:fs/promises';
+import { copyFile, mkdir, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createAptSandbox, HELLO, SEC } from '../../../test/support/sandbox/apt.js';
+import { makeSandboxDir, removeSandboxDir, runTool } from '../../../test/support/sandbox/common.js';
 import { parseDpkgStatus } from '../src/dpkg-status.js';
 import { InstalledSet } from '../src/installed-set.js';
 
@@ -27,6 +28,28 @@ describe('InstalledSet', () => {
     assert.notEqual(await set.list(), second, 'a touched status file was not re-read');
     assert.equal((await set.get(`${SEC}:all`))?.version, '1.0-1');
     sandbox.dispose();
+  });
+
+  it("equals dpkg-query -W on a copy of this host's whole database (names, architectures, versions, states)", async () => {
+    const dir = makeSandboxDir('apt-status-copy');
+    await mkdir(join(dir, 'updates'), { recursive: true });
+    await copyFile('/var/lib/dpkg/status', join(dir, 'status'));
+    const { stdout } = await runTool('/usr/bin/dpkg-query', [
+      `--admindir=${dir}`,
+      '-W',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a dpkg-query format, not a template
+      '-f=${Package}\t${Architecture}\t${Version}\t${db:Status-Status}\n',
+    ]);
+    const expected = stdout
+      .split('\n')
+      .filter((line) => line !== '')
+      .sort();
+    const listed = (await new InstalledSet(join(dir, 'status')).list())
+      .map((p) => `${p.name}\t${p.architecture ?? ''}\t${p.version}\t${p.status}`)
+      .sort();
+    assert.ok(expected.length > 10, 'the host database is unexpectedly small');
+    assert.deepEqual(listed, expected);
+    removeSandboxDir(dir);
   });
 
   it('leaves out not-installed records and keeps config-files ones, like dpkg-query -W', () => {
