@@ -26,6 +26,10 @@ it("a job waits for another process's dpkg lock, then fails LOCKED naming that p
   assert.equal(job.error.code, 'LOCKED', JSON.stringify(job.error));
   assert.equal(job.error.details.pid, holder.pid);
   assert.match(job.error.message, new RegExp(String(holder.pid)));
+  assert.ok(
+    job.log.some((line: string) => line.includes('Waiting for cache lock')),
+    `apt did not wait for the lock: ${job.log.join(' | ')}`,
+  );
   assert.deepEqual(job.changes, []);
   assert.deepEqual(versions(await agent.sandbox.dpkgQuery()), {});
 

@@ -195,8 +195,11 @@ describe('AptBackend on a sandbox root', () => {
     const holder = await holdFcntlLock(lockFile);
     try {
       assert.deepEqual(await backend.findLockHolder(), { path: lockFile, pid: holder.pid });
-      const error = await rejectsWith('LPA_ERR_LOCKED', () =>
-        backend.install([{ name: HELLO }], createOperationContext({ lockWaitSeconds: 1 })),
+      const ctx = createOperationContext({ lockWaitSeconds: 1 });
+      const error = await rejectsWith('LPA_ERR_LOCKED', () => backend.install([{ name: HELLO }], ctx));
+      assert.ok(
+        ctx.log.some((line) => line.includes('Waiting for cache lock')),
+        'apt did not wait for the lock',
       );
       assert.equal(error.details?.pid, holder.pid);
       assert.equal(error.details?.path, lockFile);
