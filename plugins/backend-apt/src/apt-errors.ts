@@ -3,7 +3,7 @@
  * cure) and lock contention (which must be reported with the holder, never broken).
  */
 const FETCH_ERROR = [
-  /\b404\b/,
+  /\b404\s+Not Found/i,
   /Failed to fetch/i,
   /Unable to fetch/i,
   /Could not resolve/i,

@@ -185,6 +185,13 @@ describe('AptBackend on a sandbox root', () => {
     assert.match(output, /Failed to fetch|Some index files failed/);
     assert.equal(backend.isFetchError(output), true);
     assert.equal(backend.isFetchError('Reading package lists...\nBuilding dependency tree...'), false);
+    assert.equal(backend.isFetchError('Get:1 file:/srv/repo ./ lpa-fixture-hello 1.0-1 [404 B]'), false, 'a 404-byte download');
+    assert.equal(
+      backend.isFetchError(
+        'Err:1 http://deb.debian.org/debian bookworm/main amd64 curl amd64 7.88.1-10\n  404  Not Found [IP: 151.101.2.132 80]',
+      ),
+      true,
+    );
     sandbox.dispose();
   });
 
