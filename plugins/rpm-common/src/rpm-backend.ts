@@ -78,6 +78,7 @@ export class RpmBackend implements PackageManagerBackend {
   private homeReady: Promise<void> | null = null;
   private upgradeCache: { key: string; upgrades: Upgrade[] } | null = null;
   private upgradesInFlight: { key: string; promise: Promise<Upgrade[]> } | null = null;
+  private releaseverCache: { key: string; value: string | null } | null = null;
 
   constructor(private readonly options: RpmBackendOptions) {
     this.tool = options.tool;
@@ -483,9 +484,29 @@ export class RpmBackend implements PackageManagerBackend {
       `--setopt=reposdir=${join(root, 'etc/yum.repos.d')}`,
       `--setopt=pluginconfpath=${join(root, this.tool.pluginConfDir)}`,
     );
-    const releasever = await rootReleaseVersion(root);
+    const releasever = await this.fallbackReleasever(root);
     if (releasever !== null) args.push(`--releasever=${releasever}`);
     return args;
+  }
+
+  /**
+   * dnf derives $releasever from the root's package providing `system-release(releasever)` (RHEL's
+   * is the major version, not os-release's VERSION_ID). Only a root without one (an image being
+   * built, a test root) gets VERSION_ID from its os-release instead. Re-checked when the rpm
+   * database changes.
+   */
+  private async fallbackReleasever(root: string): Promise<string | null> {
+    const key = treeFingerprint([this.database.directory], 1, READ_TOUCHED);
+    if (this.releaseverCache?.key === key) return this.releaseverCache.value;
+    const probe = await this.options.runner.run({
+      file: this.options.rpmBinary ?? '/usr/bin/rpm',
+      args: ['-q', ...this.database.rootArgs(), '--whatprovides', 'system-release(releasever)'],
+      env: this.env,
+      timeoutMs: READ_TIMEOUT_MS,
+    });
+    const value = probe.exitCode === 0 ? null : await rootReleaseVersion(root);
+    this.releaseverCache = { key, value };
+    return value;
   }
 
   /**

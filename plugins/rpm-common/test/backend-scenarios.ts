@@ -16,6 +16,7 @@ import {
   createDnfSandbox,
   type DnfSandbox,
   hostRpmState,
+  RELEASE,
   SECURITY_ADVISORY,
   SLOW,
   SLOW_STARTED_MARKER,
@@ -351,6 +352,20 @@ export function backendScenarios(options: ScenarioOptions): void {
       await mkdir(confDir, { recursive: true });
       await writeFile(join(confDir, 'fixtures.conf'), `# packages needing a reboot\n${HELLO}\n`);
       assert.equal(await backend.rebootRequired(), true, `${HELLO} was installed after boot`);
+      sandbox.cleanup();
+    });
+
+    it('passes --releasever from os-release only while no package provides system-release(releasever)', async () => {
+      const { sandbox, backend, recorder } = await setup();
+      const releaseArgs = () =>
+        recorder.invocations.filter((i) => !i.file.endsWith('/rpm')).map((i) => i.args.find((a) => a.startsWith('--releasever')));
+      await backend.install([{ name: RELEASE }], createOperationContext());
+      assert.deepEqual(releaseArgs(), ['--releasever=40'], 'the root had no release package: os-release VERSION_ID');
+      recorder.clear();
+      await backend.install([{ name: SEC }], createOperationContext());
+      assert.ok(releaseArgs().length > 0);
+      assert.deepEqual([...new Set(releaseArgs())], [undefined], 'dnf derives it from the release package');
+      assert.equal((await sandbox.installed()).get(SEC), '1.1-1');
       sandbox.cleanup();
     });
 

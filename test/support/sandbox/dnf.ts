@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fingerprintFile, makeSandboxDir, removeSandboxDir, runTool } from './common.js';
 
 export const SLOW = 'lpa-fixture-slow';
+export const RELEASE = 'lpa-fixture-release';
 /** Inside the root: written by the slow package's %post when it starts. */
 export const SLOW_STARTED_MARKER = '/var/lib/lpa-fixture-slow.started';
 
@@ -22,6 +23,7 @@ export interface FixturePackage {
   version: string;
   release: string;
   requires?: string;
+  provides?: string;
   /** A `%post` scriptlet in rpm's embedded Lua (the root needs no shell for it). */
   postLua?: string;
 }
@@ -34,6 +36,8 @@ export const FIXTURE_PACKAGES: readonly FixturePackage[] = [
   { name: 'lpa-fixture-sec', version: '1.0', release: '1' },
   { name: 'lpa-fixture-sec', version: '1.1', release: '1' },
   { name: 'lpa-fixture-epoch', epoch: 2, version: '0.5', release: '1' },
+  // Like a distribution's release package: dnf takes $releasever from it.
+  { name: RELEASE, version: '41', release: '1', provides: 'system-release(releasever) = 41' },
   // Its %post marks that it started, then sleeps: a transaction that outlives any job timeout.
   { name: SLOW, version: '1.0', release: '1', postLua: `io.open("${SLOW_STARTED_MARKER}", "w"):close()\nposix.sleep(600)` },
 ];
@@ -90,6 +94,7 @@ function specFile(pkg: FixturePackage): string {
     'License: MIT',
     'BuildArch: noarch',
     ...(pkg.requires === undefined ? [] : [`Requires: ${pkg.requires}`]),
+    ...(pkg.provides === undefined ? [] : [`Provides: ${pkg.provides}`]),
     '%description',
     `Test fixture ${pkg.name}.`,
     '%install',
