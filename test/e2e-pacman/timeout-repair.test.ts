@@ -8,7 +8,7 @@ import { hostPacmanState, type PacmanAgent, startPacmanAgent, versions } from '.
 const hostUnchanged = hostPacmanState();
 let agent: PacmanAgent;
 before(async () => {
-  agent = await startPacmanAgent({ sandbox: { stage: 1 }, config: { jobs: { timeout_seconds: 2 } } });
+  agent = await startPacmanAgent({ sandbox: { stage: 1 }, config: { jobs: { timeout_seconds: 5 } } });
 });
 after(async () => {
   await agent?.stop();

@@ -299,7 +299,7 @@ describe('pacman backend: db.lck', () => {
     try {
       const backend = await createBackend(sandbox);
       const unblock = await sandbox.blockRepository();
-      await rejectsWith(backend.refreshCache(createOperationContext({ timeoutMs: 1500 })), 'LPA_ERR_TIMEOUT');
+      await rejectsWith(backend.refreshCache(createOperationContext({ timeoutMs: 4000 })), 'LPA_ERR_TIMEOUT');
       assert.ok(await exists(join(sandbox.dbPath, 'db.lck')), 'pacman left its lock behind');
       const repair = await backend.repair(createOperationContext());
       assert.equal(repair.needed, true);
