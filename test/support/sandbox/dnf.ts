@@ -244,7 +244,10 @@ function fingerprintTree(path: string, into: Record<string, string>, depth = 3):
     return;
   }
   if (depth === 0) return;
-  for (const entry of readdirSync(path).sort()) fingerprintTree(join(path, entry), into, depth - 1);
+  // sqlite's shared-memory index changes on a mere read; only writes matter here.
+  for (const entry of readdirSync(path).sort()) {
+    if (!entry.endsWith('-shm')) fingerprintTree(join(path, entry), into, depth - 1);
+  }
 }
 
 /** Hashes of the host's rpm and dnf state: /var/lib/rpm, ~/.rpmdb, /var/lib/dnf, /var/cache/dnf, /etc/dnf/dnf.conf, /var/log/dnf*. */
