@@ -127,13 +127,14 @@ export class RpmBackend implements PackageManagerBackend {
    * Upgrades are computed from the cached index, so they change only when the installed set, the
    * cached index or the repository configuration does; until then the last answer is reused.
    */
-  async listUpgrades(signal?: AbortSignal): Promise<Upgrade[]> {
+  async listUpgrades(_signal?: AbortSignal): Promise<Upgrade[]> {
     const key = await this.upgradeInputs();
     if (this.upgradeCache !== null && this.upgradeCache.key === key) return this.upgradeCache.upgrades;
-    // Concurrent callers with the same inputs share one computation.
+    // Concurrent callers with the same inputs share one computation, so no single caller's signal
+    // may stop it; its dnf runs are bounded by READ_TIMEOUT_MS instead.
     if (this.upgradesInFlight?.key === key) return this.upgradesInFlight.promise;
     const promise = (async () => {
-      const upgrades = await this.computeUpgrades(signal);
+      const upgrades = await this.computeUpgrades();
       // Only keep the answer when nothing changed while it was computed.
       if ((await this.upgradeInputs()) === key) this.upgradeCache = { key, upgrades };
       return upgrades;
