@@ -42,7 +42,10 @@ async function ipv6Available() {
 }
 
 if (!existsSync(join(root, 'node_modules'))) step('install dependencies (npm ci)', npm, ['ci', '--no-audit', '--no-fund']);
-step('build (tsc -b)', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b']);
+const tsc = join(root, 'node_modules/typescript/bin/tsc');
+step('build (tsc -b)', process.execPath, [tsc, '-b']);
+// A dist/ removed by hand next to a current .tsbuildinfo looks up to date to tsc -b.
+if (!existsSync(join(root, 'core/dist/cli.js'))) step('rebuild (tsc -b --force)', process.execPath, [tsc, '-b', '--force']);
 
 const pki = join(root, 'dev-pki');
 if (!['ca.pem', 'server.pem', 'client.pem'].every((name) => validForAWeek(join(pki, name)))) {
