@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { jobListSchema, jobSchema } from '../../src/http/schemas/job.js';
 import { type RouteAgent, startRouteAgent } from './route-agent.js';
 
 let a: RouteAgent;
@@ -48,6 +49,9 @@ test('GET /jobs lists jobs newest first with filters; GET /jobs/{id} returns one
     'status',
     'type',
   ]);
+  // What the agent sends is what /openapi.json publishes.
+  jobSchema.strict().parse(one.json.data);
+  jobListSchema.strict().parse(all.json.data);
   const missing = await a.call('GET', '/jobs/00000000-0000-4000-8000-000000000000');
   assert.equal(missing.status, 404);
   assert.equal(missing.json.error.code, 'NOT_FOUND');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { packageListSchema, packageSchema } from '../../src/http/schemas/package.js';
 import { type RouteAgent, startRouteAgent } from './route-agent.js';
 
 let a: RouteAgent;
@@ -20,6 +21,7 @@ test('GET /packages lists installed packages with data.packages and data.total',
   assert.equal(res.status, 200);
   assert.deepEqual(names(res), ['hello', 'libhello-dev', 'tool', 'zlib']);
   assert.equal(res.json.data.total, 4);
+  packageListSchema.strict().parse(res.json.data);
   const hello = res.json.data.packages[0];
   assert.deepEqual(Object.keys(hello).sort(), [
     'architecture',
@@ -64,6 +66,7 @@ test('GET /packages/{name}: one package, 404 when not installed, 400 for a name 
   assert.equal(res.status, 200);
   assert.equal(res.json.data.name, 'hello');
   assert.equal(res.json.data.available_version, '1.1');
+  packageSchema.strict().parse(res.json.data);
   const missing = await a.call('GET', '/packages/nosuch');
   assert.equal(missing.status, 404);
   assert.equal(missing.json.error.code, 'NOT_FOUND');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { patchListSchema } from '../../src/http/schemas/package.js';
 import { type RouteAgent, startRouteAgent } from './route-agent.js';
 
 let a: RouteAgent;
@@ -19,6 +20,7 @@ test('GET /patches lists available updates with security metadata and last_cache
   assert.equal(res.status, 200);
   assert.deepEqual(Object.keys(res.json.data).sort(), ['last_cache_update', 'patches', 'total']);
   assert.equal(res.json.data.total, 2);
+  patchListSchema.strict().parse(res.json.data);
   const hello = res.json.data.patches[0];
   assert.deepEqual(hello, {
     name: 'hello',
