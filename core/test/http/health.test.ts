@@ -28,7 +28,7 @@ test('GET /health answers the SPEC shape inside the envelope', async () => {
   assert.ok(Number.isInteger(body.data.uptime_seconds) && body.data.uptime_seconds >= 0);
 });
 
-test('without a cache module the cache is reported unknown, never refreshed', async () => {
+test('without a backend the cache is reported unknown, never refreshed', async () => {
   const { data } = (await t.request('/health')).json;
   assert.equal(data.cache_status, 'unknown');
   assert.equal(data.last_cache_update, null);
