@@ -58,7 +58,7 @@ function peerAddressOf(socket: Socket): string {
   return address;
 }
 
-/** Logs every request and writes its `api_request` audit record once the response is finished. */
+/** Logs every request and writes its `api_request` audit record once its status is settled. */
 function requestRecord(services: AgentServices) {
   return async (ctx: Context, next: Next): Promise<void> => {
     const started = process.hrtime.bigint();
