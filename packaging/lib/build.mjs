@@ -7,7 +7,7 @@ import { buildPacman } from './format-pacman.mjs';
 import { buildRpm } from './format-rpm.mjs';
 import { REPO_ROOT } from './paths.mjs';
 import { run } from './run.mjs';
-import { packWorkspaces, stageTarget, withWorkspaceDependencies } from './stage.mjs';
+import { installCommonBase, packWorkspaces, stageTarget, withWorkspaceDependencies } from './stage.mjs';
 import { architectureNames, findTarget, TARGETS } from './targets.mjs';
 
 const BUILDERS = { deb: buildDeb, rpm: buildRpm, pacman: buildPacman, apk: buildApk };
@@ -44,12 +44,22 @@ export function buildPackages({ outDir, targets = TARGETS.map((t) => t.id), skip
   log(`npm pack: ${needed.join(', ')}`);
   const tarballs = packWorkspaces(needed, join(workDir, 'tarballs'));
 
+  // The core and the audit plugins are the same in every package: install (and compile) them once.
+  const commonAudit = selected.every((t) => t.audit.join() === selected[0].audit.join()) ? selected[0].audit : [];
+  const baseDir = join(workDir, 'common-base');
+  const common = withWorkspaceDependencies(['core', ...commonAudit]);
+  log(`production install shared by all targets: ${common.join(', ')}`);
+  installCommonBase(
+    baseDir,
+    common.map((name) => tarballs[name]),
+  );
+
   const built = {};
   for (const target of selected) {
     log(`${target.id}: production install and layout`);
     const targetWork = join(workDir, target.id);
     const stageDir = join(targetWork, 'root');
-    stageTarget(target, { stageDir, tarballs, version, packager: who, buildDate });
+    stageTarget(target, { stageDir, tarballs, baseDir, version, packager: who, buildDate });
     log(`${target.id}: building ${target.format}`);
     built[target.id] = BUILDERS[target.format](target, {
       stageDir,

@@ -63,6 +63,7 @@ export function buildDeb(target, { stageDir, workDir, outDir, version, arch, pac
   for (const file of ['control', 'conffiles', 'md5sums']) chmodSync(join(control, file), 0o644);
   chmodSync(control, 0o755);
   const output = join(outDir, `linux-patch-api_${debianVersion}_${arch}.deb`);
-  run('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', stageDir, output]);
+  // gzip: several times faster to build than xz, readable by every dpkg.
+  run('dpkg-deb', ['--root-owner-group', '-Zgzip', '-z9', '--build', stageDir, output]);
   return output;
 }

@@ -6,8 +6,8 @@ import { rpmScriptlets } from './maintainer-scripts.mjs';
 import { CONFIG_DIR, CONFIG_FILES, INSTALL_PREFIX, PRIVATE_DIRS } from './paths.mjs';
 import { run } from './run.mjs';
 
-/** yum-era rpm (EL7) reads gzip payloads only; dnf-era rpm reads xz. */
-const PAYLOAD = { 'rpm-yum': 'w9.gzdio', 'rpm-dnf': 'w6.xzdio' };
+/** A gzip payload: every rpm reads it (EL7's too), and it builds several times faster than xz. */
+const PAYLOAD = 'w9.gzdio';
 
 function fileList(target) {
   const service =
@@ -34,7 +34,7 @@ function spec(target, { stageDir, version, arch, packager, description }) {
 %define __strip /bin/true
 %global __os_install_post %{nil}
 %define _build_id_links none
-%define _binary_payload ${PAYLOAD[target.id]}
+%define _binary_payload ${PAYLOAD}
 
 Name: linux-patch-api
 Version: ${version}

@@ -47,13 +47,27 @@ export function withWorkspaceDependencies(shortNames) {
 export function packWorkspaces(shortNames, tarballDir) {
   mkdirSync(tarballDir, { recursive: true });
   const workspaces = workspacePackages();
+  // One npm run for all of them (each npm start costs seconds).
+  const output = run(
+    'npm',
+    [
+      'pack',
+      '--silent',
+      '--json',
+      '--ignore-scripts',
+      '--pack-destination',
+      tarballDir,
+      ...shortNames.flatMap((shortName) => ['--workspace', workspaces[shortName].manifest.name]),
+    ],
+    { cwd: REPO_ROOT },
+  );
   const tarballs = {};
-  for (const shortName of shortNames) {
-    const output = run('npm', ['pack', '--silent', '--json', '--pack-destination', tarballDir], {
-      cwd: workspaces[shortName].dir,
-    });
-    const [packed] = JSON.parse(output);
+  for (const packed of JSON.parse(output)) {
+    const shortName = packed.name.slice(SCOPE.length + 1);
     tarballs[shortName] = join(tarballDir, packed.filename);
+  }
+  for (const shortName of shortNames) {
+    if (!tarballs[shortName]) throw new Error(`npm pack produced no tarball for ${SCOPE}/${shortName}`);
   }
   return tarballs;
 }
@@ -110,10 +124,14 @@ function pruneProductionTree(nodeModules) {
   walk(nodeModules);
 }
 
-/** Installs exactly the given workspace tarballs (and their production dependencies) into prefixDir. */
-function productionInstall(prefixDir, tarballPaths) {
+function npmInstall(prefixDir, tarballPaths) {
   mkdirSync(prefixDir, { recursive: true });
-  writeFileSync(join(prefixDir, 'package.json'), `${JSON.stringify({ name: 'linux-patch-api-dist', private: true }, null, 2)}\n`);
+  if (!existsSync(join(prefixDir, 'package.json'))) {
+    writeFileSync(
+      join(prefixDir, 'package.json'),
+      `${JSON.stringify({ name: 'linux-patch-api-dist', private: true }, null, 2)}\n`,
+    );
+  }
   run(
     'npm',
     [
@@ -129,6 +147,24 @@ function productionInstall(prefixDir, tarballPaths) {
     ],
     { cwd: prefixDir, env: nodeGypEnvironment() },
   );
+}
+
+/**
+ * A production install shared by every target: the core and the audit plugins with all their
+ * dependencies (the native addon compiled once). Targets start from a copy and add their backend.
+ */
+export function installCommonBase(baseDir, tarballPaths) {
+  rmSync(baseDir, { recursive: true, force: true });
+  npmInstall(baseDir, tarballPaths);
+}
+
+/**
+ * Installs exactly the given workspace tarballs (and their production dependencies) into
+ * prefixDir, starting from a copy of `baseDir` when given (npm keeps what is already satisfied).
+ */
+function productionInstall(prefixDir, tarballPaths, baseDir) {
+  if (baseDir) cpSync(baseDir, prefixDir, { recursive: true, verbatimSymlinks: true });
+  npmInstall(prefixDir, tarballPaths);
   // Record what was installed by name and version, not by the build machine's tarball paths.
   const nodeModules = join(prefixDir, 'node_modules');
   rmSync(join(nodeModules, '.package-lock.json'), { force: true });
@@ -178,7 +214,7 @@ function verifyShippedPlugins(target, scopeDir) {
  * Builds the staging tree for one target and returns facts the format builders need.
  * `tarballs` maps workspace short names to `npm pack` outputs.
  */
-export function stageTarget(target, { stageDir, tarballs, version, packager, buildDate }) {
+export function stageTarget(target, { stageDir, tarballs, baseDir, version, packager, buildDate }) {
   rmSync(stageDir, { recursive: true, force: true });
   mkdirSync(stageDir, { recursive: true });
   const shipped = withWorkspaceDependencies(['core', target.backend, ...target.audit]);
@@ -186,6 +222,7 @@ export function stageTarget(target, { stageDir, tarballs, version, packager, bui
   productionInstall(
     prefixDir,
     shipped.map((name) => tarballs[name]),
+    baseDir,
   );
   verifyShippedPlugins(target, join(prefixDir, 'node_modules', SCOPE));
 
