@@ -87,6 +87,8 @@ describe('.deb', () => {
     assert.equal(statSync(join(root, 'etc/linux_patch_api/config.yaml')).mode & 0o777, 0o640);
     assert.equal(statSync(join(root, 'usr/bin/linux-patch-api')).mode & 0o777, 0o755);
     assert.ok(existsSync(join(root, 'usr/lib/systemd/system/linux-patch-api.service')));
+    // Every installed file matches the package's md5sums.
+    assert.equal((await dpkg(['--verify', 'linux-patch-api'])).stdout, '');
 
     // The installed production tree runs on its own: the CLI starts and accepts the default
     // configuration (pointed at this root, with certificates put where the config expects them).

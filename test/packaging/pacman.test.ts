@@ -79,6 +79,9 @@ describe('.pkg.tar.zst', () => {
     await pacman(['-U', '-dd', packages.pacman]);
     const { stdout } = await pacman(['-Q', 'linux-patch-api']);
     assert.match(stdout, /^linux-patch-api \S+$/m);
+    // Every installed file matches the package's .MTREE (type, mode, owner, size, checksums).
+    const { stdout: checked } = await pacman(['-Qkk', 'linux-patch-api']);
+    assert.match(checked, /linux-patch-api: \d+ total files, 0 altered files/);
     const { stdout: installed } = await pacman(['-Qii', 'linux-patch-api']);
     assert.match(installed, /^Backup Files\s+:/m);
     assert.match(installed, /^UNMODIFIED\t\S*\/etc\/linux_patch_api\/config\.yaml$/m);

@@ -78,6 +78,9 @@ describe('.rpm (dnf and yum)', () => {
     for (const path of PRIVATE_DIRS) assert.equal(statSync(join(root, path)).mode & 0o777, 0o700, path);
     assert.ok(existsSync(join(root, SCOPE_DIR, 'backend-dnf/package.json')));
 
+    // Every installed file matches the package's header (digest, mode, owner, size).
+    assert.equal((await rpm(['-V', '--nodeps', 'linux-patch-api'])).stdout, '');
+
     // An upgrade (here: a reinstall) keeps an edited %config(noreplace) file.
     const edited = 'allowed: [192.0.2.0/24]\n';
     await writeFile(join(root, 'etc/linux_patch_api/whitelist.yaml'), edited);
