@@ -186,6 +186,12 @@ export function backendScenarios(options: ScenarioOptions): void {
       await backend.update(SEC, '1.0-1', createOperationContext());
       assert.equal((await sandbox.installed()).get(SEC), '1.0-1');
 
+      // A pin with an epoch, and one without a release (any release of that version).
+      await backend.install([{ name: EPOCH, version: '2:0.5-1' }], createOperationContext());
+      await backend.update(SEC, '1.1', createOperationContext());
+      assert.equal((await sandbox.installed()).get(EPOCH), '2:0.5-1');
+      assert.equal((await sandbox.installed()).get(SEC), '1.1-1');
+
       const invocations = recorder.invocations.filter((i) => !i.file.endsWith('/rpm'));
       assert.ok(invocations.length > 0);
       for (const invocation of invocations) {
