@@ -1,0 +1,121 @@
+/**
+ * The agent as the .deb installs it: unpacked into a dpkg --root sandbox, started from the
+ * package's own production node_modules (no workspace, no devDependencies), it discovers only the
+ * plugins the package ships and answers over mutual TLS. Its backend works on an apt sandbox root.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { createTestPki, freePort, writeAgentConfig } from '../support/agent.js';
+import { type AptSandbox, createAptSandbox } from '../support/sandbox/apt.js';
+import { makeSandboxDir, runTool } from '../support/sandbox/common.js';
+import { mtlsRequest } from '../support/tls-client.js';
+import { waitFor } from '../support/wait.js';
+import { builtPackages } from './support/build.js';
+import { SCOPE_DIR } from './support/checks.js';
+
+let root: string;
+let sandbox: AptSandbox;
+let agent: ChildProcess | undefined;
+
+// Building packages on a busy two-core machine can take minutes.
+before(
+  async () => {
+    const deb = (await builtPackages(['deb']))['deb']!;
+    const dir = makeSandboxDir('installed-agent');
+    root = join(dir, 'root');
+    for (const sub of ['var/lib/dpkg/info', 'var/lib/dpkg/updates', 'var/lib/dpkg/triggers']) {
+      await mkdir(join(root, sub), { recursive: true });
+    }
+    await writeFile(join(root, 'var/lib/dpkg/status'), '');
+    await writeFile(join(root, 'var/lib/dpkg/available'), '');
+    await runTool('/usr/bin/dpkg', [
+      `--root=${root}`,
+      `--log=${join(dir, 'dpkg.log')}`,
+      '--force-script-chrootless',
+      '--force-depends',
+      '-i',
+      deb,
+    ]);
+    sandbox = await createAptSandbox();
+  },
+  { timeout: 900_000 },
+);
+
+after(async () => {
+  if (agent && agent.exitCode === null && agent.signalCode === null) {
+    agent.kill('SIGKILL');
+    await once(agent, 'exit');
+  }
+  sandbox?.dispose();
+});
+
+test('the installed agent starts from the package alone, loads only its own plugins and answers over mTLS', async () => {
+  const agentDir = join(makeSandboxDir('installed-agent-config'), 'agent');
+  await mkdir(agentDir, { recursive: true });
+  const pki = await createTestPki(agentDir);
+  const { configPath } = await writeAgentConfig(agentDir, {
+    port: await freePort(),
+    config: { backend: { name: 'apt', root: sandbox.root }, audit: { sinks: ['file'], retention_days: 30 } },
+  });
+
+  // What /usr/bin/linux-patch-api execs, with the package's tree under the sandbox root.
+  const cli = join(root, SCOPE_DIR, 'core/dist/cli.js');
+  const child = spawn(process.execPath, [cli, 'serve', '--config', configPath], {
+    cwd: '/',
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  agent = child;
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  const logs = () =>
+    output
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const listening = await waitFor(
+    () => {
+      if (child.exitCode !== null) throw new Error(`the installed agent exited with ${child.exitCode}:\n${output}`);
+      return logs().find((record) => record['msg'] === 'linux-patch-api listening');
+    },
+    { timeoutMs: 60_000, what: 'the installed agent to listen' },
+  );
+
+  const loaded = logs()
+    .filter((record) => record['msg'] === 'plugin loaded')
+    .map((record) => String(record['plugin']))
+    .sort();
+  assert.deepEqual(
+    loaded,
+    ['@linux-patch-api/audit-file', '@linux-patch-api/audit-journald', '@linux-patch-api/backend-apt'],
+    output,
+  );
+  for (const record of logs().filter((r) => r['msg'] === 'plugin loaded')) {
+    assert.ok(String(record['entry']).startsWith(join(root, SCOPE_DIR)), `loaded from the package: ${record['entry']}`);
+  }
+
+  const health = await mtlsRequest({
+    host: '127.0.0.1',
+    port: Number(listening['port']),
+    ca: pki.ca.certPem,
+    cert: pki.client.certPem,
+    key: pki.client.keyPem,
+    path: '/health',
+    timeoutMs: 30_000,
+  });
+  assert.equal(health.status, 200, health.text);
+  assert.equal(health.json.success, true);
+
+  child.kill('SIGTERM');
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 0, output);
+});
