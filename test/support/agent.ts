@@ -6,7 +6,7 @@
  *   const res = await t.request('/health');                 // mTLS with t.pki.client
  *   t.audit.records, t.logs                                 // what the agent audited / logged
  *   await t.writeConfig({ tls: { max_client_cert_days: 30 } });   // merged into the config it started with
- *   await t.writeWhitelist(['::1']);
+ *   await t.writeWhitelist(['::1']);                        // both written atomically (temp file + rename)
  *   await t.stop();                                         // stops the agent and removes the directory
  *
  * As a child process (the CLI, signals, stdout log):
@@ -18,7 +18,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -89,6 +89,13 @@ export async function writeAgentConfig(
   await writeFile(configPath, stringify(config));
   if (options.allowed !== null) await writeFile(whitelistPath, stringify({ allowed: options.allowed ?? ['127.0.0.1', '::1'] }));
   return { configPath, whitelistPath, config };
+}
+
+/** Writes a file as careful tools do: to a temporary name, then renamed over the target. */
+export async function replaceFile(path: string, content: string): Promise<void> {
+  const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await writeFile(temp, content);
+  await rename(temp, path);
 }
 
 export interface TestAgentOptions {
@@ -177,10 +184,10 @@ export async function startTestAgent(options: TestAgentOptions = {}): Promise<Te
           ...extra,
         }),
       async writeConfig(overrides) {
-        await writeFile(written.configPath, stringify(merge(written.config, overrides)));
+        await replaceFile(written.configPath, stringify(merge(written.config, overrides)));
       },
       async writeWhitelist(allowed) {
-        await writeFile(written.whitelistPath, stringify({ allowed }));
+        await replaceFile(written.whitelistPath, stringify({ allowed }));
       },
       async waitForAudit(event, match = () => true) {
         return waitFor(() => audit.records.find((record) => record.event === event && match(record)), { what: `audit ${event}` });

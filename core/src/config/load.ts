@@ -25,6 +25,10 @@ async function readYaml(path: string): Promise<unknown> {
   } catch (error) {
     throw invalid(path, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
+  // An empty file is refused rather than read as "all defaults": it is what a reload sees in the
+  // middle of a non-atomic save, and applying it would rebind the agent and drop its TLS paths.
+  if (text.trim() === '')
+    throw invalid(path, 'the file is empty (write `{}` for all defaults, or `allowed: []` to admit nobody)');
   const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   const firstError = document.errors[0];
   if (firstError !== undefined) throw invalid(path, `invalid YAML: ${firstError.message.split('\n')[0]}`);

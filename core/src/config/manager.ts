@@ -19,6 +19,7 @@ export class ConfigManager extends EventEmitter<ConfigManagerEvents> {
   private settings: Settings;
   private watch: FileWatch | null = null;
   private reloading: Promise<void> = Promise.resolve();
+  private lastRefusal: string | null = null;
 
   constructor(
     initial: Settings,
@@ -59,10 +60,14 @@ export class ConfigManager extends EventEmitter<ConfigManagerEvents> {
       next = await loadSettings(previous.configPath);
     } catch (thrown) {
       const reason = toLpaError(thrown, 'LPA_ERR_CONFIG_INVALID').message;
+      // One save often fires several file events: the same refusal is reported once.
+      if (reason === this.lastRefusal) return;
+      this.lastRefusal = reason;
       this.logger.error({ reason }, 'config change refused; the running config stays in force');
       this.audit().record('config_reload', { accepted: false, reason, file: previous.configPath });
       return;
     }
+    this.lastRefusal = null;
     if (sameSettings(previous, next)) return;
     this.settings = next;
     if (next.config.whitelist_file !== previous.config.whitelist_file && this.watch !== null) this.startWatching();

@@ -136,7 +136,7 @@ test('serve: a config that cannot start exits non-zero with the reason', async (
   const result = await cli(['serve', '--config', join(sub, 'config.yaml')]);
   assert.equal(result.code, 1);
   assert.match(result.stdout, /could not start/);
-  assert.match(result.stdout, /nope\.pem/);
+  assert.match(result.stdout, /cannot read the CA file .*nope\.pem/);
 });
 
 /** The serve test gets its own directory with the same PKI (so the shared client certificate works). */

@@ -28,8 +28,10 @@ async function refusal(path: string): Promise<string> {
   assert.fail('the config was accepted');
 }
 
-test('an empty config means every SPEC default', async () => {
-  const config = await loadConfig(await configFile('empty.yaml', ''));
+test('an empty mapping means every SPEC default; an empty file is refused (a save caught half-way)', async () => {
+  assert.match(await refusal(await configFile('empty.yaml', '')), /the file is empty/);
+  assert.match(await refusal(await configFile('blank.yaml', '\n  \n')), /the file is empty/);
+  const config = await loadConfig(await configFile('defaults.yaml', '{}\n'));
   assert.deepEqual(config.server, { bind_address: '0.0.0.0', port: 12443 });
   assert.equal(config.tls.max_client_cert_days, 366);
   assert.equal(config.tls.crl, null);

@@ -23,6 +23,7 @@ export class TlsMaterialManager extends EventEmitter<TlsMaterialEvents> {
   private material: TlsMaterial;
   private watch: FileWatch | null = null;
   private reloading: Promise<void> = Promise.resolve();
+  private lastRefusal: string | null = null;
 
   constructor(
     initial: TlsMaterial,
@@ -61,10 +62,14 @@ export class TlsMaterialManager extends EventEmitter<TlsMaterialEvents> {
       next = await loadTlsMaterial(paths);
     } catch (thrown) {
       const reason = toLpaError(thrown, 'LPA_ERR_TLS_MATERIAL').message;
+      // One deployment often fires several file events: the same refusal is reported once.
+      if (reason === this.lastRefusal) return;
+      this.lastRefusal = reason;
       this.logger.error({ reason }, 'TLS material change refused; the previous certificate, key, CA and CRL stay in force');
       this.audit().record('cert_reload', { accepted: false, reason });
       return;
     }
+    this.lastRefusal = null;
     if (JSON.stringify(next.contextOptions) === JSON.stringify(previous.contextOptions) && samePaths(paths, previous.paths))
       return;
     this.material = next;

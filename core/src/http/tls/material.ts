@@ -141,12 +141,11 @@ export function serverContextOptions(pem: { ca: string; cert: string; key: strin
  * LPA_ERR_TLS_MATERIAL with the reason; nothing is swapped in unless this succeeds.
  */
 export async function loadTlsMaterial(paths: TlsPaths, now: Date = new Date()): Promise<TlsMaterial> {
-  const [caPem, certPem, keyPem, crlPem] = await Promise.all([
-    readMaterialFile(paths.ca, 'CA file'),
-    readMaterialFile(paths.cert, 'server certificate file'),
-    readMaterialFile(paths.key, 'server key file'),
-    paths.crl === null ? Promise.resolve(null) : readMaterialFile(paths.crl, 'CRL file'),
-  ]);
+  // One after the other, so that with several bad files the reason is always about the first.
+  const caPem = await readMaterialFile(paths.ca, 'CA file');
+  const certPem = await readMaterialFile(paths.cert, 'server certificate file');
+  const keyPem = await readMaterialFile(paths.key, 'server key file');
+  const crlPem = paths.crl === null ? null : await readMaterialFile(paths.crl, 'CRL file');
   const caCertificates = parseCertificates(caPem, 'CA file');
   const [serverCertificate, ...intermediates] = parseCertificates(certPem, 'server certificate file');
   if (serverCertificate === undefined) throw new LpaError('LPA_ERR_TLS_MATERIAL', 'the server certificate file is empty');
