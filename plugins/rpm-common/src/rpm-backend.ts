@@ -38,6 +38,9 @@ export interface RpmBackendOptions extends BackendContext {
   rpmBinary?: string;
 }
 
+/** dnf ("Cache-only enabled but no cache for 'x'") and yum 3 ("Caching enabled but no local cache of …") before the first refresh. */
+const NO_CACHE = /Cache-only enabled but no cache|Caching enabled but no local cache|metadata (?:is|are) not present/i;
+
 /** dnf and yum 3 naming a package or version that no repository (or the database) has. */
 const NOT_FOUND =
   /No match for argument|Unable to find a match|No package .* available|No packages marked for (?:removal|upgrade|update)|Packages for argument .* available, but not installed/;
@@ -450,10 +453,7 @@ export class RpmBackend implements PackageManagerBackend {
    */
   private async runRead(args: string[], signal?: AbortSignal): Promise<CommandResult> {
     const cached = await this.runTool(['-C', ...args], this.readOptions(signal));
-    if (
-      cached.exitCode === 0 ||
-      !/Cache-only enabled but no cache|cache only mode|metadata (?:is|are) not present/i.test(combined(cached))
-    ) {
+    if (cached.exitCode === 0 || !NO_CACHE.test(combined(cached))) {
       return cached;
     }
     return this.runTool(args, this.readOptions(signal));
