@@ -24,6 +24,11 @@ it('installs pinned versions and shows them with rpm fields and their available 
   assert.deepEqual(changeSummary(install), [`installed ${HELLO} - > 1.0-1`, `installed ${SEC} - > 1.0-1`]);
   assert.deepEqual(versions(await agent.sandbox.installed()), { [HELLO]: '1.0-1', [SEC]: '1.0-1' });
   assert.ok(install.log.length > 0, 'the job keeps the tail of the dnf output');
+  assert.ok(
+    install.log.some((line: string) => /Installing\s+:\s+lpa-fixture-hello-1\.0-1\.noarch/.test(line)),
+    'the log carries dnf transaction steps',
+  );
+  assert.equal(install.progress, 100);
 
   const list = await agent.request('GET', '/packages');
   assert.equal(list.status, 200, list.text);
