@@ -60,6 +60,7 @@ export class SecureServer {
   /** Established, verified connections and whose they are. */
   private readonly clients = new Map<TLSSocket, ClientIdentity>();
   private readonly rawSockets = new Set<Socket>();
+  private readonly admittedAddresses = new WeakMap<Socket, string>();
   /** Requests being answered, per TLS socket (a socket with none is idle). */
   private readonly inFlight = new WeakMap<Socket, number>();
   private closing = false;
@@ -93,7 +94,7 @@ export class SecureServer {
     this.https.prependListener('secureConnection', (socket: TLSSocket) => this.checkClient(socket));
     this.https.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
       this.audit().record('auth_failure', {
-        ip: normalizePeerAddress(socket.remoteAddress ?? ''),
+        ip: this.peerAddressOf(socket),
         reason: error.code ?? error.message,
         ...presentedCertificate(socket),
       });
@@ -134,8 +135,20 @@ export class SecureServer {
       return;
     }
     this.rawSockets.add(socket);
+    this.admittedAddresses.set(socket, normalizePeerAddress(ip ?? ''));
     socket.once('close', () => this.rawSockets.delete(socket));
     this.https.emit('connection', socket);
+  }
+
+  /**
+   * The peer address of a TLS socket, also after a failed handshake has torn the socket down
+   * (remoteAddress is then gone): it is remembered from the TCP socket the TLS socket wraps.
+   */
+  private peerAddressOf(socket: TLSSocket): string {
+    const parent = (socket as TLSSocket & { _parent?: Socket })._parent;
+    return (
+      (parent === undefined ? undefined : this.admittedAddresses.get(parent)) ?? normalizePeerAddress(socket.remoteAddress ?? '')
+    );
   }
 
   private async openListener(endpoint: Endpoint): Promise<NetServer> {

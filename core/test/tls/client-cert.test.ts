@@ -55,6 +55,17 @@ describe('client certificates', () => {
     await t.waitForAudit('auth_failure', () => t.audit.records.filter((r) => r.event === 'auth_failure').length > before);
   });
 
+  test('a certificate refused during the handshake (another CA) is audited with the peer address', async () => {
+    const stranger = await (await TestCa.create({ name: 'Other CA' })).issueClient({ cn: 'eve' });
+    const failures = () => t.audit.records.filter((r) => r.event === 'auth_failure');
+    const before = failures().length;
+    assert.equal((await probe(stranger)).httpBytes, 0);
+    await t.waitForAudit('auth_failure', () => failures().length > before);
+    const record = failures()[before];
+    assert.equal(record?.ip, '127.0.0.1');
+    assert.equal(typeof record?.reason, 'string');
+  });
+
   test('exactly 366 days of validity is accepted (the limit is inclusive)', async () => {
     const notBefore = daysFromNow(-1);
     const cert = await t.pki.ca.issueClient({ notBefore, notAfter: new Date(notBefore.getTime() + 366 * 86_400_000) });
