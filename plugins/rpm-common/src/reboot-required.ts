@@ -6,7 +6,6 @@ export const REBOOT_PACKAGES = [
   'kernel',
   'kernel-core',
   'kernel-rt',
-  'kernel-rt-core',
   'glibc',
   'linux-firmware',
   'systemd',
@@ -14,9 +13,6 @@ export const REBOOT_PACKAGES = [
   'dbus-broker',
   'dbus-daemon',
   'microcode_ctl',
-  'udev',
-  'openssl-libs',
-  'gnutls',
 ] as const;
 
 /** Extra names from `ROOT/etc/dnf/plugins/needs-restarting.d/*.conf` (one package per line), as needs-restarting reads them. */
