@@ -66,30 +66,33 @@ describe('.rpm (dnf and yum)', () => {
     }
   });
 
-  test('installs into an rpm --root sandbox with its scriptlets run in the root', async () => {
-    const dir = makeSandboxDir('rpm-install');
-    const root = join(dir, 'root');
-    await addBusyboxShell(root);
-    const env = rpmEnv(rpmHome);
-    const rpm = (args: string[]) => runTool('/usr/bin/rpm', [`--root=${root}`, '--dbpath=/var/lib/rpm', ...args], { env });
-    await rpm(['-i', '--nodeps', packages.rpmDnf]);
-    const { stdout } = await rpm(['-q', 'linux-patch-api']);
-    assert.match(stdout, /^linux-patch-api-\S+\.dnf\.\S+$/m);
-    for (const path of PRIVATE_DIRS) assert.equal(statSync(join(root, path)).mode & 0o777, 0o700, path);
-    assert.ok(existsSync(join(root, SCOPE_DIR, 'backend-dnf/package.json')));
+  for (const flavour of ['dnf', 'yum'] as const) {
+    test(`the ${flavour} rpm installs into an rpm --root sandbox with its scriptlets run in the root`, async () => {
+      const pkg = flavour === 'dnf' ? packages.rpmDnf : packages.rpmYum;
+      const dir = makeSandboxDir(`rpm-install-${flavour}`);
+      const root = join(dir, 'root');
+      await addBusyboxShell(root);
+      const env = rpmEnv(rpmHome);
+      const rpm = (args: string[]) => runTool('/usr/bin/rpm', [`--root=${root}`, '--dbpath=/var/lib/rpm', ...args], { env });
+      await rpm(['-i', '--nodeps', pkg]);
+      const { stdout } = await rpm(['-q', 'linux-patch-api']);
+      assert.match(stdout, new RegExp(`^linux-patch-api-\\S+\\.${flavour}\\.\\S+$`, 'm'));
+      for (const path of PRIVATE_DIRS) assert.equal(statSync(join(root, path)).mode & 0o777, 0o700, path);
+      assert.ok(existsSync(join(root, SCOPE_DIR, `backend-${flavour}/package.json`)));
 
-    // Every installed file matches the package's header (digest, mode, owner, size).
-    assert.equal((await rpm(['-V', '--nodeps', 'linux-patch-api'])).stdout, '');
+      // Every installed file matches the package's header (digest, mode, owner, size).
+      assert.equal((await rpm(['-V', '--nodeps', 'linux-patch-api'])).stdout, '');
 
-    // An upgrade (here: a reinstall) keeps an edited %config(noreplace) file.
-    const edited = 'allowed: [192.0.2.0/24]\n';
-    await writeFile(join(root, 'etc/linux_patch_api/whitelist.yaml'), edited);
-    // The upgrade runs while an agent job is marked as running: the scriptlet defers the restart.
-    await writeFile(join(root, 'var/lib/linux_patch_api/state/mutation-in-progress'), `${process.pid} job-1\n`);
-    await rpm(['-U', '--replacepkgs', '--nodeps', packages.rpmDnf]);
-    assert.equal(readFileSync(join(root, 'etc/linux_patch_api/whitelist.yaml'), 'utf8'), edited);
-    assert.ok(existsSync(join(root, 'var/lib/linux_patch_api/state/restart-pending')), '%postun left the restart to the agent');
-    await rpm(['-e', '--nodeps', 'linux-patch-api']);
-    assert.ok(!existsSync(join(root, 'usr/bin/linux-patch-api')));
-  });
+      // An upgrade (here: a reinstall) keeps an edited %config(noreplace) file.
+      const edited = 'allowed: [192.0.2.0/24]\n';
+      await writeFile(join(root, 'etc/linux_patch_api/whitelist.yaml'), edited);
+      // The upgrade runs while an agent job is marked as running: the scriptlet defers the restart.
+      await writeFile(join(root, 'var/lib/linux_patch_api/state/mutation-in-progress'), `${process.pid} job-1\n`);
+      await rpm(['-U', '--replacepkgs', '--nodeps', pkg]);
+      assert.equal(readFileSync(join(root, 'etc/linux_patch_api/whitelist.yaml'), 'utf8'), edited);
+      assert.ok(existsSync(join(root, 'var/lib/linux_patch_api/state/restart-pending')), '%postun left the restart to the agent');
+      await rpm(['-e', '--nodeps', 'linux-patch-api']);
+      assert.ok(!existsSync(join(root, 'usr/bin/linux-patch-api')));
+    });
+  }
 });
