@@ -8,7 +8,7 @@ import type { AuditTrail } from '../audit/trail.js';
 import type { ClientIdentity } from '../contracts/audit.js';
 import type { AllowList } from './allow-list.js';
 import { normalizePeerAddress } from './allow-list.js';
-import { identityOfCertificate } from './identity.js';
+import { identityOfCertificate, identityOfSocket } from './identity.js';
 import { type ClientCertificatePolicy, clientCertificateProblem } from './tls/client-policy.js';
 import { normalizeSerial, type TlsMaterial } from './tls/material.js';
 
@@ -115,7 +115,8 @@ export class SecureServer {
       socket.destroy();
       return;
     }
-    const identity = identityOfCertificate(socket.getPeerCertificate());
+    // Worked out once per connection and cached on the socket; requests read the same identity.
+    const identity = identityOfSocket(socket) ?? identityOfCertificate(socket.getPeerCertificate());
     this.clients.set(socket, identity);
     socket.once('close', () => this.clients.delete(socket));
 
