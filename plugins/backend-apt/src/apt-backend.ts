@@ -24,15 +24,19 @@ import { findAptLockHolder } from './apt-locks.js';
 import { compareDebianVersions } from './debian-version.js';
 import { fileIdentity, InstalledSet } from './installed-set.js';
 import { validateDebianVersion, validatePackageName } from './package-grammar.js';
-import { parseSimulation, type SimulatedAction, toPlannedChanges } from './simulation.js';
+import { parsePlanSummary } from './plan-summary.js';
 import { statusProgressReporter } from './status-fd.js';
 import { parseUpgradableList } from './upgradable-list.js';
 
 const APT_GET = '/usr/bin/apt-get';
 const APT = '/usr/bin/apt';
 const DPKG = '/usr/bin/dpkg';
-/** Reads (simulations) never wait behind a running mutation and never take apt's locks. */
-const SIMULATE = ['-s', '-q', '-o', 'Debug::NoLocking=1', '-o', 'APT::Get::Show-User-Simulation-Note=false'];
+/**
+ * Plans read apt's change summary and stop before any download (--print-uris), without locking, so
+ * they never wait behind a running mutation. This costs about half a simulation (`-s`), which
+ * also orders and replays the whole dpkg run.
+ */
+const PLAN = ['-q', '-V', '--print-uris', '-o', 'Debug::NoLocking=1'];
 const READ_TIMEOUT_MS = 120_000;
 const OUTPUT_TAIL_LINES = 2000;
 const INDEX_DOWNLOAD_FAILED = /^[WE]: (?:Failed to fetch|Some index files failed to download)/m;
@@ -171,19 +175,19 @@ export class AptBackend implements PackageManagerBackend {
   async planInstall(specs: readonly PackageSpec[], signal?: AbortSignal): Promise<PlannedChange[]> {
     const args = this.specArguments(specs);
     const pinned = specs.some((s) => s.version !== undefined);
-    return toPlannedChanges(await this.simulate(['install', ...(pinned ? ['--allow-downgrades'] : []), '--', ...args], signal));
+    return this.plan(['install', ...(pinned ? ['--allow-downgrades'] : []), '--', ...args], signal);
   }
 
   async planRemove(names: readonly string[], signal?: AbortSignal): Promise<PlannedChange[]> {
     this.assertNames(names);
-    return toPlannedChanges(await this.simulate(['remove', '--', ...names], signal));
+    return this.plan(['remove', '--', ...names], signal);
   }
 
   async planUpgrades(selection: UpgradeSelection, signal?: AbortSignal): Promise<PlannedChange[]> {
     const targets = await this.upgradeTargets(selection);
-    if (targets === null) return toPlannedChanges(await this.simulate(['dist-upgrade'], signal));
+    if (targets === null) return this.plan(['dist-upgrade'], signal);
     if (targets.length === 0) return [];
-    return toPlannedChanges(await this.simulate(['install', '--only-upgrade', '--', ...targets], signal));
+    return this.plan(['install', '--only-upgrade', '--', ...targets], signal);
   }
 
   /** null = everything (dist-upgrade); otherwise the names to upgrade. */
@@ -311,10 +315,10 @@ export class AptBackend implements PackageManagerBackend {
     }
   }
 
-  private async simulate(args: readonly string[], signal?: AbortSignal): Promise<SimulatedAction[]> {
+  private async plan(args: readonly string[], signal?: AbortSignal): Promise<PlannedChange[]> {
     const result = await this.runner.run({
       file: APT_GET,
-      args: [...SIMULATE, ...args],
+      args: [...PLAN, ...args],
       env: this.env,
       timeoutMs: READ_TIMEOUT_MS,
       ...(signal ? { signal } : {}),
@@ -322,11 +326,11 @@ export class AptBackend implements PackageManagerBackend {
     if (result.exitCode !== 0) {
       const output = `${result.stdout}${result.stderr}`;
       const code = isAptUnknownPackage(output) ? 'LPA_ERR_NOT_FOUND' : 'LPA_ERR_BACKEND';
-      throw new LpaError(code, `apt-get ${args[0]} simulation failed: ${lastError(output)}`, {
+      throw new LpaError(code, `planning apt-get ${args[0]} failed: ${lastError(output)}`, {
         details: { exit_code: result.exitCode, output: tail(output, 20) },
       });
     }
-    return parseSimulation(result.stdout);
+    return parsePlanSummary(result.stdout);
   }
 
   /**

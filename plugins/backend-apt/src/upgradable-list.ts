@@ -1,5 +1,5 @@
 import type { Upgrade } from '@linux-patch-api/core';
-import { classifySecurity, type ReleaseOrigin } from './security-origin.js';
+import { classifySecurity } from './security-origin.js';
 
 // name/suite1,suite2 new-version arch [upgradable from: old-version]
 const LINE = /^([^/\s]+)\/(\S*) (\S+) (\S+) \[upgradable from: ([^\]\s]+)\]/;
@@ -16,20 +16,19 @@ export function parseUpgradableList(output: string): Upgrade[] {
     const match = LINE.exec(line.trim());
     if (!match) continue;
     const [, name, suites, available, architecture, current] = match;
-    const origins: ReleaseOrigin[] = (suites ?? '')
+    const named = (suites ?? '')
       .split(',')
       // `unknown`: the repository's Release names no suite; `now`: only the installed version.
-      .filter((suite) => suite.length > 0 && suite !== 'now' && suite !== 'unknown')
-      .map((suite) => ({ label: null, suite }));
+      .filter((suite) => suite.length > 0 && suite !== 'now' && suite !== 'unknown');
     upgrades.push({
       name: name!,
       current_version: current!,
       available_version: available!,
       architecture: architecture ?? null,
-      security: classifySecurity(origins),
+      security: classifySecurity(named),
       severity: null,
       advisories: [],
-      repository: origins.map((origin) => origin.suite).join(', ') || null,
+      repository: named.join(', ') || null,
     });
   }
   return upgrades;

@@ -1,61 +1,74 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifySecurity, parseReleaseOrigins } from '../src/security-origin.js';
-import { parseSimulation, toPlannedChanges } from '../src/simulation.js';
+import { isLpaError } from '@linux-patch-api/core';
+import { parsePlanSummary } from '../src/plan-summary.js';
+import { classifySecurity } from '../src/security-origin.js';
 import { parseStatusLine, statusProgressReporter } from '../src/status-fd.js';
 import { parseUpgradableList } from '../src/upgradable-list.js';
 
-// Lines as apt-get 2.6 prints them on a Debian 12 host with bookworm-security enabled.
-const DEBIAN_HOST = [
-  'Inst libc6 [2.36-9+deb12u3] (2.36-9+deb12u4 Debian:12.5/stable, Debian-Security:12/stable-security [amd64]) []',
-  'Inst curl [7.88.1-10+deb12u4] (7.88.1-10+deb12u5 Debian:12.5/stable [amd64])',
-  'Inst libfoo1:i386 (1.2-1 Debian:12.5/stable [i386])',
-  'Inst bar [2.0-1] (1.9-1 Debian:12.5/stable [all])',
-  'Remv oldpkg [0.9-2]',
-  'Conf libc6 (2.36-9+deb12u4 Debian:12.5/stable, Debian-Security:12/stable-security [amd64])',
+// `apt-get --print-uris -V` summaries as apt-get 2.6 prints them (captured on sandbox roots and a Debian 12 host).
+const INSTALL_SUMMARY = [
+  'Reading package lists...',
+  'Building dependency tree...',
+  'Reading state information...',
+  'The following additional packages will be installed:',
+  '   lpa-fixture-dep (1.0-1)',
+  'The following NEW packages will be installed:',
+  '   lpa-fixture-dep (1.0-1)',
+  'The following packages will be upgraded:',
+  '   lpa-fixture-hello (1.0-1 => 1.1-1)',
+  '   libc6:i386 (2.36-9+deb12u3 => 2.36-9+deb12u4)',
+  'The following packages will be DOWNGRADED:',
+  '   lpa-fixture-sec (1.1-1 => 1.0-1)',
+  'The following packages will be REMOVED:',
+  '   oldpkg* (1:0.9-2)',
+  '2 upgraded, 1 newly installed, 1 downgraded, 1 to remove and 3 not upgraded.',
+  'Need to get 0 B/1648 B of archives.',
+  "'file:/srv/repo/./lpa-fixture-dep_1.0-1_all.deb' lpa-fixture-dep_1.0-1_all.deb 816 MD5Sum:4b9e75034fc7f17fe00046d6672f5c19",
 ].join('\n');
 
-describe('parseSimulation', () => {
-  it('reads Inst and Remv lines with versions, architecture and origins', () => {
-    const actions = parseSimulation(DEBIAN_HOST);
-    assert.equal(actions.length, 5);
-    assert.deepEqual(actions[0], {
-      kind: 'install',
-      name: 'libc6',
-      currentVersion: '2.36-9+deb12u3',
-      newVersion: '2.36-9+deb12u4',
-      architecture: 'amd64',
-      origins: [
-        { label: 'Debian', suite: 'stable' },
-        { label: 'Debian-Security', suite: 'stable-security' },
+describe('parsePlanSummary', () => {
+  it('reads new, upgraded, downgraded and removed packages with their versions', () => {
+    assert.deepEqual(
+      parsePlanSummary(INSTALL_SUMMARY).map((c) => `${c.action} ${c.name} ${c.from_version}>${c.to_version}`),
+      [
+        'installed lpa-fixture-dep null>1.0-1',
+        'upgraded lpa-fixture-hello 1.0-1>1.1-1',
+        'upgraded libc6:i386 2.36-9+deb12u3>2.36-9+deb12u4',
+        'downgraded lpa-fixture-sec 1.1-1>1.0-1',
+        'removed oldpkg 1:0.9-2>null',
       ],
-    });
-    assert.equal(actions[2]!.name, 'libfoo1:i386');
-    assert.equal(actions[2]!.currentVersion, null);
-    assert.equal(actions[4]!.kind, 'remove');
+    );
   });
 
-  it('turns actions into planned changes, telling upgrades from downgrades', () => {
+  it('is empty when apt has nothing to do, and refuses a summary that does not add up', () => {
     assert.deepEqual(
-      toPlannedChanges(parseSimulation(DEBIAN_HOST)).map((c) => `${c.name}:${c.action}:${c.from_version}>${c.to_version}`),
-      [
-        'libc6:upgraded:2.36-9+deb12u3>2.36-9+deb12u4',
-        'curl:upgraded:7.88.1-10+deb12u4>7.88.1-10+deb12u5',
-        'libfoo1:i386:installed:null>1.2-1',
-        'bar:downgraded:2.0-1>1.9-1',
-        'oldpkg:removed:0.9-2>null',
-      ],
+      parsePlanSummary(
+        'lpa-fixture-hello is already the newest version (1.1-1).\n0 upgraded, 0 newly installed, 0 to remove and 1 not upgraded.',
+      ),
+      [],
+    );
+    assert.throws(
+      () =>
+        parsePlanSummary(
+          'The following packages will be upgraded:\n   a b c\n1 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.',
+        ),
+      (error: unknown) => isLpaError(error, 'LPA_ERR_BACKEND'),
+    );
+    assert.throws(
+      () => parsePlanSummary('E: something else'),
+      (error: unknown) => isLpaError(error, 'LPA_ERR_BACKEND'),
     );
   });
 });
 
 describe('security classification', () => {
-  it('is true for a *-security suite or label, false for others, null when apt names no origin', () => {
-    assert.equal(classifySecurity(parseReleaseOrigins('Debian:12.5/stable, Debian-Security:12/stable-security')), true);
-    assert.equal(classifySecurity(parseReleaseOrigins('Ubuntu:22.04/jammy-security')), true);
-    assert.equal(classifySecurity(parseReleaseOrigins('LpaFixtures:stable')), false);
-    assert.equal(classifySecurity(parseReleaseOrigins('Ubuntu:22.04/jammy-updates')), false);
-    assert.equal(classifySecurity(parseReleaseOrigins('')), null);
+  it('is true for a *-security suite, false for other suites, null when apt names none', () => {
+    assert.equal(classifySecurity(['stable', 'stable-security']), true);
+    assert.equal(classifySecurity(['jammy-security']), true);
+    assert.equal(classifySecurity(['bookworm-updates']), false);
+    assert.equal(classifySecurity(['stable']), false);
+    assert.equal(classifySecurity([]), null);
   });
 });
 
