@@ -111,6 +111,14 @@ export class AptBackend implements PackageManagerBackend {
     return [...(await this.upgrades.value)];
   }
 
+  /**
+   * After apt changed something, work out the new upgrade list in the background, so the next
+   * GET /packages or /patches does not wait for apt. Failures surface on the next real call.
+   */
+  private prefetchUpgrades(): void {
+    this.listUpgrades().catch(() => {});
+  }
+
   private async computeUpgrades(): Promise<Upgrade[]> {
     const result = await this.runner.run({
       file: APT,
@@ -351,6 +359,7 @@ export class AptBackend implements PackageManagerBackend {
         continue;
       }
       if (lockedOut) await this.throwLocked(attempt.output);
+      this.prefetchUpgrades();
       return attempt.finish();
     }
   }

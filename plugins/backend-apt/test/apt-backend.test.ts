@@ -143,8 +143,16 @@ describe('AptBackend on a sandbox root', () => {
       { [DEP]: '1.0-1', [HELLO]: '1.1-1', [SEC]: '1.0-1' },
       'update touched others',
     );
-    const updateCall = recorder.argvs.at(-1)!;
+    const updateCall = recorder.argvs.filter((argv) => argv[0] === '/usr/bin/apt-get' && !argv.includes('--print-uris')).at(-1)!;
     assert.deepEqual(updateCall.slice(-4), ['install', '--only-upgrade', '--', HELLO]);
+    // The upgrade list was recomputed in the background right after apt ran: reading it starts nothing.
+    assert.deepEqual(recorder.argvs.at(-1)?.slice(0, 3), ['/usr/bin/apt', 'list', '--upgradable']);
+    const runs = recorder.invocations.length;
+    assert.deepEqual(
+      (await backend.listUpgrades()).map((u) => u.name),
+      [SEC],
+    );
+    assert.equal(recorder.invocations.length, runs);
 
     await backend.update(HELLO, '1.0-1', createOperationContext());
     assert.equal((await sandbox.dpkgQuery()).get(HELLO), '1.0-1');
