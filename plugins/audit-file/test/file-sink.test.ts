@@ -222,7 +222,11 @@ test('an idle sink rotates shortly after midnight without waiting for the next r
   await sink.write(record('api_request', '2026-11-21T23:59:59.500Z'), { durable: false });
   clock.set('2026-11-22T00:00:02.000Z');
   // The midnight check is armed for 00:00:01 by the sink's clock (at least a second away): poll for its work.
-  for (let i = 0; i < 600 && !(await readdir(logDir)).includes('audit-2026-11-21.log.gz'); i += 1) {
+  const rotated = async () => {
+    const names = await readdir(logDir);
+    return names.includes('audit-2026-11-21.log.gz') && names.includes('audit.log');
+  };
+  for (let i = 0; i < 600 && !(await rotated()); i += 1) {
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   assert.deepEqual((await readdir(logDir)).sort(), ['audit-2026-11-21.log.gz', 'audit.log']);
