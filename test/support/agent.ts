@@ -197,6 +197,9 @@ export async function startTestAgent(options: TestAgentOptions = {}): Promise<Te
           await agent.stop();
         } finally {
           await rm(dir, { recursive: true, force: true });
+          // A state write still in flight when the agent stopped (the cache file) can recreate the
+          // directory: sweep once more a little later, without holding the test up.
+          setTimeout(() => void rm(dir, { recursive: true, force: true }).catch(() => {}), 1000).unref();
         }
       },
     };
