@@ -3,7 +3,7 @@
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rpmScriptlets } from './maintainer-scripts.mjs';
-import { CONFIG_DIR, CONFIG_FILES, INSTALL_PREFIX, PRIVATE_DIRS } from './paths.mjs';
+import { CONFIG_DIR, CONFIG_FILES, INSTALL_PREFIX, MAN_PAGE, PRIVATE_DIRS } from './paths.mjs';
 import { run } from './run.mjs';
 
 /** A gzip payload: every rpm reads it (EL7's too), and it builds several times faster than xz. */
@@ -19,6 +19,7 @@ function fileList(target) {
     '%attr(0755,root,root) /usr/bin/linux-patch-api',
     INSTALL_PREFIX,
     ...service,
+    `%attr(0644,root,root) ${MAN_PAGE}`,
     '%doc /usr/share/doc/linux-patch-api/README.md',
     '%license /usr/share/doc/linux-patch-api/copyright',
     `%dir %attr(0755,root,root) ${CONFIG_DIR}`,

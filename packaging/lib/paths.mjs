@@ -8,6 +8,7 @@ export const DEFAULT_OUT_DIR = fileURLToPath(new URL('../out/', import.meta.url)
 /** On the target: the production node_modules tree. */
 export const INSTALL_PREFIX = '/usr/lib/linux-patch-api';
 export const CONFIG_DIR = '/etc/linux_patch_api';
+export const MAN_PAGE = '/usr/share/man/man8/linux-patch-api.8.gz';
 export const CONFIG_FILES = ['/etc/linux_patch_api/config.yaml', '/etc/linux_patch_api/whitelist.yaml'];
 /** Directories the package creates with mode 0700. */
 export const PRIVATE_DIRS = [

@@ -4,7 +4,7 @@
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { CONFIG_DIR, INSTALL_PREFIX, PRIVATE_DIRS, REPO_ROOT, TEMPLATES_DIR } from './paths.mjs';
+import { CONFIG_DIR, INSTALL_PREFIX, MAN_PAGE, PRIVATE_DIRS, REPO_ROOT, TEMPLATES_DIR } from './paths.mjs';
 import { run } from './run.mjs';
 import { renderSystemdUnit } from './systemd-unit.mjs';
 
@@ -194,6 +194,13 @@ function coreCliPath() {
   return cli.replace(/^\.\//, '');
 }
 
+/** gzip -9n: no name and a zero timestamp in the header, so the file is reproducible. */
+function gzipReproducibly(text) {
+  const compressed = gzipSync(text, { level: 9 });
+  compressed.writeUInt32LE(0, 4);
+  return compressed;
+}
+
 function debianChangelog(version, packager, date) {
   return `linux-patch-api (${version}) unstable; urgency=medium\n\n  * Release ${version}.\n\n -- ${packager}  ${date}\n`;
 }
@@ -251,12 +258,11 @@ export function stageTarget(target, { stageDir, tarballs, baseDir, version, pack
   mkdirSync(docDir, { recursive: true });
   cpSync(join(REPO_ROOT, 'README.md'), join(docDir, 'README.md'));
   writeFile(stageDir, 'usr/share/doc/linux-patch-api/copyright', template('copyright'), 0o644);
+  writeFile(stageDir, MAN_PAGE.slice(1), gzipReproducibly(template('linux-patch-api.8')), 0o644);
   if (target.format === 'deb') {
-    const changelog = gzipSync(debianChangelog(`${version}-1`, packager, buildDate.toUTCString().replace('GMT', '+0000')), {
-      level: 9,
-    });
-    // gzip -n: no name and a zero timestamp in the header, so the file is reproducible.
-    changelog.writeUInt32LE(0, 4);
+    const changelog = gzipReproducibly(
+      debianChangelog(`${version}-1`, packager, buildDate.toUTCString().replace('GMT', '+0000')),
+    );
     writeFile(stageDir, 'usr/share/doc/linux-patch-api/changelog.Debian.gz', changelog, 0o644);
     writeFile(stageDir, 'usr/share/lintian/overrides/linux-patch-api', template('lintian-overrides'), 0o644);
   }

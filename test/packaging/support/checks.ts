@@ -51,6 +51,7 @@ export function assertProductionOnly(id: string, files: FileModes): void {
 /** Launcher 0755, configuration 0640, private directories 0700, the service file. */
 export function assertLayoutAndModes(id: string, files: FileModes, init: 'systemd' | 'openrc'): void {
   assert.equal(files.get('/usr/bin/linux-patch-api'), '-rwxr-xr-x', `${id}: launcher`);
+  assert.equal(files.get('/usr/share/man/man8/linux-patch-api.8.gz'), '-rw-r--r--', `${id}: manual page`);
   assert.equal(files.get('/etc/linux_patch_api/config.yaml'), '-rw-r-----', `${id}: config.yaml`);
   assert.equal(files.get('/etc/linux_patch_api/whitelist.yaml'), '-rw-r-----', `${id}: whitelist.yaml`);
   for (const dir of PRIVATE_DIRS) assert.equal(files.get(dir), 'drwx------', `${id}: ${dir}`);
