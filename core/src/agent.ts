@@ -260,6 +260,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     stop() {
       stopping ??= (async () => {
         await jobs.stop(options.jobStopBoundMs ?? 60_000);
+        await cache.close();
         jobStream.close();
         config.close();
         tls.close();

@@ -55,6 +55,7 @@ export class PackageCache {
   #pending: SharedRefresh | null = null;
   /** When the last refresh of this run finished (not persisted: a restart may try again at once). */
   #lastAttemptAt: number | null = null;
+  readonly #closing = new AbortController();
 
   constructor(options: PackageCacheOptions) {
     this.#options = options;
@@ -83,6 +84,7 @@ export class PackageCache {
    * `lockHeld` and runs the refresh itself, settling any caller still waiting for the lock.
    */
   refresh(trigger: string, options: { lockHeld?: boolean } = {}): Promise<CacheRefreshOutcome> {
+    if (this.#closing.signal.aborted) return Promise.resolve(this.#stopping(trigger));
     let shared = this.#pending;
     if (shared === null) {
       const created = sharedRefresh();
@@ -119,6 +121,23 @@ export class PackageCache {
     return { cache_status: this.status(), last_cache_update: this.#state.last_cache_update };
   }
 
+  /**
+   * Stops a refresh under way and waits for it (a bounded time: one still queued behind an
+   * abandoned job's lock is not waited for), so nothing is written once the agent has stopped.
+   */
+  async close(waitMs = 10_000): Promise<void> {
+    this.#closing.abort();
+    const pending = this.#pending;
+    if (pending === null) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([pending.promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
+  }
+
+  #stopping(trigger: string): CacheRefreshOutcome {
+    return { success: false, finished_at: this.#now().toISOString(), error: 'the agent is stopping', trigger };
+  }
+
   async #execute(shared: SharedRefresh, trigger: string): Promise<void> {
     if (shared.started) return;
     shared.started = true;
@@ -138,12 +157,13 @@ export class PackageCache {
 
   async #refreshNow(trigger: string): Promise<CacheRefreshOutcome> {
     const timeoutMs = this.#options.refreshTimeoutMs ?? REFRESH_TIMEOUT_MS;
+    if (this.#closing.signal.aborted) return this.#stopping(trigger);
     let error: string | null = null;
     try {
       const backend = this.#options.backend();
       if (backend === null) throw new LpaError('LPA_ERR_NO_BACKEND', 'no package-manager backend is selected');
       await backend.refreshCache({
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), this.#closing.signal]),
         timeoutMs,
         onProgress: () => {},
         onLog: () => {},
@@ -154,6 +174,8 @@ export class PackageCache {
       this.#options.logger.warn({ trigger, err: caught }, 'package index refresh failed');
     }
     const finishedAt = this.#now().toISOString();
+    // A refresh cut short by stop() is not an outcome: the persisted state stays as it was.
+    if (this.#closing.signal.aborted) return this.#stopping(trigger);
     this.#lastAttemptAt = this.#now().getTime();
     this.#state =
       error === null

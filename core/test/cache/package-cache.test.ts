@@ -112,6 +112,23 @@ test('a refresh that outlives its timeout is stopped and counts as failed', asyn
   assert.equal((await h.pm.read()).counters?.refresh, undefined);
 });
 
+test('close() stops a refresh under way and nothing is persisted after it', async () => {
+  const h = await harness({ db: { behaviour: { refreshSleepMs: 30_000 } } });
+  await rm(join(h.stateDir, 'state'), { recursive: true, force: true });
+  const refreshing = h.cache.refresh('health');
+  for (let i = 0; i < 400 && !(await h.pm.events()).some((event) => event.startsWith('start')); i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  await h.cache.close();
+  const outcome = await refreshing;
+  assert.equal(outcome.success, false);
+  assert.equal(outcome.error, 'the agent is stopping');
+  await assert.rejects(readFile(join(h.stateDir, 'state', 'cache.json'), 'utf8'), { code: 'ENOENT' });
+  assert.equal(h.cache.status(), 'unknown', 'a stopped refresh is not an outcome');
+  assert.equal((await h.cache.refresh('after-stop')).success, false, 'no refresh starts once closed');
+  assert.equal((await h.pm.read()).counters?.refresh, undefined);
+});
+
 test('the cacheRefresh hook runs after every refresh with its outcome', async () => {
   const h = await harness();
   const seen: CacheRefreshOutcome[] = [];
