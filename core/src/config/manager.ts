@@ -71,8 +71,13 @@ export class ConfigManager extends EventEmitter<ConfigManagerEvents> {
     if (sameSettings(previous, next)) return;
     this.settings = next;
     if (next.config.whitelist_file !== previous.config.whitelist_file && this.watch !== null) this.startWatching();
-    this.logger.info({ file: next.configPath }, 'config reloaded');
-    this.audit().record('config_reload', { accepted: true, file: next.configPath });
+    const restartRequired = settingsNeedingRestart(previous, next);
+    if (restartRequired.length > 0) {
+      this.logger.warn({ keys: restartRequired }, 'config reloaded; these settings take effect at the next restart');
+    } else {
+      this.logger.info({ file: next.configPath }, 'config reloaded');
+    }
+    this.audit().record('config_reload', { accepted: true, file: next.configPath, restart_required: restartRequired });
     this.emit('change', next, previous);
   }
 
@@ -86,5 +91,19 @@ function sameSettings(a: Settings, b: Settings): boolean {
   return (
     JSON.stringify(a.config) === JSON.stringify(b.config) &&
     JSON.stringify(a.allowList.entries) === JSON.stringify(b.allowList.entries)
+  );
+}
+
+/** Settings the running agent cannot swap (the state directory, the backend and the plugin set are bound at start). */
+const RESTART_ONLY_SETTINGS: ReadonlyArray<[string, (settings: Settings) => unknown]> = [
+  ['paths.state_dir', (settings) => settings.config.paths.state_dir],
+  ['backend.name', (settings) => settings.config.backend.name],
+  ['backend.root', (settings) => settings.config.backend.root],
+  ['plugins', (settings) => settings.config.plugins],
+];
+
+export function settingsNeedingRestart(previous: Settings, next: Settings): string[] {
+  return RESTART_ONLY_SETTINGS.filter(([, read]) => JSON.stringify(read(previous)) !== JSON.stringify(read(next))).map(
+    ([key]) => key,
   );
 }

@@ -130,3 +130,19 @@ describe('valid changes take effect without a restart', () => {
     assert.equal(old.connected, false, 'the old port still accepts connections');
   });
 });
+
+test('a valid change to a setting bound at start is accepted and says it needs a restart', async () => {
+  const before = reloads(true);
+  await t.writeConfig({ backend: { name: 'some-other-backend' } });
+  const record = await waitFor(
+    () =>
+      t.audit.records
+        .filter((r) => r.event === 'config_reload' && r.accepted === true)
+        .slice(before)
+        .find((r) => Array.isArray(r.restart_required) && r.restart_required.length > 0),
+    { what: 'the accepted reload naming what needs a restart' },
+  );
+  assert.deepEqual(record.restart_required, ['backend.name']);
+  assert.ok(t.logs.some((line) => line.msg === 'config reloaded; these settings take effect at the next restart'));
+  await restoreValidFiles();
+});
