@@ -27,7 +27,11 @@ const DEFAULT_WRITE_TIMEOUT_MS = 10_000;
 const DEFAULT_FAILURE_REPORT_INTERVAL_MS = 60_000;
 const DEFAULT_UNRESPONSIVE_COOLDOWN_MS = 30_000;
 
-/** One sink with its own queue: records reach each sink in the order they were recorded. */
+/**
+ * One sink with its own queue: records reach each sink in the order they were recorded. A sink that
+ * pipelines its writes gets each record at once (the calls are made in order); any other sink gets
+ * the next record only after the previous write settled.
+ */
 class SinkLane {
   private tail: Promise<unknown> = Promise.resolve();
   lastReport = Number.NEGATIVE_INFINITY;
@@ -41,6 +45,7 @@ class SinkLane {
   ) {}
 
   write(record: AuditRecord, durable: boolean): Promise<AuditWriteResult | undefined> {
+    if (this.sink.pipelinesWrites === true) return this.writeWithTimeout(record, durable);
     const result = this.tail.then(() => this.writeWithTimeout(record, durable));
     this.tail = result.catch(() => {});
     return result;

@@ -54,6 +54,12 @@ export interface AuditWriteResult {
 /** A destination for audit records. write() rejects when the record could not be taken. */
 export interface AuditSink {
   readonly name: string;
+  /**
+   * True when write() may be called again before the previous call resolved: the sink keeps the
+   * order of the calls itself (e.g. to write several records at once). Otherwise the core waits for
+   * each write() before the next.
+   */
+  readonly pipelinesWrites?: boolean;
   // biome-ignore lint/suspicious/noConfusingVoidType: sinks that report nothing keep their plain async write()
   write(record: AuditRecord, options: AuditWriteOptions): Promise<void | AuditWriteResult>;
   close(): Promise<void>;

@@ -13,6 +13,7 @@ import {
   rotatedAuditFileName,
 } from '@linux-patch-api/core';
 import { gzipFile } from './compress.js';
+import { type PendingLine, PendingLines } from './pending-lines.js';
 import { applyRetention, utcDay } from './retention.js';
 import { readLastLineOfGzip, repairTailAndReadLastLine } from './tail.js';
 
@@ -32,9 +33,11 @@ const ROTATION_RETRY_MS = 5 * 60 * 1000;
 /**
  * JSON lines in `log_dir/audit.log` (0600), one record per line, each carrying `prev_hash`.
  *
- * Writes are serialised, so records keep their order and the hash chain its links. A line is
- * acknowledged only when all of its bytes are in the file (a short write on a full disk is rolled
- * back, never left half), and a durable write resolves after fsync. When the UTC day changes,
+ * Writes are serialised, so records keep their order and the hash chain its links. Records that
+ * arrive in the same event-loop turn (or while the previous write is in flight) are chained in order
+ * and appended with one write. A line is acknowledged only when all of its bytes are in the file (a
+ * short write on a full disk is rolled back, never left half), and a durable write resolves after
+ * an fsync that also covers every record written before it. When the UTC day changes,
  * audit.log is compressed to `audit-YYYY-MM-DD.log.gz` before the next line is written (and at the
  * first midnight check while idle), then files older than the retention are deleted.
  */
@@ -52,6 +55,7 @@ export class FileAuditSink implements AuditSink {
   private lastHash: string | null = null;
   private directorySynced = false;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly pending = new PendingLines(() => void this.enqueue(() => this.writePending()));
   private midnightTimer: NodeJS.Timeout | null = null;
   /** After a failed rotation, when (by the clock) to try again. */
   private rotationRetryAt = 0;
@@ -79,14 +83,20 @@ export class FileAuditSink implements AuditSink {
     return sink;
   }
 
+  /** Overlapping write() calls keep their order here, so the core need not wait for each one. */
+  readonly pipelinesWrites = true;
+
   write(record: AuditRecord, options: AuditWriteOptions): Promise<void> {
-    return this.enqueue(() => this.append(record, options.durable));
+    if (this.closed) return Promise.reject(new Error('the audit file sink is closed'));
+    return this.pending.add(record, options.durable);
   }
 
+  /** Writes what is still pending, then closes the file; later writes reject. */
   async close(): Promise<void> {
     this.closed = true;
     if (this.midnightTimer !== null) clearTimeout(this.midnightTimer);
     await this.enqueue(async () => {
+      await this.writePending();
       await this.handle?.close();
       this.handle = null;
     });
@@ -98,14 +108,52 @@ export class FileAuditSink implements AuditSink {
     return result;
   }
 
-  private async append(record: AuditRecord, durable: boolean): Promise<void> {
-    if (this.closed) throw new Error('the audit file sink is closed');
+  /** Writes every pending record; settles each one's promise and never throws. */
+  private async writePending(): Promise<void> {
+    const batch = this.pending.takeAll();
+    if (batch.length > 0) await this.writeBatch(batch);
+  }
+
+  /**
+   * One write for the whole batch, then (if any record in it is durable) one fsync before the durable
+   * records resolve. When the write fails nothing of the batch stays in the file; the records are
+   * then written one by one, so that only a record that truly does not fit (a full disk) is refused,
+   * exactly as if each had been written alone.
+   */
+  private async writeBatch(batch: readonly PendingLine[]): Promise<void> {
+    try {
+      await this.append(batch.map((line) => line.record));
+    } catch (error) {
+      if (batch.length === 1) batch[0]!.reject(error);
+      else for (const line of batch) await this.writeBatch([line]);
+      return;
+    }
+    for (const line of batch) if (!line.durable) line.resolve();
+    const durable = batch.filter((line) => line.durable);
+    if (durable.length === 0) return;
+    try {
+      await this.syncToDisk();
+    } catch (error) {
+      for (const line of durable) line.reject(error);
+      return;
+    }
+    for (const line of durable) line.resolve();
+  }
+
+  /** Appends the records as chained lines with one write, all or nothing. */
+  private async append(records: readonly AuditRecord[]): Promise<void> {
     if (this.handle === null) await this.reopen();
     const today = utcDay(this.clock());
     if (this.fileDay !== null && this.fileDay !== today) await this.rotate();
     const handle = this.handle!;
-    const line = chainAuditLine(record, this.lastHash);
-    const bytes = Buffer.from(`${line}\n`, 'utf8');
+    let lastHash = this.lastHash;
+    let text = '';
+    for (const record of records) {
+      const line = chainAuditLine(record, lastHash);
+      lastHash = hashAuditLine(line);
+      text += `${line}\n`;
+    }
+    const bytes = Buffer.from(text, 'utf8');
     try {
       for (let written = 0; written < bytes.length; ) {
         const { bytesWritten } = await handle.write(bytes, written, bytes.length - written);
@@ -116,14 +164,15 @@ export class FileAuditSink implements AuditSink {
       throw error;
     }
     this.size += bytes.length;
-    this.lastHash = hashAuditLine(line);
+    this.lastHash = lastHash;
     this.fileDay ??= today;
-    if (durable) {
-      await handle.sync();
-      if (!this.directorySynced) {
-        await syncDirectory(this.logDir);
-        this.directorySynced = true;
-      }
+  }
+
+  private async syncToDisk(): Promise<void> {
+    await this.handle!.sync();
+    if (!this.directorySynced) {
+      await syncDirectory(this.logDir);
+      this.directorySynced = true;
     }
   }
 
