@@ -80,7 +80,10 @@ function requestRecord(services: AgentServices) {
         client_fingerprint: client?.fingerprint256 ?? null,
         duration_ms: Math.round(durationMs * 1000) / 1000,
       };
-      services.logger.info(fields, 'request');
+      // The log line stays short (it is written for every request): who asked is in the audit
+      // record, found by the same request_id.
+      const { method, path, status, duration_ms } = fields;
+      services.logger.info({ request_id: requestId, method, path, status, duration_ms }, 'request');
       services.audit.record('api_request', fields);
     }
   };
