@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { assertNamesRefused } from '../support/e2e-agent.js';
 import { HELLO } from '../support/sandbox/pacman.js';
 import { hostPacmanState, type PacmanAgent, startPacmanAgent, versions } from './support.js';
 
@@ -31,21 +32,7 @@ it('option-injection, repository-syntax and shell names are refused with 400 and
   ];
   const logBefore = await agent.pacmanLog();
   const jobsBefore = (await agent.request('GET', '/jobs')).json.data.total;
-  for (const name of hostile) {
-    const attempts = [
-      await agent.request('POST', '/packages', { packages: [{ name }] }),
-      await agent.request('POST', '/packages', { packages: [{ name: HELLO, version: name }] }),
-      await agent.request('PUT', `/packages/${encodeURIComponent(name)}`),
-      await agent.request('PUT', `/packages/${HELLO}`, { version: name }),
-      await agent.request('DELETE', `/packages/${encodeURIComponent(name)}`),
-      await agent.request('GET', `/packages/${encodeURIComponent(name)}`),
-      await agent.request('POST', '/patches/apply', { packages: [name] }),
-    ];
-    for (const res of attempts) {
-      assert.equal(res.status, 400, `${JSON.stringify(name)}: ${res.status} ${res.text}`);
-      assert.equal(res.json.error.code, 'VALIDATION_ERROR');
-    }
-  }
+  await assertNamesRefused(agent, hostile, { validName: HELLO, pinnedUpdate: true });
   assert.equal((await agent.request('GET', '/jobs')).json.data.total, jobsBefore, 'a refused request created a job');
   assert.equal(await agent.pacmanLog(), logBefore, 'pacman ran on the root');
   assert.equal(existsSync(marker), false, 'MARKER appeared');

@@ -11,6 +11,7 @@
  * Package-manager harnesses start through `startBackendAgent(sandbox, …)`, which adds the backend,
  * the file audit sink and roomy job limits to the config, and whose `stop()` also disposes the sandbox.
  * `extendAgent(agent, { … })` adds a harness's own members without freezing the `process` getter.
+ * `assertNamesRefused(agent, names, { validName })` is the injection check every backend shares.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -208,4 +209,32 @@ export function changeSummary(job: JobRecord): string[] {
 
 export function versions(map: Map<string, string>): Record<string, string> {
   return Object.fromEntries([...map].sort());
+}
+
+/**
+ * Sends each name to every endpoint that takes a package name (install by name and as a version,
+ * update, delete, get, patch apply; with `pinnedUpdate` also `PUT /packages/{validName}` with the
+ * name as version) and asserts each answer is 400 VALIDATION_ERROR.
+ */
+export async function assertNamesRefused(
+  agent: Pick<E2eAgent, 'request'>,
+  names: string[],
+  options: { validName: string; pinnedUpdate?: boolean },
+): Promise<void> {
+  const { validName } = options;
+  for (const name of names) {
+    const attempts = [
+      await agent.request('POST', '/packages', { packages: [{ name }] }),
+      await agent.request('POST', '/packages', { packages: [{ name: validName, version: name }] }),
+      await agent.request('PUT', `/packages/${encodeURIComponent(name)}`),
+      ...(options.pinnedUpdate ? [await agent.request('PUT', `/packages/${validName}`, { version: name })] : []),
+      await agent.request('DELETE', `/packages/${encodeURIComponent(name)}`),
+      await agent.request('GET', `/packages/${encodeURIComponent(name)}`),
+      await agent.request('POST', '/patches/apply', { packages: [name] }),
+    ];
+    for (const res of attempts) {
+      assert.equal(res.status, 400, `${JSON.stringify(name)}: ${res.status} ${res.text}`);
+      assert.equal(res.json.error.code, 'VALIDATION_ERROR');
+    }
+  }
 }
