@@ -54,8 +54,14 @@ export class FileAuditSink implements AuditSink {
   private fileDay: string | null = null;
   private lastHash: string | null = null;
   private directorySynced = false;
+  /** After a rollback failed: the size audit.log had before the failed write, to cut it back to on reopening. */
+  private cutBackTo: number | null = null;
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly pending = new PendingLines(() => void this.enqueue(() => this.writePending()));
+  private readonly pending = new PendingLines(() => {
+    this.enqueue(() => this.writePending()).catch((error) =>
+      this.logger?.error({ err: error }, 'audit file: batch write failed'),
+    );
+  });
   private midnightTimer: NodeJS.Timeout | null = null;
   /** After a failed rotation, when (by the clock) to try again. */
   private rotationRetryAt = 0;
@@ -116,9 +122,9 @@ export class FileAuditSink implements AuditSink {
 
   /**
    * One write for the whole batch, then (if any record in it is durable) one fsync before the durable
-   * records resolve. When the write fails nothing of the batch stays in the file; the records are
-   * then written one by one, so that only a record that truly does not fit (a full disk) is refused,
-   * exactly as if each had been written alone.
+   * records resolve. When the write fails and was rolled back, nothing of the batch is in the file:
+   * the records are then written one by one, so that only a record that truly does not fit (a full
+   * disk) is refused, exactly as if each had been written alone.
    */
   private async writeBatch(batch: readonly PendingLine[]): Promise<void> {
     try {
@@ -176,12 +182,16 @@ export class FileAuditSink implements AuditSink {
     }
   }
 
-  /** Cuts a partly written line off again; if even that fails, the file is reopened (and repaired) on the next write. */
+  /**
+   * Cuts partly written lines off again; if even that fails, the file is reopened on the next write
+   * and cut back then, so that no line of a failed write stays (not even a complete one of a batch).
+   */
   private async rollBack(): Promise<void> {
     try {
       await this.handle!.truncate(this.size);
     } catch (error) {
-      this.logger?.error({ err: error }, 'audit file: could not roll back a partial line; reopening');
+      this.logger?.error({ err: error }, 'audit file: could not roll back a partial write; reopening');
+      this.cutBackTo = this.size;
       await this.handle!.close().catch(() => {});
       this.handle = null;
     }
@@ -192,6 +202,8 @@ export class FileAuditSink implements AuditSink {
     const handle = await open(this.path, 'a+', 0o600);
     try {
       await handle.chmod(0o600);
+      if (this.cutBackTo !== null && (await handle.stat()).size > this.cutBackTo) await handle.truncate(this.cutBackTo);
+      this.cutBackTo = null;
       const { size, lastLine } = await repairTailAndReadLastLine(handle);
       this.size = size;
       this.fileDay = lastLine === null ? null : (dayOf(lastLine) ?? utcDay((await handle.stat()).mtime));

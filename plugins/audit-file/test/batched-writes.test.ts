@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { hashAuditLine } from '@linux-patch-api/core';
@@ -94,43 +94,70 @@ async function fill(path: string): Promise<void> {
   }
 }
 
-test('on a full disk, a batch that does not fit is refused only for the record that does not fit; the others are written, chained', async (t) => {
-  const dir = await temporaryDirectory(t);
-  const mountPoint = join(dir, 'small');
+/** Runs `body` with a file sink in a 64 KiB tmpfs under the test's directory; closes and unmounts after. */
+async function onSmallFileSystem(
+  t: TestContext,
+  body: (sink: FileAuditSink, mountPoint: string, logDir: string) => Promise<void>,
+): Promise<void> {
+  const mountPoint = join(await temporaryDirectory(t), 'small');
   await mkdir(mountPoint);
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0700', 'tmpfs', mountPoint]);
   try {
     const logDir = join(mountPoint, 'log');
     const sink = await FileAuditSink.open({ logDir, retentionDays: 30 });
     try {
-      await sink.write(record('agent_start', '2026-11-22T03:00:00.000Z'), { durable: true });
-      const filler = join(mountPoint, 'filler');
-      await fill(filler);
-      // One turn: two small records that fit in the room left in audit.log's last page, and between
-      // them one too large for it, so that the three together do not fit.
-      const small = sink.write(record('api_request', '2026-11-22T03:00:01.000Z', { n: 1 }), { durable: false });
-      const bulky = sink.write(record('api_request', '2026-11-22T03:00:02.000Z', { n: 2, bulky: 'x'.repeat(6000) }), {
-        durable: false,
-      });
-      const durable = sink.write(record('job_intent', '2026-11-22T03:00:03.000Z', { n: 3 }), { durable: true });
-      await assert.rejects(bulky, { code: 'ENOSPC' });
-      await small;
-      await durable;
-      const text = await readFile(join(logDir, 'audit.log'), 'utf8');
-      assert.ok(text.endsWith('\n'), 'the file ends with a complete line');
-      assert.deepEqual(
-        text
-          .split('\n')
-          .filter(Boolean)
-          .map((line) => JSON.parse(line).n ?? 'start'),
-        ['start', 1, 3],
-      );
-      assert.deepEqual(await verifyAuditFiles(await listAuditFiles(logDir)), { ok: true, files: 1, records: 3 });
-      await unlink(filler);
+      await body(sink, mountPoint, logDir);
     } finally {
       await sink.close();
     }
   } finally {
     execFileSync('umount', [mountPoint]);
   }
+}
+
+/**
+ * On a full disk, writes in one turn two small records that fit in the room left in audit.log's
+ * last page and, between them, one too large for it (so the three together do not fit), then one
+ * durable record; checks that only the large one is refused and the others are in the file once each.
+ */
+async function batchOnFullDisk(sink: FileAuditSink, mountPoint: string, logDir: string, beforeBatch: () => void): Promise<void> {
+  await sink.write(record('agent_start', '2026-11-22T03:00:00.000Z'), { durable: true });
+  const filler = join(mountPoint, 'filler');
+  await fill(filler);
+  beforeBatch();
+  const small = sink.write(record('api_request', '2026-11-22T03:00:01.000Z', { n: 1 }), { durable: false });
+  const bulky = sink.write(record('api_request', '2026-11-22T03:00:02.000Z', { n: 2, bulky: 'x'.repeat(6000) }), {
+    durable: false,
+  });
+  const durable = sink.write(record('job_intent', '2026-11-22T03:00:03.000Z', { n: 3 }), { durable: true });
+  await assert.rejects(bulky, { code: 'ENOSPC' });
+  await small;
+  await durable;
+  const text = await readFile(join(logDir, 'audit.log'), 'utf8');
+  assert.ok(text.endsWith('\n'), 'the file ends with a complete line');
+  assert.deepEqual(
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line).n ?? 'start'),
+    ['start', 1, 3],
+  );
+  assert.deepEqual(await verifyAuditFiles(await listAuditFiles(logDir)), { ok: true, files: 1, records: 3 });
+  await unlink(filler);
+}
+
+test('on a full disk, a batch that does not fit is refused only for the record that does not fit; the others are written, chained', async (t) => {
+  await onSmallFileSystem(t, (sink, mountPoint, logDir) => batchOnFullDisk(sink, mountPoint, logDir, () => {}));
+});
+
+test('when even the rollback of a failed batch fails, the file is cut back on reopening: no line of the batch stays or is written twice', async (t) => {
+  await onSmallFileSystem(t, (sink, mountPoint, logDir) =>
+    batchOnFullDisk(sink, mountPoint, logDir, () => {
+      // Fault injection on the real, open audit.log: its next truncate (the rollback) fails.
+      const { handle } = sink as unknown as { handle: FileHandle };
+      handle.truncate = async () => {
+        throw Object.assign(new Error('injected I/O error'), { code: 'EIO' });
+      };
+    }),
+  );
 });
