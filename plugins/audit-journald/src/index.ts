@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { definePlugin } from '@linux-patch-api/core';
 import { DEFAULT_JOURNALD_SOCKET, JournaldSink } from './journald-sink.js';
 import { DEFAULT_SYSLOG_SOCKET, SyslogSink } from './syslog-sink.js';
+import { unixDatagramAvailable } from './unix-datagram.js';
 
 export { buildJournalEntry, encodeJournalField, SYSLOG_IDENTIFIER, TRUNCATION_MARKER } from './journal-entry.js';
 export { JournaldSink, type JournaldSinkOptions } from './journald-sink.js';
@@ -32,13 +33,13 @@ export default definePlugin<AuditJournaldOptions>({
     host.registerAuditSink({
       name: 'journald',
       priority: 20,
-      available: () => isSocket(journaldSocket),
+      available: () => unixDatagramAvailable() && isSocket(journaldSocket),
       create: () => new JournaldSink({ socketPath: journaldSocket }),
     });
     host.registerAuditSink({
       name: 'syslog',
       priority: 10,
-      available: () => isSocket(syslogSocket),
+      available: () => unixDatagramAvailable() && isSocket(syslogSocket),
       create: () => new SyslogSink({ socketPath: syslogSocket }),
     });
   },

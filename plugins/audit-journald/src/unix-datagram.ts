@@ -13,7 +13,34 @@ interface UnixDgramModule {
 }
 
 const require = createRequire(import.meta.url);
-const unixDgram = require('unix-dgram') as UnixDgramModule;
+let addon: UnixDgramModule | Error | undefined;
+
+/**
+ * Loads the unix-dgram addon on first use rather than at import: a package built for another C
+ * library (glibc vs musl) then makes these sinks unavailable, instead of making the plugin, and
+ * with it the agent's start, fail.
+ */
+function loadUnixDgram(): UnixDgramModule {
+  if (addon === undefined) {
+    try {
+      addon = require('unix-dgram') as UnixDgramModule;
+    } catch (error) {
+      addon = error instanceof Error ? error : new Error(String(error));
+    }
+  }
+  if (addon instanceof Error) throw new Error(`the unix-dgram addon cannot be loaded: ${addon.message}`);
+  return addon;
+}
+
+/** Whether datagram sockets can be opened here (the native addon loads). */
+export function unixDatagramAvailable(): boolean {
+  try {
+    loadUnixDgram();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** unix-dgram reports errno as a negative number in `code`. */
 function errnoOf(error: unknown): number | null {
@@ -38,7 +65,7 @@ export class UnixDatagramSender {
   private closed = false;
 
   constructor() {
-    this.socket = unixDgram.createSocket('unix_dgram');
+    this.socket = loadUnixDgram().createSocket('unix_dgram');
     this.socket.on('error', () => {});
   }
 
