@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run package`: builds the native packages (.deb, .rpm for dnf and for yum, .apk,
-// .pkg.tar.zst) into packaging/out/. Options: --out DIR, --only deb,rpm-dnf,…, --skip-build.
+// .pkg.tar.zst) into dist/ at the repository root. Options: --out DIR, --only deb,rpm-dnf,…, --skip-build.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildPackages } from '../packaging/lib/build.mjs';

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const TEMPLATES_DIR = fileURLToPath(new URL('../templates/', import.meta.url));
-export const DEFAULT_OUT_DIR = fileURLToPath(new URL('../out/', import.meta.url));
+export const DEFAULT_OUT_DIR = fileURLToPath(new URL('../../dist/', import.meta.url));
 
 /** On the target: the production node_modules tree. */
 export const INSTALL_PREFIX = '/usr/lib/linux-patch-api';
