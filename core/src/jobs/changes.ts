@@ -1,5 +1,6 @@
 import type { InstalledPackage } from '../contracts/backend.js';
 import type { PackageChange } from '../contracts/job.js';
+import { byName } from '../name-order.js';
 
 /**
  * What a job did, measured: the installed set before and after, compared package by package with
@@ -28,5 +29,5 @@ export function diffInstalled(
   for (const [name, from] of previous) {
     if (!current.has(name)) changes.push({ name, action: 'removed', from_version: from, to_version: null });
   }
-  return changes.sort((a, b) => a.name.localeCompare(b.name));
+  return changes.sort(byName);
 }

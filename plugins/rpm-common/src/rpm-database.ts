@@ -56,7 +56,7 @@ export function parseRpmQuery(output: string): RpmPackage[] {
       installTime: Number(installTime) || 0,
     });
   }
-  return packages.sort((a, b) => a.name.localeCompare(b.name) || (a.architecture ?? '').localeCompare(b.architecture ?? ''));
+  return packages.sort((a, b) => codeUnitOrder(a.name, b.name) || codeUnitOrder(a.architecture ?? '', b.architecture ?? ''));
 }
 
 /**
@@ -102,4 +102,9 @@ export class RpmDatabase {
     const key = treeFingerprint([this.directory], 1, READ_TOUCHED);
     return key.endsWith(':-') || key.endsWith(':?') ? null : key;
   }
+}
+
+/** rpm's own order (code units); locale-aware comparison is slower and orders differently. */
+function codeUnitOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

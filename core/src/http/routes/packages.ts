@@ -1,6 +1,7 @@
 import type { PackageDetails } from '../../contracts/backend.js';
 import type { Job } from '../../contracts/job.js';
 import { LpaError } from '../../errors.js';
+import { byName } from '../../name-order.js';
 import type { AgentServices } from '../../services.js';
 import { defineRoute } from '../route.js';
 import { jobSchema } from '../schemas/job.js';
@@ -72,7 +73,7 @@ export function packageRoutes(services: AgentServices) {
               (query.status === undefined || pkg.status === query.status) &&
               (query.upgradable === undefined || pkg.upgradable === query.upgradable),
           )
-          .sort((a, b) => a.name.localeCompare(b.name));
+          .sort(byName);
         const offset = query.offset ?? 0;
         const page = packages.slice(offset, query.limit === undefined ? undefined : offset + query.limit);
         return { packages: page, total: packages.length };

@@ -1,4 +1,5 @@
 import type { Job } from '../../contracts/job.js';
+import { byName } from '../../name-order.js';
 import type { AgentServices } from '../../services.js';
 import { defineRoute } from '../route.js';
 import { jobSchema } from '../schemas/job.js';
@@ -17,9 +18,7 @@ export function patchRoutes(services: AgentServices) {
       response: patchListSchema,
       async handler({ query }) {
         const upgrades = await fromBackend(() => backendOf(services).listUpgrades());
-        const patches = upgrades
-          .filter((upgrade) => query.security !== true || upgrade.security === true)
-          .sort((a, b) => a.name.localeCompare(b.name));
+        const patches = upgrades.filter((upgrade) => query.security !== true || upgrade.security === true).sort(byName);
         return { patches, total: patches.length, last_cache_update: services.cache?.state().last_cache_update ?? null };
       },
     }),
