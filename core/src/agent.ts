@@ -171,19 +171,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     lockWaitSeconds: () => config.current().config.jobs.lock_wait_seconds,
   });
   await cache.load();
-  const jobs = new JobManager({
-    stateDir: initial.paths.state_dir,
-    backend: () => withServices.backend,
-    cache,
-    lock: packageManagerLock,
-    hooks,
-    audit: () => withServices.audit,
-    logger,
-    limits: () => config.current().config.jobs,
-  });
-  tapJobAudit(hooks, () => withServices.audit);
   // Self-upgrade: while a mutating job runs, package maintainer scripts leave the service restart
-  // to the agent, which restarts once the job is recorded (tapped after the audit tap).
+  // to the agent, which restarts once the job is recorded.
   const selfUpgrade = new SelfUpgradeGuard({
     stateDir: initial.paths.state_dir,
     logger,
@@ -193,6 +182,19 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     },
   });
   await selfUpgrade.start();
+  const jobs = new JobManager({
+    stateDir: initial.paths.state_dir,
+    backend: () => withServices.backend,
+    cache,
+    lock: packageManagerLock,
+    hooks,
+    audit: () => withServices.audit,
+    logger,
+    limits: () => config.current().config.jobs,
+    beforeMutation: (job) => selfUpgrade.mutationStarting(job.id),
+  });
+  tapJobAudit(hooks, () => withServices.audit);
+  // Ends a job's self-upgrade window after the audit tap has recorded its outcome.
   selfUpgrade.attach(hooks);
   services.cache = cache;
   services.jobs = jobs;

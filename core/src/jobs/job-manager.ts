@@ -37,6 +37,11 @@ export interface JobManagerOptions {
   now?: () => Date;
   /** Limit for `backend.repair()` after a timeout or an interrupted run. */
   repairTimeoutMs?: number;
+  /**
+   * Runs under the package-manager lock right before a mutation starts the package manager (not
+   * for dry runs or vetoed jobs); a rejection fails the job with nothing run.
+   */
+  beforeMutation?: (job: Readonly<Job>) => Promise<void>;
 }
 
 export interface JobFilter {
@@ -449,16 +454,23 @@ export class JobManager {
         throw new LpaError('LPA_ERR_BACKEND', `the package index refresh failed: ${outcome.error ?? 'unknown error'}`);
       progress(0, 10)(100);
     }
-    const plan = await operation.plan(backend, signal);
-    job.plan = plan;
-    this.#emit(job, 'updated');
-    if (!operation.mutates) return;
-    // A tap that never answers cannot hold the job past its timeout.
-    const veto = await untilAborted(this.#options.hooks.beforeApply.promise(this.#copy(job), plan), signal);
-    if (veto !== undefined) throw new LpaError('LPA_ERR_VETOED', veto.reason, { details: { reason: veto.reason } });
-    signal.throwIfAborted();
+    const { beforeApply } = this.#options.hooks;
+    // Planning is a full dependency resolution by the package manager: done for a dry run, whose
+    // result it is, and for beforeApply taps, which judge it; otherwise the measured changes are the
+    // record and the job does not pay for a second resolution.
+    if (!operation.mutates || beforeApply.isUsed()) {
+      const plan = await operation.plan(backend, signal);
+      job.plan = plan;
+      this.#emit(job, 'updated');
+      if (!operation.mutates) return;
+      // A tap that never answers cannot hold the job past its timeout.
+      const veto = await untilAborted(beforeApply.promise(this.#copy(job), plan), signal);
+      if (veto !== undefined) throw new LpaError('LPA_ERR_VETOED', veto.reason, { details: { reason: veto.reason } });
+      signal.throwIfAborted();
+    }
 
     await this.#options.lock.run(async () => {
+      await this.#options.beforeMutation?.(this.#copy(job));
       let before: InstalledPackage[] | null = null;
       let failure: unknown = null;
       try {

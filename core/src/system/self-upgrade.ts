@@ -9,7 +9,7 @@ import type { AgentHooks } from '../hooks.js';
  * would restart the service, and the service manager would kill the job's package manager with
  * it, half-way through the transaction. Instead:
  *
- * 1. Before a mutating job touches the system (beforeApply), the agent writes
+ * 1. Right before a mutating job runs the package manager (under its lock), the agent writes
  *    `state_dir/state/mutation-in-progress` holding its pid and the job id.
  * 2. The package's maintainer scripts (packaging/templates/maintainer/self-upgrade.sh) see a live
  *    pid there and, instead of restarting the service, leave `state_dir/state/restart-pending`.
@@ -70,12 +70,11 @@ export class SelfUpgradeGuard {
     if (handled) this.#options.logger.info('started after a self-upgrade restart');
   }
 
-  /** beforeApply marks the job's mutation; onJobUpdate `finished` ends it. */
+  /**
+   * The job manager calls mutationStarting before it runs the package manager; onJobUpdate
+   * `finished` ends the mutation.
+   */
   attach(hooks: AgentHooks): void {
-    hooks.beforeApply.tapPromise(TAP_NAME, async (job) => {
-      await this.mutationStarting(job.id);
-      return undefined;
-    });
     hooks.onJobUpdate.tap(TAP_NAME, (job, kind) => {
       if (kind === 'finished') void this.mutationFinished(job.id);
     });

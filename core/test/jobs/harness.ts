@@ -12,7 +12,7 @@ import { MemoryAuditTrail } from '../../src/audit/trail.js';
 import { PackageCache } from '../../src/cache/package-cache.js';
 import type { Logger } from '../../src/contracts/logger.js';
 import { type AgentHooks, createHooks } from '../../src/hooks.js';
-import { type JobLimits, JobManager } from '../../src/jobs/job-manager.js';
+import { type JobLimits, JobManager, type JobManagerOptions } from '../../src/jobs/job-manager.js';
 import { MutationLock } from '../../src/jobs/mutation-lock.js';
 import { ProcessRunner } from '../../src/runner/process-runner.js';
 
@@ -37,6 +37,7 @@ export interface HarnessOptions {
   refreshTimeoutMs?: number;
   killGraceMs?: number;
   start?: boolean;
+  beforeMutation?: JobManagerOptions['beforeMutation'];
 }
 
 export const silentLogger = pino({ level: 'silent' }) as unknown as Logger;
@@ -79,6 +80,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     logger: silentLogger,
     limits: () => limits,
     now,
+    ...(options.beforeMutation ? { beforeMutation: options.beforeMutation } : {}),
   });
   if (options.start !== false) await jobs.start();
   return {

@@ -30,6 +30,74 @@ test('a beforeApply veto fails the job with the reason and nothing runs', async 
   assert.deepEqual((await h.pm.read()).installed, { hello: '1.0' });
 });
 
+test('without beforeApply taps a mutation is not planned separately; with one, the plan is recorded', async () => {
+  const h = await createHarness();
+  harnesses.push(h);
+  let plans = 0;
+  const planInstall = h.backend.planInstall.bind(h.backend);
+  h.backend.planInstall = (...args) => {
+    plans += 1;
+    return planInstall(...args);
+  };
+  const untapped = await h.jobs.submit({ type: 'package_install', packages: [{ name: 'dep' }] }, null);
+  await h.jobs.idle();
+  const done = h.jobs.get(untapped.id);
+  assert.equal(done?.status, 'completed');
+  assert.equal(plans, 0, 'no dependency resolution besides the real run');
+  assert.equal(done?.plan, null);
+  assert.deepEqual(done?.changes, [{ name: 'dep', action: 'installed', from_version: null, to_version: '1.0' }]);
+
+  const tappedHarness = await createHarness();
+  harnesses.push(tappedHarness);
+  createPluginHooks(tappedHarness.hooks, tappedHarness.logger).beforeApply.tap('change-window', () => undefined);
+  const tapped = await tappedHarness.jobs.submit({ type: 'package_install', packages: [{ name: 'dep' }] }, null);
+  await tappedHarness.jobs.idle();
+  assert.equal(tappedHarness.jobs.get(tapped.id)?.status, 'completed');
+  assert.deepEqual(tappedHarness.jobs.get(tapped.id)?.plan, [
+    { name: 'dep', action: 'installed', from_version: null, to_version: '1.0' },
+  ]);
+});
+
+test('beforeMutation runs under the lock before the package manager, never for dry runs or vetoed jobs', async () => {
+  const calls: { id: string; eventsSoFar: number; lockHeld: boolean }[] = [];
+  let h: Harness | null = null;
+  h = await createHarness({
+    db: { installed: { hello: '1.0' }, repo: { hello: ['1.0', '1.1'], dep: ['1.0'] } },
+    beforeMutation: async (job) => {
+      const harness = h as Harness;
+      calls.push({ id: job.id, eventsSoFar: (await harness.pm.events()).length, lockHeld: harness.lock.held });
+    },
+  });
+  harnesses.push(h);
+  const install = await h.jobs.submit({ type: 'package_install', packages: [{ name: 'dep' }] }, null);
+  await h.jobs.idle();
+  assert.equal(h.jobs.get(install.id)?.status, 'completed');
+  assert.deepEqual(calls, [{ id: install.id, eventsSoFar: 0, lockHeld: true }]);
+
+  const dryRun = await h.jobs.submit({ type: 'patch_apply', packages: null, security_only: false, dry_run: true }, null);
+  await h.jobs.idle();
+  assert.equal(h.jobs.get(dryRun.id)?.status, 'completed');
+  h.hooks.beforeApply.tap('closed', () => ({ reason: 'closed' }));
+  const vetoed = await h.jobs.submit({ type: 'package_remove', name: 'hello' }, null);
+  await h.jobs.idle();
+  assert.equal(h.jobs.get(vetoed.id)?.error?.code, 'VETOED');
+  assert.equal(calls.length, 1, 'neither the dry run nor the vetoed job');
+});
+
+test('a beforeMutation that fails fails the job with nothing run', async () => {
+  const h = await createHarness({
+    beforeMutation: async () => {
+      throw new Error('state directory is read-only');
+    },
+  });
+  harnesses.push(h);
+  const job = await h.jobs.submit({ type: 'package_install', packages: [{ name: 'dep' }] }, null);
+  await h.jobs.idle();
+  assert.equal(h.jobs.get(job.id)?.status, 'failed');
+  assert.match(h.jobs.get(job.id)?.error?.message ?? '', /read-only/);
+  assert.deepEqual(await h.pm.events(), []);
+});
+
 test('a beforeApply tap that throws counts as a veto (fails safe)', async () => {
   const h = await createHarness();
   harnesses.push(h);

@@ -57,11 +57,8 @@ describe('SelfUpgradeGuard', () => {
 
   afterEach(() => rmSync(stateDir, { recursive: true, force: true }));
 
-  test('beforeApply writes the marker (pid and job id, mode 0600) before the job mutates anything', async () => {
-    const hooks = createHooks();
-    guard.attach(hooks);
-    const veto = await hooks.beforeApply.promise(job('job-1'), []);
-    assert.equal(veto, undefined, 'the guard never vetoes');
+  test('mutationStarting writes the marker (pid and job id, mode 0600)', async () => {
+    await guard.mutationStarting('job-1');
     assert.equal(readFileSync(markerIn(stateDir), 'utf8'), '4242 job-1\n');
     assert.equal(statSync(markerIn(stateDir)).mode & 0o777, 0o600);
   });
@@ -76,7 +73,7 @@ describe('SelfUpgradeGuard', () => {
   test('a restart request left during the job restarts the agent once, after the job finished', async () => {
     const hooks = createHooks();
     guard.attach(hooks);
-    await hooks.beforeApply.promise(job('job-1'), []);
+    await guard.mutationStarting('job-1');
     packageAsksForRestart();
     assert.equal(restarts, 0, 'nothing restarts while the job runs');
     hooks.onJobUpdate.call({ ...job('job-1'), status: 'completed' }, 'finished');
@@ -99,16 +96,13 @@ describe('SelfUpgradeGuard', () => {
     assert.equal(restarts, 1);
   });
 
-  test('updates of jobs that never mutated (dry runs, vetoed jobs) change nothing', async () => {
+  test('the finished update of a job that never mutated (dry run, veto) changes nothing', async () => {
     const hooks = createHooks();
-    hooks.beforeApply.tap('a-plugin', () => ({ reason: 'maintenance window closed' }));
     guard.attach(hooks);
-    const veto = await hooks.beforeApply.promise(job('vetoed'), []);
-    assert.deepEqual(veto, { reason: 'maintenance window closed' });
-    assert.ok(!existsSync(markerIn(stateDir)), 'no marker for a vetoed job');
     packageAsksForRestart();
     hooks.onJobUpdate.call(job('vetoed'), 'finished');
     await guard.mutationFinished('vetoed');
+    assert.ok(!existsSync(markerIn(stateDir)));
     assert.equal(restarts, 0);
   });
 
