@@ -36,7 +36,9 @@ test('records are JSON lines in audit.log (0600, directory 0700), each linked to
 
 test('an existing audit.log is made 0600 and its chain continues after a restart; a torn last line is dropped', async (t) => {
   const logDir = await temporaryDirectory(t);
-  const first = await FileAuditSink.open({ logDir, retentionDays: 30 });
+  // Both runs fall on the records' own day, so reopening continues audit.log instead of rotating it.
+  const clock = manualClock('2026-11-22T03:01:00.000Z');
+  const first = await FileAuditSink.open({ logDir, retentionDays: 30, clock: clock.now });
   await first.write(record('agent_start', '2026-11-22T03:00:00.000Z'), { durable: true });
   await first.close();
   const path = join(logDir, 'audit.log');
@@ -46,7 +48,7 @@ test('an existing audit.log is made 0600 and its chain continues after a restart
   const { chmod } = await import('node:fs/promises');
   await chmod(path, 0o644);
 
-  const second = await FileAuditSink.open({ logDir, retentionDays: 30 });
+  const second = await FileAuditSink.open({ logDir, retentionDays: 30, clock: clock.now });
   await second.write(record('agent_start', '2026-11-22T03:01:00.000Z'), { durable: true });
   await second.close();
   assert.equal((await stat(path)).mode & 0o777, 0o600);
