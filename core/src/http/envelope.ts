@@ -18,10 +18,19 @@ export function requestIdOf(ctx: Context): string {
   return ctx.state.requestId as string;
 }
 
+/**
+ * The envelope goes out already serialised: Koa then skips its checks of an object body against
+ * the web stream classes, whose first use loads Node's whole fetch implementation into the agent.
+ */
+function setJsonBody(ctx: Context, body: Envelope): void {
+  ctx.type = 'application/json; charset=utf-8';
+  ctx.body = JSON.stringify(body);
+}
+
 export function sendData<T>(ctx: Context, data: T, status = 200): void {
   const body: Envelope<T> = { success: true, request_id: requestIdOf(ctx), timestamp: rfc3339(), data, error: null };
   ctx.status = status;
-  ctx.body = body;
+  setJsonBody(ctx, body);
 }
 
 export function sendError(ctx: Context, error: LpaError): void {
@@ -34,5 +43,5 @@ export function sendError(ctx: Context, error: LpaError): void {
   };
   ctx.status = error.status;
   if (error.retryAfter !== undefined) ctx.set('Retry-After', String(Math.max(1, Math.ceil(error.retryAfter))));
-  ctx.body = body;
+  setJsonBody(ctx, body);
 }
