@@ -27,10 +27,18 @@ const DEFAULT_WRITE_TIMEOUT_MS = 10_000;
 const DEFAULT_FAILURE_REPORT_INTERVAL_MS = 60_000;
 const DEFAULT_UNRESPONSIVE_COOLDOWN_MS = 30_000;
 
+/** A write a sink has not answered yet. */
+interface InFlightWrite {
+  startedAt: number;
+  fail: (error: Error) => void;
+}
+
 /**
  * One sink with its own queue: records reach each sink in the order they were recorded. A sink that
  * pipelines its writes gets each record at once (the calls are made in order); any other sink gets
- * the next record only after the previous write settled.
+ * the next record only after the previous write settled. One watchdog timer per lane, armed for the
+ * oldest unanswered write, fails writes the sink does not answer in time (a timer per record
+ * would cost more than many a sink's write).
  */
 class SinkLane {
   private tail: Promise<unknown> = Promise.resolve();
@@ -38,6 +46,9 @@ class SinkLane {
   suppressed = 0;
   /** Until when (clock ms) the sink counts as hung after a timeout. */
   private unresponsiveUntil = Number.NEGATIVE_INFINITY;
+  /** Oldest first: a Set keeps insertion order and removes any entry at once. */
+  private readonly inFlight = new Set<InFlightWrite>();
+  private watchdog: NodeJS.Timeout | null = null;
 
   constructor(
     readonly sink: AuditSink,
@@ -51,21 +62,66 @@ class SinkLane {
     return result;
   }
 
-  private async writeWithTimeout(record: AuditRecord, durable: boolean): Promise<AuditWriteResult | undefined> {
-    const { timeoutMs, cooldownMs, clock } = this.timing;
-    if (clock().getTime() < this.unresponsiveUntil) throw new Error(`skipped: no answer within ${timeoutMs} ms recently`);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        this.unresponsiveUntil = clock().getTime() + cooldownMs;
-        reject(new Error(`no answer within ${timeoutMs} ms`));
-      }, timeoutMs);
+  private writeWithTimeout(record: AuditRecord, durable: boolean): Promise<AuditWriteResult | undefined> {
+    const { timeoutMs, clock } = this.timing;
+    if (clock().getTime() < this.unresponsiveUntil)
+      return Promise.reject(new Error(`skipped: no answer within ${timeoutMs} ms recently`));
+    return new Promise((resolve, reject) => {
+      const entry: InFlightWrite = { startedAt: performance.now(), fail: reject };
+      this.inFlight.add(entry);
+      this.armWatchdog();
+      const settled = () => {
+        this.inFlight.delete(entry);
+        if (this.inFlight.size === 0) this.disarmWatchdog();
+      };
+      let written: ReturnType<AuditSink['write']>;
+      try {
+        written = this.sink.write(record, { durable });
+      } catch (error) {
+        written = Promise.reject(error);
+      }
+      written.then(
+        (result) => {
+          settled();
+          resolve(result ?? undefined);
+        },
+        (error: unknown) => {
+          settled();
+          reject(error);
+        },
+      );
     });
-    try {
-      return (await Promise.race([this.sink.write(record, { durable }), timeout])) ?? undefined;
-    } finally {
-      clearTimeout(timer);
+  }
+
+  private armWatchdog(): void {
+    if (this.watchdog !== null) return;
+    const oldest = this.inFlight.values().next().value;
+    if (oldest === undefined) return;
+    const delay = Math.max(0, oldest.startedAt + this.timing.timeoutMs - performance.now());
+    this.watchdog = setTimeout(() => {
+      this.watchdog = null;
+      this.failOverdueWrites();
+    }, delay);
+  }
+
+  private disarmWatchdog(): void {
+    if (this.watchdog === null) return;
+    clearTimeout(this.watchdog);
+    this.watchdog = null;
+  }
+
+  private failOverdueWrites(): void {
+    const { timeoutMs, cooldownMs, clock } = this.timing;
+    const now = performance.now();
+    let overdue = false;
+    for (const entry of this.inFlight) {
+      if (now - entry.startedAt < timeoutMs) break;
+      this.inFlight.delete(entry);
+      entry.fail(new Error(`no answer within ${timeoutMs} ms`));
+      overdue = true;
     }
+    if (overdue) this.unresponsiveUntil = clock().getTime() + cooldownMs;
+    this.armWatchdog();
   }
 }
 

@@ -11,6 +11,18 @@ const PRIVATE_KEY_PEM = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
 const REDACTED = '[redacted]';
 const MAX_DEPTH = 8;
 
+const secretKeyVerdicts = new Map<string, boolean>();
+
+/** Field names repeat from record to record; each is matched against SECRET_KEY once. */
+function isSecretKey(key: string): boolean {
+  let verdict = secretKeyVerdicts.get(key);
+  if (verdict === undefined) {
+    verdict = SECRET_KEY.test(key);
+    if (secretKeyVerdicts.size < 10_000) secretKeyVerdicts.set(key, verdict);
+  }
+  return verdict;
+}
+
 /** Records carry no secrets: secret-named fields and private-key PEM text are replaced, at any depth. */
 export function redactSecrets(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return PRIVATE_KEY_PEM.test(value) ? REDACTED : value;
@@ -20,7 +32,7 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
   return Object.fromEntries(
     Object.entries(value as Record<string, unknown>).map(([key, item]) => [
       key,
-      SECRET_KEY.test(key) ? REDACTED : redactSecrets(item, depth + 1),
+      isSecretKey(key) ? REDACTED : redactSecrets(item, depth + 1),
     ]),
   );
 }

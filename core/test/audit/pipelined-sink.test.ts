@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createAuditTrail } from '../../src/audit/fan-out.js';
+import type { AuditRecord, AuditWriteOptions, AuditWriteResult } from '../../src/contracts/audit.js';
 import { capturingLogger, MemorySink } from './support.js';
 
 const agent = { hostname: 'host-1', version: '1.2.3' };
@@ -59,4 +60,49 @@ test('a durable record through a pipelining sink still resolves only when the si
   pipelined.open();
   await durable;
   assert.equal(resolved, true);
+});
+
+test('records a pipelining sink never answers all go to the fallback after the write timeout', async () => {
+  const journald = new PipelinedSink('journald');
+  journald.hang = true;
+  const file = new MemorySink('file');
+  const audit = createAuditTrail({ sinks: [journald], fallback: file, agent, logger: capturingLogger(), writeTimeoutMs: 50 });
+  for (let n = 0; n < 5; n += 1) audit.record('api_request', { n });
+  await audit.flush();
+  assert.equal(journald.writes.length, 5, 'every record was handed over at once');
+  assert.deepEqual(
+    file.records.filter((r) => r.event === 'api_request').map((r) => r.n),
+    [0, 1, 2, 3, 4],
+  );
+  assert.match(String(file.records.find((r) => r.event === 'audit_sink_failure')?.error), /no answer within 50 ms/);
+});
+
+test('only the write left unanswered times out: the watchdog moves on to the oldest write still open', async () => {
+  /** Answers every write at once, except the ones whose record says `stuck`. */
+  class SelectiveSink extends PipelinedSink {
+    override async write(record: AuditRecord, options: AuditWriteOptions): Promise<AuditWriteResult> {
+      if (record.stuck === true) {
+        this.writes.push({ record, durable: options.durable });
+        return new Promise(() => {});
+      }
+      return super.write(record, options);
+    }
+  }
+  const journald = new SelectiveSink('journald');
+  const file = new MemorySink('file');
+  const audit = createAuditTrail({ sinks: [journald], fallback: file, agent, logger: capturingLogger(), writeTimeoutMs: 80 });
+  audit.record('api_request', { n: 0 });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  audit.record('api_request', { n: 1, stuck: true });
+  audit.record('api_request', { n: 2 });
+  await audit.flush();
+  assert.deepEqual(
+    journald.records.map((r) => r.n),
+    [0, 2],
+  );
+  assert.deepEqual(
+    file.records.filter((r) => r.event === 'api_request').map((r) => r.n),
+    [1],
+    'only the unanswered record went to the fallback, and only once it was overdue itself',
+  );
 });
