@@ -4,7 +4,8 @@
  *   keep-alive:    autocannon, 64 connections, keep-alive, mutual TLS
  *   new handshake: fresh TLS 1.3 connection per request (full handshake + client certificate), 16 in flight
  * Prints requests/s for both and the ratios agent/bare (targets: >= 0.7 keep-alive, >= 0.8 new
- * handshake), the agent's idle RSS (target <= 60 MiB) and its start-to-ready time (<= 600 ms).
+ * handshake), the agent's idle RSS (target <= 60 MiB) beside the bare server's (what Node itself takes
+ * with TLS loaded) and the agent's start-to-ready time (<= 600 ms).
  * Run: npm run bench -- transport   (LPA_BENCH_ROUNDS, default 5, alternating rounds of LPA_BENCH_SECONDS,
  * default 2, per side and kind: about 45 s in all)
  */
@@ -138,8 +139,10 @@ try {
   );
   try {
     await oneHandshakeRequest(agent.port, tls);
+    await oneHandshakeRequest(bare.port, tls);
     await new Promise((resolve) => setTimeout(resolve, 500));
     const idleRss = rssMiB(agent.child.pid ?? 0);
+    const bareIdleRss = rssMiB(bare.child.pid ?? 0);
 
     // Short alternating rounds (bare, agent, bare, agent, …) so that drift on a shared machine hits
     // both sides alike; the ratio is the median of the per-round ratios.
@@ -163,7 +166,7 @@ try {
       `transport bench (${ROUNDS} alternating rounds of ${SECONDS}s per side, node ${process.version}, load average ${loadavg()[0]?.toFixed(1)})`,
       `keep-alive, 64 connections:     agent ${keep.agent.toFixed(0)} req/s, bare ${keep.bare.toFixed(0)} req/s, ratio ${keep.ratio.toFixed(2)} [rounds ${keep.each}] (target >= 0.70: ${verdict(keep.ratio >= 0.7)})`,
       `new handshake per request, 16:  agent ${fresh.agent.toFixed(0)} req/s, bare ${fresh.bare.toFixed(0)} req/s, ratio ${fresh.ratio.toFixed(2)} [rounds ${fresh.each}] (target >= 0.80: ${verdict(fresh.ratio >= 0.8)})`,
-      `agent idle RSS: ${idleRss.toFixed(1)} MiB (target <= 60: ${verdict(idleRss <= 60)})`,
+      `agent idle RSS: ${idleRss.toFixed(1)} MiB (target <= 60: ${verdict(idleRss <= 60)}); the bare server's: ${bareIdleRss.toFixed(1)} MiB`,
       `agent start-to-ready: ${agent.readyMs.toFixed(0)} ms (target <= 600: ${verdict(agent.readyMs <= 600)})`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
