@@ -13,6 +13,20 @@ const MAX_DEPTH = 8;
 
 const secretKeyVerdicts = new Map<string, boolean>();
 
+/** Fields every record has (or that are folded into `client`); the rest follow them as given. */
+const COMMON_FIELDS = new Set([
+  'event',
+  'timestamp',
+  'agent',
+  'prev_hash',
+  'request_id',
+  'client',
+  'client_cn',
+  'client_serial',
+  'client_fingerprint',
+  'ip',
+]);
+
 /** Field names repeat from record to record; each is matched against SECRET_KEY once. */
 function isSecretKey(key: string): boolean {
   let verdict = secretKeyVerdicts.get(key);
@@ -23,18 +37,22 @@ function isSecretKey(key: string): boolean {
   return verdict;
 }
 
+/** Sets a field as an own property, also one named `__proto__` (which plain assignment would not). */
+function setField(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
 /** Records carry no secrets: secret-named fields and private-key PEM text are replaced, at any depth. */
 export function redactSecrets(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return PRIVATE_KEY_PEM.test(value) ? REDACTED : value;
+  if (typeof value === 'string') return value.includes('PRIVATE KEY') && PRIVATE_KEY_PEM.test(value) ? REDACTED : value;
   if (value === null || typeof value !== 'object') return value;
   if (depth >= MAX_DEPTH) return '[too deep]';
   if (Array.isArray(value)) return value.map((item) => redactSecrets(item, depth + 1));
-  return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>).map(([key, item]) => [
-      key,
-      isSecretKey(key) ? REDACTED : redactSecrets(item, depth + 1),
-    ]),
-  );
+  const copy: Record<string, unknown> = {};
+  const source = value as Record<string, unknown>;
+  for (const key of Object.keys(source)) setField(copy, key, isSecretKey(key) ? REDACTED : redactSecrets(source[key], depth + 1));
+  return copy;
 }
 
 /**
@@ -64,26 +82,15 @@ export function buildAuditRecord(
   agent: AuditAgentIdentity,
   now: Date,
 ): AuditRecord {
-  const {
-    event: _event,
-    timestamp: _timestamp,
-    agent: _agent,
-    prev_hash: _prevHash,
-    request_id = null,
-    client,
-    client_cn: clientCn,
-    client_serial: clientSerial,
-    client_fingerprint: clientFingerprint,
-    ip = null,
-    ...rest
-  } = redactSecrets(fields) as Record<string, unknown>;
-  return {
+  const safe = redactSecrets(fields) as Record<string, unknown>;
+  const record: AuditRecord = {
     event,
     timestamp: now.toISOString(),
     agent: { ...agent },
-    request_id,
-    client: normaliseClient(client, { cn: clientCn, serial: clientSerial, fingerprint: clientFingerprint }),
-    ip,
-    ...rest,
+    request_id: safe.request_id ?? null,
+    client: normaliseClient(safe.client, { cn: safe.client_cn, serial: safe.client_serial, fingerprint: safe.client_fingerprint }),
+    ip: safe.ip ?? null,
   };
+  for (const key of Object.keys(safe)) if (!COMMON_FIELDS.has(key)) setField(record, key, safe[key]);
+  return record;
 }

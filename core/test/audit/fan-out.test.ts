@@ -65,6 +65,20 @@ describe('record schema', () => {
     assert.ok(!text.includes('Bearer abc'));
     assert.ok(text.includes('/etc/linux_patch_api/certs/server.key'), 'a key file path is not a secret');
   });
+
+  test('a field named __proto__ (as JSON.parse makes from request input) stays a plain field at any depth', async () => {
+    const file = new MemorySink('file');
+    const { audit } = trail([file], file);
+    const hostile = JSON.parse('{"__proto__": {"polluted": true}, "nested": {"__proto__": {"polluted": true}}, "path": "/x"}');
+    audit.record('api_request', hostile);
+    await audit.flush();
+    const record = file.records[0]!;
+    assert.equal(Object.getPrototypeOf(record), Object.prototype);
+    assert.equal((record as Record<string, unknown>).polluted, undefined);
+    assert.equal(Object.getPrototypeOf(record.nested), Object.prototype);
+    assert.deepEqual(JSON.parse(JSON.stringify(record)).__proto__, { polluted: true }, 'the field itself is kept');
+    assert.equal(record.path, '/x');
+  });
 });
 
 describe('record()', () => {
