@@ -5,9 +5,11 @@
  *   new handshake: fresh TLS 1.3 connection per request (full handshake + client certificate), 16 in flight
  * Prints requests/s for both and the ratios agent/bare (targets: >= 0.7 keep-alive, >= 0.8 new
  * handshake), the agent's idle RSS (target <= 60 MiB) beside the bare server's (what Node itself takes
- * with TLS loaded) and the agent's start-to-ready time (<= 600 ms).
+ * with TLS loaded) and the agent's start-to-ready time (<= 600 ms). The keep-alive rounds also run a
+ * third server, Koa + @koa/router with one route and the same answer, to show how much of the gap
+ * is the framework's own.
  * Run: npm run bench -- transport   (LPA_BENCH_ROUNDS, default 5, alternating rounds of LPA_BENCH_SECONDS,
- * default 2, per side and kind: about 45 s in all)
+ * default 2, per side and kind: about 55 s in all)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -137,9 +139,15 @@ try {
     'bare listening',
     join(dir, 'bare.log'),
   );
+  const koa = await startProcess(
+    [join(REPO_ROOT, 'bench/support/bare-koa-server.mjs'), pki.files.ca, pki.files.cert, pki.files.key],
+    'koa listening',
+    join(dir, 'koa.log'),
+  );
   try {
     await oneHandshakeRequest(agent.port, tls);
     await oneHandshakeRequest(bare.port, tls);
+    await oneHandshakeRequest(koa.port, tls);
     await new Promise((resolve) => setTimeout(resolve, 500));
     const idleRss = rssMiB(agent.child.pid ?? 0);
     const bareIdleRss = rssMiB(bare.child.pid ?? 0);
@@ -147,9 +155,16 @@ try {
     // Short alternating rounds (bare, agent, bare, agent, …) so that drift on a shared machine hits
     // both sides alike; the ratio is the median of the per-round ratios.
     const keepAliveRounds: [number, number][] = [];
+    const koaRounds: [number, number][] = [];
     const handshakeRounds: [number, number][] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      keepAliveRounds.push([await keepAlive(agent.port, tls), await keepAlive(bare.port, tls)]);
+      const [agentRate, bareRate, koaRate] = [
+        await keepAlive(agent.port, tls),
+        await keepAlive(bare.port, tls),
+        await keepAlive(koa.port, tls),
+      ];
+      keepAliveRounds.push([agentRate, bareRate]);
+      koaRounds.push([koaRate, bareRate]);
       handshakeRounds.push([await newHandshakes(agent.port, tls), await newHandshakes(bare.port, tls)]);
     }
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
@@ -160,18 +175,20 @@ try {
       each: rounds.map(([agentRate, bareRate]) => (agentRate / bareRate).toFixed(2)).join(' '),
     });
     const keep = summary(keepAliveRounds);
+    const framework = summary(koaRounds);
     const fresh = summary(handshakeRounds);
     const verdict = (ok: boolean) => (ok ? 'ok' : 'BELOW TARGET');
     const lines = [
       `transport bench (${ROUNDS} alternating rounds of ${SECONDS}s per side, node ${process.version}, load average ${loadavg()[0]?.toFixed(1)})`,
       `keep-alive, 64 connections:     agent ${keep.agent.toFixed(0)} req/s, bare ${keep.bare.toFixed(0)} req/s, ratio ${keep.ratio.toFixed(2)} [rounds ${keep.each}] (target >= 0.70: ${verdict(keep.ratio >= 0.7)})`,
+      `  same load, Koa + @koa/router with one route and nothing else: ${framework.agent.toFixed(0)} req/s, ratio to bare ${framework.ratio.toFixed(2)} (the framework's own share)`,
       `new handshake per request, 16:  agent ${fresh.agent.toFixed(0)} req/s, bare ${fresh.bare.toFixed(0)} req/s, ratio ${fresh.ratio.toFixed(2)} [rounds ${fresh.each}] (target >= 0.80: ${verdict(fresh.ratio >= 0.8)})`,
       `agent idle RSS: ${idleRss.toFixed(1)} MiB (target <= 60: ${verdict(idleRss <= 60)}); the bare server's: ${bareIdleRss.toFixed(1)} MiB`,
       `agent start-to-ready: ${agent.readyMs.toFixed(0)} ms (target <= 600: ${verdict(agent.readyMs <= 600)})`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
-    await Promise.all([stopProcess(agent), stopProcess(bare)]);
+    await Promise.all([stopProcess(agent), stopProcess(bare), stopProcess(koa)]);
   }
 } finally {
   await rm(dir, { recursive: true, force: true });

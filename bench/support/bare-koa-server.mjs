@@ -1,0 +1,23 @@
+// The second baseline of bench/transport.ts: the same https server with Koa and @koa/router (the
+// agent's framework) and one route answering GET /health with the same JSON, and nothing else:
+// what the framework alone costs. argv: ca.pem server.pem server.key
+import { constants } from 'node:crypto';
+import { createServer } from 'node:https';
+import Router from '@koa/router';
+import Koa from 'koa';
+import { healthAnswer, tlsOptionsFromArgv } from './health-answer.mjs';
+
+const app = new Koa();
+const router = new Router();
+router.get('/health', (ctx) => {
+  const { requestId, body } = healthAnswer();
+  ctx.set('X-Request-Id', requestId);
+  ctx.type = 'application/json; charset=utf-8';
+  ctx.body = body;
+});
+app.use(router.routes());
+const server = createServer(tlsOptionsFromArgv(constants), app.callback());
+server.listen(0, '127.0.0.1', () =>
+  process.stdout.write(`${JSON.stringify({ msg: 'koa listening', port: server.address().port })}\n`),
+);
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
