@@ -88,7 +88,11 @@ export function buildAuditRecord(
     timestamp: now.toISOString(),
     agent: { ...agent },
     request_id: safe.request_id ?? null,
-    client: normaliseClient(safe.client, { cn: safe.client_cn, serial: safe.client_serial, fingerprint: safe.client_fingerprint }),
+    client: normaliseClient(safe.client, {
+      cn: safe.client_cn,
+      serial: safe.client_serial,
+      fingerprint: safe.client_fingerprint,
+    }),
     ip: safe.ip ?? null,
   };
   for (const key of Object.keys(safe)) if (!COMMON_FIELDS.has(key)) setField(record, key, safe[key]);
