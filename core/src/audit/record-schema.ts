@@ -11,8 +11,6 @@ const PRIVATE_KEY_PEM = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
 const REDACTED = '[redacted]';
 const MAX_DEPTH = 8;
 
-const secretKeyVerdicts = new Map<string, boolean>();
-
 /** Fields every record has (or that are folded into `client`); the rest follow them as given. */
 const COMMON_FIELDS = new Set([
   'event',
@@ -26,16 +24,6 @@ const COMMON_FIELDS = new Set([
   'client_fingerprint',
   'ip',
 ]);
-
-/** Field names repeat from record to record; each is matched against SECRET_KEY once. */
-function isSecretKey(key: string): boolean {
-  let verdict = secretKeyVerdicts.get(key);
-  if (verdict === undefined) {
-    verdict = SECRET_KEY.test(key);
-    if (secretKeyVerdicts.size < 10_000) secretKeyVerdicts.set(key, verdict);
-  }
-  return verdict;
-}
 
 /** Sets a field as an own property, also one named `__proto__` (which plain assignment would not). */
 function setField(target: Record<string, unknown>, key: string, value: unknown): void {
@@ -51,7 +39,8 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((item) => redactSecrets(item, depth + 1));
   const copy: Record<string, unknown> = {};
   const source = value as Record<string, unknown>;
-  for (const key of Object.keys(source)) setField(copy, key, isSecretKey(key) ? REDACTED : redactSecrets(source[key], depth + 1));
+  for (const key of Object.keys(source))
+    setField(copy, key, SECRET_KEY.test(key) ? REDACTED : redactSecrets(source[key], depth + 1));
   return copy;
 }
 
