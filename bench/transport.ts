@@ -152,8 +152,8 @@ try {
     const idleRss = rssMiB(agent.child.pid ?? 0);
     const bareIdleRss = rssMiB(bare.child.pid ?? 0);
 
-    // Short alternating rounds (bare, agent, bare, agent, …) so that drift on a shared machine hits
-    // both sides alike; the ratio is the median of the per-round ratios.
+    // Short alternating rounds (agent, bare, Koa, agent, …) so that drift on a shared machine hits
+    // every side alike; a ratio is the median of the per-round ratios.
     const keepAliveRounds: [number, number][] = [];
     const koaRounds: [number, number][] = [];
     const handshakeRounds: [number, number][] = [];
@@ -168,11 +168,12 @@ try {
       handshakeRounds.push([await newHandshakes(agent.port, tls), await newHandshakes(bare.port, tls)]);
     }
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+    /** Rounds of [the measured server's rate, the bare server's rate]. */
     const summary = (rounds: [number, number][]) => ({
-      agent: median(rounds.map(([agentRate]) => agentRate)),
+      rate: median(rounds.map(([rate]) => rate)),
       bare: median(rounds.map(([, bareRate]) => bareRate)),
-      ratio: median(rounds.map(([agentRate, bareRate]) => agentRate / bareRate)),
-      each: rounds.map(([agentRate, bareRate]) => (agentRate / bareRate).toFixed(2)).join(' '),
+      ratio: median(rounds.map(([rate, bareRate]) => rate / bareRate)),
+      each: rounds.map(([rate, bareRate]) => (rate / bareRate).toFixed(2)).join(' '),
     });
     const keep = summary(keepAliveRounds);
     const framework = summary(koaRounds);
@@ -180,9 +181,9 @@ try {
     const verdict = (ok: boolean) => (ok ? 'ok' : 'BELOW TARGET');
     const lines = [
       `transport bench (${ROUNDS} alternating rounds of ${SECONDS}s per side, node ${process.version}, load average ${loadavg()[0]?.toFixed(1)})`,
-      `keep-alive, 64 connections:     agent ${keep.agent.toFixed(0)} req/s, bare ${keep.bare.toFixed(0)} req/s, ratio ${keep.ratio.toFixed(2)} [rounds ${keep.each}] (target >= 0.70: ${verdict(keep.ratio >= 0.7)})`,
-      `  same load, Koa + @koa/router with one route and nothing else: ${framework.agent.toFixed(0)} req/s, ratio to bare ${framework.ratio.toFixed(2)} (the framework's own share)`,
-      `new handshake per request, 16:  agent ${fresh.agent.toFixed(0)} req/s, bare ${fresh.bare.toFixed(0)} req/s, ratio ${fresh.ratio.toFixed(2)} [rounds ${fresh.each}] (target >= 0.80: ${verdict(fresh.ratio >= 0.8)})`,
+      `keep-alive, 64 connections:     agent ${keep.rate.toFixed(0)} req/s, bare ${keep.bare.toFixed(0)} req/s, ratio ${keep.ratio.toFixed(2)} [rounds ${keep.each}] (target >= 0.70: ${verdict(keep.ratio >= 0.7)})`,
+      `  same load, Koa + @koa/router with one route and nothing else: ${framework.rate.toFixed(0)} req/s, ratio to bare ${framework.ratio.toFixed(2)} (the framework's own share)`,
+      `new handshake per request, 16:  agent ${fresh.rate.toFixed(0)} req/s, bare ${fresh.bare.toFixed(0)} req/s, ratio ${fresh.ratio.toFixed(2)} [rounds ${fresh.each}] (target >= 0.80: ${verdict(fresh.ratio >= 0.8)})`,
       `agent idle RSS: ${idleRss.toFixed(1)} MiB (target <= 60: ${verdict(idleRss <= 60)}); the bare server's: ${bareIdleRss.toFixed(1)} MiB`,
       `agent start-to-ready: ${agent.readyMs.toFixed(0)} ms (target <= 600: ${verdict(agent.readyMs <= 600)})`,
     ];

@@ -1,11 +1,9 @@
 // The second baseline of bench/transport.ts: the same https server with Koa and @koa/router (the
 // agent's framework) and one route answering GET /health with the same JSON, and nothing else:
 // what the framework alone costs. argv: ca.pem server.pem server.key
-import { constants } from 'node:crypto';
-import { createServer } from 'node:https';
 import Router from '@koa/router';
 import Koa from 'koa';
-import { healthAnswer, tlsOptionsFromArgv } from './health-answer.mjs';
+import { healthAnswer, serveBaseline } from './baseline-server.mjs';
 
 const app = new Koa();
 const router = new Router();
@@ -16,8 +14,4 @@ router.get('/health', (ctx) => {
   ctx.body = body;
 });
 app.use(router.routes());
-const server = createServer(tlsOptionsFromArgv(constants), app.callback());
-server.listen(0, '127.0.0.1', () =>
-  process.stdout.write(`${JSON.stringify({ msg: 'koa listening', port: server.address().port })}\n`),
-);
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+serveBaseline('koa', app.callback());
