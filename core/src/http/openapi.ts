@@ -71,7 +71,12 @@ function operationOf(route: AnyRoute): JsonSchema {
         ...(route.location === undefined
           ? {}
           : { headers: { Location: { description: 'Where the new job lives', schema: { type: 'string' } } } }),
-        content: { 'application/json': { schema: envelopeOf(jsonSchema(route.response, 'output'), true) } },
+        content: {
+          'application/json': {
+            schema:
+              route.raw === true ? jsonSchema(route.response, 'output') : envelopeOf(jsonSchema(route.response, 'output'), true),
+          },
+        },
       },
       '400': errorResponse('VALIDATION_ERROR: bad path, query or body'),
       '4XX': errorResponse('Other client errors (NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, …)'),

@@ -1,13 +1,19 @@
-import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { type Server as HttpServer, type IncomingMessage, STATUS_CODES } from 'node:http';
+import { parse as parseQueryString } from 'node:querystring';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { z } from 'zod';
 import type { AuditTrail } from '../audit/trail.js';
 import type { Job } from '../contracts/job.js';
 import type { Logger } from '../contracts/logger.js';
+import { type LpaError, toLpaError } from '../errors.js';
 import type { AgentHooks } from '../hooks.js';
 import { normalizePeerAddress } from './allow-list.js';
+import { errorBody } from './envelope.js';
 import { identityOfSocket } from './identity.js';
+import { readQuery } from './query.js';
 
 export const JOB_STREAM_PATH = '/ws/jobs';
 
@@ -36,11 +42,25 @@ interface Client {
   jobId: string | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The query parameters of /ws/jobs, applied as strictly as any endpoint's (see query.ts). */
+export const jobStreamQuery = z
+  .object({
+    job_id: z.uuid().optional().describe('Only updates of this job'),
+    since: z.number().int().min(0).max(999_999_999_999_999).optional().describe('Replay the retained updates after this seq'),
+  })
+  .strict();
 
 /** Refuses an upgrade with a plain HTTP status (the connection then closes). */
 function refuse(socket: Duplex, status: number, reason: string): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/** Refuses an upgrade with the error envelope, as any endpoint answers a bad request. */
+function refuseWith(socket: Duplex, error: LpaError): void {
+  const body = JSON.stringify(errorBody(randomUUID(), error));
+  socket.end(
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }
 
 /**
@@ -135,11 +155,11 @@ export class JobUpdateStream {
       socket.destroy();
       return;
     }
-    const jobId = url.searchParams.get('job_id');
-    const since = url.searchParams.get('since');
-    const unknown = [...url.searchParams.keys()].filter((key) => key !== 'job_id' && key !== 'since');
-    if ((jobId !== null && !UUID.test(jobId)) || (since !== null && !/^\d{1,15}$/.test(since)) || unknown.length > 0) {
-      refuse(socket, 400, 'Bad Request');
+    let query: z.infer<typeof jobStreamQuery>;
+    try {
+      query = readQuery(jobStreamQuery, parseQueryString(url.search.slice(1)));
+    } catch (error) {
+      refuseWith(socket, toLpaError(error));
       return;
     }
     this.#options.audit().record('api_request', {
@@ -151,7 +171,7 @@ export class JobUpdateStream {
       client_serial: client.serial,
       client_fingerprint: client.fingerprint256,
     });
-    this.#server.handleUpgrade(request, socket, head, (ws) => this.#connect(ws, jobId, since === null ? null : Number(since)));
+    this.#server.handleUpgrade(request, socket, head, (ws) => this.#connect(ws, query.job_id ?? null, query.since ?? null));
   }
 
   #connect(socket: WebSocket, jobId: string | null, since: number | null): void {

@@ -12,10 +12,16 @@ before(async () => {
 });
 after(() => t.stop());
 
-test('GET /openapi.json serves an OpenAPI 3.1 document with mutual TLS as its security', async () => {
+test('GET /openapi.json serves an OpenAPI 3.1 document, raw (not in the envelope), with mutual TLS as its security', async () => {
   const res = await t.request('/openapi.json');
   assert.equal(res.status, 200);
-  const doc = res.json.data;
+  assert.match(String(res.headers['content-type']), /^application\/json/);
+  const doc = res.json;
+  assert.equal(doc.success, undefined, 'the document is not wrapped in the envelope');
+  assert.deepEqual(
+    doc.servers.map((server: { url: string }) => server.url),
+    [`https://127.0.0.1:${t.port}`],
+  );
   assert.equal(doc.openapi, '3.1.0');
   assert.equal(doc.info.version, CORE_VERSION);
   assert.deepEqual(doc.security, [{ mutualTLS: [] }]);

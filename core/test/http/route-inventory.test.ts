@@ -20,7 +20,7 @@ before(async () => {
   registered = t.agent.app.router.stack.flatMap((layer) =>
     layer.methods.filter((method) => method !== 'HEAD').map((method) => `${method} ${openApiPath(String(layer.path))}`),
   );
-  document = (await t.request('/openapi.json')).json.data;
+  document = (await t.request('/openapi.json')).json;
 });
 after(() => t.stop());
 

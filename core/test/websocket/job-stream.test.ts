@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import { after, before, test } from 'node:test';
 import WebSocket, { type ClientOptions } from 'ws';
 import type { Job } from '../../src/contracts/job.js';
@@ -97,14 +98,25 @@ test('the stream needs a client certificate, the right path and sane parameters'
   const anonymous = connect('', false);
   const [error] = await Promise.race([once(anonymous, 'error'), once(anonymous, 'unexpected-response')]);
   assert.ok(error, 'refused without a certificate');
-  for (const [path, status] of [
-    ['?since=-1', 400],
-    ['?job_id=nope', 400],
-    ['?colour=blue', 400],
+  for (const [path, parameter] of [
+    ['?since=-1', 'since'],
+    ['?job_id=nope', 'job_id'],
+    ['?foo=1', 'foo'],
+    ['?since=1&since=2', 'since'],
   ] as const) {
     const ws = connect(path);
-    const [request, response] = (await once(ws, 'unexpected-response')) as [{ destroy(): void }, { statusCode: number }];
-    assert.equal(response.statusCode, status, path);
+    const [request, response] = (await once(ws, 'unexpected-response')) as [{ destroy(): void }, IncomingMessage];
+    assert.equal(response.statusCode, 400, path);
+    const chunks: Buffer[] = [];
+    for await (const chunk of response) chunks.push(chunk as Buffer);
+    const envelope = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    assert.equal(envelope.success, false, path);
+    assert.equal(envelope.error.code, 'VALIDATION_ERROR', path);
+    assert.deepEqual(
+      envelope.error.details.issues.map((issue: { path: string }) => issue.path),
+      [parameter],
+      path,
+    );
     request.destroy();
   }
   const wrong = new WebSocket(`wss://127.0.0.1:${a.t.port}/ws/other`, tls());

@@ -5,11 +5,8 @@ export const packageName = z.string().min(1).max(255);
 export const packageVersion = z.string().min(1).max(255);
 export const MAX_PACKAGES_PER_REQUEST = 100;
 
-const booleanString = z.enum(['true', 'false']).transform((value) => value === 'true');
-const count = z
-  .string()
-  .regex(/^\d{1,9}$/, 'a non-negative integer')
-  .transform(Number);
+/** A page bound in a query string (`limit`, `offset`). */
+const count = z.number().int().min(0).max(999_999_999);
 
 export const packageSchema = z.object({
   name: z.string(),
@@ -29,9 +26,9 @@ export const packageListQuery = z
     name: z.string().max(255).optional().describe('Substring, or a glob with * ? [...]'),
     version: z.string().max(255).optional().describe('Exact installed version'),
     status: z.string().max(64).optional(),
-    upgradable: booleanString.optional(),
-    limit: count.optional(),
-    offset: count.optional(),
+    upgradable: z.boolean().optional(),
+    limit: count.optional().describe('At most this many packages'),
+    offset: count.optional().describe('Skip this many packages first'),
   })
   .strict();
 
@@ -65,7 +62,7 @@ export const patchListSchema = z.object({
   last_cache_update: z.string().nullable(),
 });
 
-export const patchListQuery = z.object({ security: booleanString.optional() }).strict();
+export const patchListQuery = z.object({ security: z.boolean().optional().describe('true: security updates only') }).strict();
 
 export const applyBody = z
   .object({
