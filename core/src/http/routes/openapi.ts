@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { buildOpenApiDocument } from '../openapi.js';
+import { buildOpenApiDocument, type OpenApiOptions } from '../openapi.js';
 import { type AnyRoute, defineRoute } from '../route.js';
 
 /**
@@ -21,7 +21,7 @@ export function serverUrlOf(ctx: Context): string {
  * The document describes every route, this one included; it is built once from the final route list
  * (`documented`), so it can never drift from what the router serves. Only `servers` is per request.
  */
-export function openApiRoute(documented: () => readonly AnyRoute[]): AnyRoute {
+export function openApiRoute(documented: () => readonly AnyRoute[], options: () => OpenApiOptions = () => ({})): AnyRoute {
   let document: Record<string, unknown> | null = null;
   return defineRoute({
     method: 'GET',
@@ -33,7 +33,7 @@ export function openApiRoute(documented: () => readonly AnyRoute[]): AnyRoute {
     raw: true,
     response: z.record(z.string(), z.unknown()).describe('An OpenAPI 3.1 document'),
     handler({ ctx }) {
-      document ??= buildOpenApiDocument(documented());
+      document ??= buildOpenApiDocument(documented(), options());
       return { ...document, servers: [{ url: serverUrlOf(ctx), description: 'The agent that served this document' }] };
     },
   });

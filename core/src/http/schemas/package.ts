@@ -1,25 +1,29 @@
 import { z } from 'zod';
 
 /** SPEC §5: package names and versions are at most 255 characters (the distro grammar is checked too). */
-export const packageName = z.string().min(1).max(255);
-export const packageVersion = z.string().min(1).max(255);
+export const packageName = z.string().min(1).max(255).meta({ id: 'PackageName' });
+export const packageVersion = z.string().min(1).max(255).meta({ id: 'PackageVersion' });
 export const MAX_PACKAGES_PER_REQUEST = 100;
 
 /** A page bound in a query string (`limit`, `offset`). */
 const count = z.number().int().min(0).max(999_999_999);
 
-export const packageSchema = z.object({
-  name: z.string(),
-  version: z.string(),
-  architecture: z.string().nullable(),
-  status: z.string(),
-  description: z.string().nullable(),
-  installed_size: z.number().nullable().describe('Bytes, where the package database says'),
-  upgradable: z.boolean(),
-  available_version: z.string().nullable(),
-});
+export const packageSchema = z
+  .object({
+    name: z.string(),
+    version: z.string(),
+    architecture: z.string().nullable(),
+    status: z.string(),
+    description: z.string().nullable(),
+    installed_size: z.number().nullable().describe('Bytes, where the package database says'),
+    upgradable: z.boolean(),
+    available_version: z.string().nullable(),
+  })
+  .meta({ id: 'Package' });
 
-export const packageListSchema = z.object({ packages: z.array(packageSchema), total: z.number().int().nonnegative() });
+export const packageListSchema = z
+  .object({ packages: z.array(packageSchema), total: z.number().int().nonnegative() })
+  .meta({ id: 'PackageList' });
 
 export const packageListQuery = z
   .object({
@@ -41,26 +45,31 @@ export const installBody = z
       .min(1)
       .max(MAX_PACKAGES_PER_REQUEST),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'InstallRequest' });
 
-export const updateBody = z.object({ version: packageVersion.optional() }).strict().optional();
+export const updateBody = z.object({ version: packageVersion.optional() }).strict().meta({ id: 'UpdateRequest' }).optional();
 
-export const patchSchema = z.object({
-  name: z.string(),
-  current_version: z.string(),
-  available_version: z.string(),
-  architecture: z.string().nullable(),
-  security: z.boolean().nullable().describe('null when the distribution has no such metadata'),
-  severity: z.string().nullable(),
-  advisories: z.array(z.string()),
-  repository: z.string().nullable(),
-});
+export const patchSchema = z
+  .object({
+    name: z.string(),
+    current_version: z.string(),
+    available_version: z.string(),
+    architecture: z.string().nullable(),
+    security: z.boolean().nullable().describe('null when the distribution has no such metadata'),
+    severity: z.string().nullable(),
+    advisories: z.array(z.string()),
+    repository: z.string().nullable(),
+  })
+  .meta({ id: 'Patch' });
 
-export const patchListSchema = z.object({
-  patches: z.array(patchSchema),
-  total: z.number().int().nonnegative(),
-  last_cache_update: z.string().nullable(),
-});
+export const patchListSchema = z
+  .object({
+    patches: z.array(patchSchema),
+    total: z.number().int().nonnegative(),
+    last_cache_update: z.string().nullable(),
+  })
+  .meta({ id: 'PatchList' });
 
 export const patchListQuery = z.object({ security: z.boolean().optional().describe('true: security updates only') }).strict();
 
@@ -71,4 +80,5 @@ export const applyBody = z
     dry_run: z.boolean().optional(),
   })
   .strict()
+  .meta({ id: 'PatchApplyRequest' })
   .optional();
