@@ -91,7 +91,10 @@ export interface OstreeSandbox {
   status(): Promise<string>;
   /** `ostree ARGS`. */
   ostree(args: readonly string[]): Promise<string>;
-  /** Every file below the sandbox directory except the repository objects, with sizes: proves a dry run changed nothing. */
+  /**
+   * Every file of the sysroot with its size, except the system repository (which a refresh fills):
+   * deployments, boot entries, origins, /var. Proves a dry run or a vetoed job deployed nothing.
+   */
   snapshot(): Promise<string[]>;
   dispose(): void;
 }
@@ -130,7 +133,7 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     const relative = join(prefix, entry.name);
-    if (relative === 'repo/objects' || relative === 'sysroot/ostree/repo/objects') continue;
+    if (relative === 'ostree/repo') continue;
     if (entry.isDirectory()) out.push(`${relative}/`, ...(await listFiles(path, relative)));
     else if (entry.isSymbolicLink()) out.push(`${relative} -> link`);
     else out.push(`${relative} ${(await readFile(path)).length}`);
@@ -190,7 +193,7 @@ export async function createOstreeSandbox(options: OstreeSandboxOptions = {}): P
     publishProdUpdate: () => commit('prod2'),
     status: () => ostree(['admin', 'status', `--sysroot=${root}`]),
     ostree,
-    snapshot: () => listFiles(dir),
+    snapshot: () => listFiles(root),
     dispose() {
       // Deployment roots are immutable (chattr +i); lift it so that the directory can be removed.
       const deployDir = join(root, 'ostree/deploy', OSNAME, 'deploy');
