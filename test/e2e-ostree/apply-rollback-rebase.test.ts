@@ -20,7 +20,7 @@ async function deployments() {
   return res.json.data.deployments;
 }
 
-it('is chosen by the sysroot\'s run/ostree-booted and lists the booted deployment', async () => {
+it("is chosen by the sysroot's run/ostree-booted and lists the booted deployment", async () => {
   const info = await agent.request('GET', '/system/info');
   assert.equal(info.json.data.package_manager, 'ostree');
   assert.equal(info.json.data.reboot_required, false);

@@ -10,7 +10,13 @@ import { createOstreeSandbox, type OstreeSandbox, type OstreeSandboxOptions } fr
 export { changeSummary, type JobRecord } from '../support/e2e-agent.js';
 
 /** Host files an OSTree run could touch if it escaped the sysroot (absent on this Debian machine, or the host's own). */
-const HOST_FILES = ['/run/ostree-booted', '/ostree/repo/config', '/boot/loader/entries', '/etc/os-release', '/var/lib/dpkg/status'];
+const HOST_FILES = [
+  '/run/ostree-booted',
+  '/ostree/repo/config',
+  '/boot/loader/entries',
+  '/etc/os-release',
+  '/var/lib/dpkg/status',
+];
 
 export function hostOstreeState(): () => void {
   return hostFilesUnchanged(HOST_FILES);
@@ -37,6 +43,8 @@ export async function startOstreeAgent(options: OstreeAgentOptions = {}): Promis
 }
 
 /** `index version booted/pending` of GET /deployments, for compact assertions. */
-export function deploymentSummary(deployments: { index: number; version: string; booted: boolean; pending: boolean }[]): string[] {
+export function deploymentSummary(
+  deployments: { index: number; version: string; booted: boolean; pending: boolean }[],
+): string[] {
   return deployments.map((d) => `${d.index} ${d.version}${d.booted ? ' booted' : ''}${d.pending ? ' pending' : ''}`);
 }

@@ -48,10 +48,7 @@ it('a beforeApply veto sees the deployment plan and stops the rebase before ostr
   const job = await agent.runJob('POST', '/deployments', { ref: DEV });
   assert.equal(job.status, 'failed');
   assert.equal(job.error.code, 'VETOED');
-  assert.equal(
-    job.error.message,
-    `policy: no dev images here (rebase 1.0 -> 2.0 from ${REMOTE}:${DEV}, 4 package changes)`,
-  );
+  assert.equal(job.error.message, `policy: no dev images here (rebase 1.0 -> 2.0 from ${REMOTE}:${DEV}, 4 package changes)`);
   assert.deepEqual(job.changes, []);
   assert.equal(await agent.sandbox.status(), statusBefore, 'no deployment was made');
   assert.deepEqual(await agent.sandbox.snapshot(), filesBefore);
