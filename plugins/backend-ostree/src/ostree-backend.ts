@@ -202,10 +202,19 @@ export class OstreeBackend implements PackageManagerBackend {
     return this.#lock.holder();
   }
 
-  /** `ostree admin cleanup`: removes what an interrupted deploy left behind (staging dirs, unreferenced objects). */
+  /**
+   * `ostree admin cleanup`: removes what an interrupted deploy left behind (staging dirs,
+   * unreferenced objects). It needs the sysroot lock; a foreign holder is waited for as long as a
+   * job would wait, then the repair is reported undone rather than blocking behind it.
+   */
   async repair(ctx: OperationContext): Promise<RepairOutcome> {
     const cli = this.#sysroot.cli;
     const args = cli.adminArgs('cleanup', []);
+    try {
+      await this.#lock.waitUntilFree(ctx.lockWaitSeconds, ctx.signal);
+    } catch (error) {
+      return { needed: true, consistent: false, output: error instanceof Error ? error.message : String(error) };
+    }
     try {
       const output = await cli.change(args, ctx);
       return { needed: false, consistent: true, output };
