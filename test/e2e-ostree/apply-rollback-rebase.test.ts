@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { after, before, it } from 'node:test';
+import WebSocket, { type ClientOptions } from 'ws';
 import { DEP, DEV, DEVTOOL, HELLO, OSNAME, PROD, REMOTE } from '../support/sandbox/ostree.js';
-import { changeSummary, deploymentSummary, hostOstreeState, type OstreeAgent, startOstreeAgent } from './support.js';
+import { waitFor } from '../support/wait.js';
+import {
+  changeSummary,
+  deploymentSummary,
+  hostOstreeState,
+  type JobRecord,
+  type OstreeAgent,
+  startOstreeAgent,
+} from './support.js';
 
 const hostUnchanged = hostOstreeState();
 let agent: OstreeAgent;
@@ -112,7 +122,32 @@ it('rebases to the dev ref; the pending deployment can be deleted, the booted on
   const removed = await agent.runJob('DELETE', '/deployments/0');
   assert.equal(removed.status, 'completed', JSON.stringify(removed.error));
   assert.deepEqual(deploymentSummary(await deployments()), ['0 1.0 booted']);
+
+  // The job stream tells the rebase's story like any job's: created, started, (progress), finished with its changes.
+  const updates = await jobStream(rebase.id);
+  const statuses = updates.map((update) => update.job.status);
+  assert.deepEqual([statuses[0], statuses[1], statuses.at(-1)], ['pending', 'running', 'completed'], statuses.join(' '));
+  assert.deepEqual(changeSummary(updates.at(-1)?.job), changeSummary(rebase));
 });
+
+/** The retained /ws/jobs updates of one job, replayed with ?since=0 over mTLS. */
+async function jobStream(jobId: string): Promise<{ job: JobRecord }[]> {
+  const ws = new WebSocket(`wss://127.0.0.1:${agent.process.port}/ws/jobs?since=0&job_id=${jobId}`, {
+    ca: agent.pki.ca.certPem,
+    cert: agent.pki.client.certPem,
+    key: agent.pki.client.keyPem,
+    servername: 'localhost',
+  } as ClientOptions);
+  const updates: { job: JobRecord }[] = [];
+  ws.on('message', (data) => updates.push(JSON.parse(String(data))));
+  await once(ws, 'open');
+  try {
+    await waitFor(() => updates.some((update) => update.job.status === 'completed'), { what: 'the replayed updates' });
+    return updates;
+  } finally {
+    ws.close();
+  }
+}
 
 it('refuses package install, update and removal with NOT_SUPPORTED and changes nothing', async () => {
   const before = await agent.sandbox.status();
