@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import WebSocket, { type ClientOptions } from 'ws';
+import { JOB_STREAM_PATH } from '../../core/src/http/websocket.js';
 import { HELLO } from '../support/sandbox/apt.js';
 import { fingerprintFile } from '../support/sandbox/common.js';
 import type { MtlsResponse } from '../support/tls-client.js';
@@ -56,7 +60,31 @@ function concrete(path: string): string {
   return path.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_whole, name: string) => (name === 'name' ? HELLO : randomUUID()));
 }
 
-function assertRefusedNaming(res: MtlsResponse, parameter: string, what: string): void {
+/** The answer to a WebSocket upgrade of `path` (the documented GET of /ws/jobs is one). */
+async function upgrade(path: string): Promise<Pick<MtlsResponse, 'status' | 'text' | 'json'>> {
+  const ws = new WebSocket(`wss://127.0.0.1:${agent.process.port}${path}`, {
+    ca: agent.pki.ca.certPem,
+    cert: agent.pki.client.certPem,
+    key: agent.pki.client.keyPem,
+    servername: 'localhost',
+  } as ClientOptions);
+  const outcome = await Promise.race([
+    once(ws, 'open').then(() => null),
+    once(ws, 'unexpected-response') as Promise<[{ destroy(): void }, IncomingMessage]>,
+  ]);
+  if (outcome === null) {
+    ws.close();
+    return { status: 101, text: '', json: null };
+  }
+  const [request, response] = outcome;
+  const chunks: Buffer[] = [];
+  for await (const chunk of response) chunks.push(chunk as Buffer);
+  request.destroy();
+  const text = Buffer.concat(chunks).toString('utf8');
+  return { status: response.statusCode ?? 0, text, json: JSON.parse(text) };
+}
+
+function assertRefusedNaming(res: Pick<MtlsResponse, 'status' | 'text' | 'json'>, parameter: string, what: string): void {
   assert.equal(res.status, 400, `${what}: ${res.status} ${res.text}`);
   assert.equal(res.json.error.code, 'VALIDATION_ERROR', what);
   assert.deepEqual(
@@ -72,7 +100,8 @@ it('every route refuses an unknown query parameter, and the package database sta
   const database = packageDatabase();
   for (const { method, path } of all) {
     const url = `${concrete(path)}?lpa_unknown=1`;
-    assertRefusedNaming(await agent.request(method, url), 'lpa_unknown', `${method} ${url}`);
+    const res = path === JOB_STREAM_PATH ? await upgrade(url) : await agent.request(method, url);
+    assertRefusedNaming(res, 'lpa_unknown', `${method} ${url}`);
     assert.equal(packageDatabase(), database, `${method} ${url} changed the package database`);
   }
   assert.equal((await agent.request('GET', '/jobs')).json.data.total, 0, 'a refused request started a job');
