@@ -98,7 +98,9 @@ async function writeRpmDatabase(tree: string, packages: readonly ImagePackage[],
   await mkdir(dbpath, { recursive: true });
   await runTool('/usr/bin/rpm', [`--dbpath=${dbpath}`, '--initdb']);
   const files = packages
-    .filter((pkg) => RPM_FIXTURES.some((fixture) => fixture.name === pkg.name && `${fixture.version}-${fixture.release}` === pkg.version))
+    .filter((pkg) =>
+      RPM_FIXTURES.some((fixture) => fixture.name === pkg.name && `${fixture.version}-${fixture.release}` === pkg.version),
+    )
     .map((pkg) => join(rpms, `${pkg.name}-${pkg.version}.noarch.rpm`));
   await runTool('/usr/bin/rpm', [`--dbpath=${dbpath}`, '-i', '--justdb', '--nodeps', '--noscripts', '--notriggers', ...files]);
 }
