@@ -207,13 +207,14 @@ export class JobManager {
     try {
       if (mutates) await this.#options.audit().recordDurable('job_intent', intent);
       else this.#options.audit().record('job_intent', intent);
+      // The agent may have begun stopping while the intent was written.
+      this.#requireBackend();
     } catch (error) {
       if (exclusive) this.#exclusiveJobId = null;
       throw error;
     } finally {
       this.#reserved -= 1;
     }
-    this.#requireBackend();
     return this.#accept(entry);
   }
 
