@@ -22,6 +22,7 @@ import { JobManager } from './jobs/job-manager.js';
 import { MutationLock } from './jobs/mutation-lock.js';
 import { startPlugins } from './loader/start-plugins.js';
 import { createLogger } from './logger.js';
+import { RollbackStore } from './rollback-store/rollback-store.js';
 import { ProcessRunner } from './runner/process-runner.js';
 import type { AgentServices } from './services.js';
 import { SelfUpgradeGuard } from './system/self-upgrade.js';
@@ -192,6 +193,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     logger,
     limits: () => config.current().config.jobs,
     beforeMutation: (job) => selfUpgrade.mutationStarting(job.id),
+    rollbackStore: new RollbackStore(initial.paths.state_dir, () => config.current().config.rollback, logger),
   });
   tapJobAudit(hooks, () => withServices.audit);
   // Ends a job's self-upgrade window after the audit tap has recorded its outcome.

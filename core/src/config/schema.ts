@@ -46,6 +46,13 @@ export const configSchema = z
       })
       .strict()
       .default({ max_concurrent: 5, timeout_seconds: 1800, max_queued: 100, retention_seconds: 86400, lock_wait_seconds: 60 }),
+    rollback: z
+      .object({
+        store_max_mb: z.number().nonnegative().default(512),
+        store_days: positiveInt.default(14),
+      })
+      .strict()
+      .default({ store_max_mb: 512, store_days: 14 }),
     backend: z
       .object({
         name: z.string().min(1).default('auto'),

@@ -146,6 +146,37 @@ export interface PackageManagerBackend {
    * on package-based hosts, where /deployments answers NOT_SUPPORTED.
    */
   readonly deployments?: DeploymentManager;
+
+  /**
+   * Optional (plugin API 1.x backends without it still load): how the backend obtains the
+   * installed version's package file for the rollback store and installs kept files (SPEC §12.6).
+   */
+  readonly rollbackFiles?: RollbackFiles;
+}
+
+/** Where a rollback takes a package version from. */
+export type RollbackSource = 'repo' | 'cache' | 'store' | 'none';
+
+/** How a kept package file was obtained. */
+export interface ObtainedPackageFile {
+  /** The file, written into the directory the core gave; the core moves it into the store. */
+  path: string;
+  /** `cache` (the package manager's own cache), `download` (the repository), `rebuild` (from the installed files). */
+  via: 'cache' | 'download' | 'rebuild';
+}
+
+export interface RollbackFiles {
+  /** Which sources a rollback on this backend can use, for /capabilities. */
+  readonly sources: readonly RollbackSource[];
+  /**
+   * Writes the package file of this exact installed version into `directory` (runs under the
+   * package-manager lock, before the job changes anything); null when no source has it.
+   */
+  obtainInstalled(pkg: InstalledPackage, directory: string, signal: AbortSignal): Promise<ObtainedPackageFile | null>;
+  /** Whether the package manager can install this version without the store: from its cache, the repository, or neither. */
+  availability(name: string, version: string, signal?: AbortSignal): Promise<'cache' | 'repo' | 'none'>;
+  /** Installs kept package files (absolute paths), downgrading where needed. */
+  installFiles(paths: readonly string[], ctx: OperationContext): Promise<OperationOutput>;
 }
 
 export interface BackendContext {

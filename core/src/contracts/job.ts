@@ -51,6 +51,8 @@ export interface Job {
   error: JobError | null;
   rollback_of: string | null;
   rolled_back_by: string | null;
+  /** Whether and from where the job's changes can be undone (SPEC §12.6); recomputed on every read. */
+  rollback?: RollbackVerdict | null;
   /** On atomic hosts: the deployment change the job plans (set with `plan`), as beforeApply taps see it. */
   deployment?: DeploymentPlan | null;
 }
@@ -65,3 +67,20 @@ export interface PlannedChange {
 
 /** Why onJobUpdate fired. */
 export type JobUpdateKind = 'created' | 'started' | 'progress' | 'log' | 'finished' | 'updated';
+
+/** One package version a rollback would reinstall, and where it would come from. */
+export interface RollbackPackage {
+  name: string;
+  version: string;
+  source: 'repo' | 'cache' | 'store' | 'none';
+  /** Why it cannot be had, when source is `none`. */
+  reason?: string;
+}
+
+/** Whether a job's changes can be undone (SPEC §12.6). */
+export interface RollbackVerdict {
+  possible: boolean;
+  /** null when possible; else every package's reason, joined. */
+  reason: string | null;
+  packages: RollbackPackage[];
+}

@@ -3,10 +3,13 @@ import type { AuditTrail } from '../audit/trail.js';
 import type { PackageCache } from '../cache/package-cache.js';
 import type { ClientIdentity } from '../contracts/audit.js';
 import type { InstalledPackage, OperationContext, PackageManagerBackend } from '../contracts/backend.js';
+import type { RollbackVerdict } from '../contracts/job.js';
 import { type Job, type JobStatus, type JobType, type JobUpdateKind, TERMINAL_JOB_STATUSES } from '../contracts/job.js';
 import type { Logger } from '../contracts/logger.js';
 import { isLpaError, LpaError, toLpaError } from '../errors.js';
 import type { AgentHooks } from '../hooks.js';
+import type { RollbackStore } from '../rollback-store/rollback-store.js';
+import { rollbackVerdict } from '../rollback-store/verdict.js';
 import { diffInstalled } from './changes.js';
 import { isDeploymentRequest, isDryRun, type JobRequest, specsOf } from './job-request.js';
 import { JobStore } from './job-store.js';
@@ -42,6 +45,8 @@ export interface JobManagerOptions {
    * for dry runs or vetoed jobs); a rejection fails the job with nothing run.
    */
   beforeMutation?: (job: Readonly<Job>) => Promise<void>;
+  /** Keeps the replaced and removed versions' package files (SPEC §12.6); null = no store. */
+  rollbackStore?: RollbackStore | null;
 }
 
 export interface JobFilter {
@@ -245,6 +250,19 @@ export class JobManager {
     if (original.changes.length === 0)
       throw new LpaError('LPA_ERR_CONFLICT', `job ${id} changed nothing; there is nothing to roll back`);
     this.#checkCapacity();
+    const verdict = await this.verdict(original);
+    if (verdict !== null && !verdict.possible) {
+      throw new LpaError('LPA_ERR_ROLLBACK_IMPOSSIBLE', `job ${id} cannot be rolled back: ${verdict.reason}`, {
+        details: { packages: verdict.packages },
+      });
+    }
+    // Checked again after the wait: another request may have been accepted meanwhile.
+    this.#checkCapacity();
+    if (original.rolled_back_by !== null) {
+      throw new LpaError('LPA_ERR_CONFLICT', `job ${id} was already rolled back by ${original.rolled_back_by}`, {
+        details: { rolled_back_by: original.rolled_back_by },
+      });
+    }
     const inverse = inverseOf(original.changes);
     const job = this.#newJob('rollback', { job_id: id }, client);
     job.rollback_of = id;
@@ -280,6 +298,25 @@ export class JobManager {
     return this.#exclusiveJobId === null
       ? null
       : { jobId: this.#exclusiveJobId, retryAfterSeconds: ROLLBACK_RETRY_AFTER_SECONDS };
+  }
+
+  /** The job's rollback verdict as of now: the store and the repositories change (SPEC §12.6). */
+  async verdict(job: Readonly<Job>): Promise<RollbackVerdict | null> {
+    const backend = this.#options.backend();
+    if (backend === null) return job.rollback ?? null;
+    return rollbackVerdict(job, backend, this.#options.rollbackStore ?? null);
+  }
+
+  /** One job with its rollback verdict recomputed (finished jobs with changes only). */
+  async getWithVerdict(id: string): Promise<Job | null> {
+    const job = this.get(id);
+    if (job === null || job.finished_at === null || job.rollback === undefined) return job;
+    try {
+      job.rollback = await this.verdict(job);
+    } catch (error) {
+      this.#options.logger.warn({ err: error, job_id: id }, 'could not recompute the rollback verdict');
+    }
+    return job;
   }
 
   get(id: string): Job | null {
@@ -450,7 +487,7 @@ export class JobManager {
     const log = new LogTail(job.log);
     try {
       if (backend === null) throw new LpaError('LPA_ERR_NO_BACKEND', 'no package-manager backend is selected');
-      const operation = operationFor(job, entry.request, entry.original);
+      const operation = operationFor(job, entry.request, entry.original, this.#options.rollbackStore ?? null);
       await this.#perform(entry, operation, backend, controller.signal, deadline, log);
       job.progress = 100;
       this.#finish(entry, 'completed', null);
@@ -502,6 +539,7 @@ export class JobManager {
       let failure: unknown = null;
       try {
         before = await this.#inventory(backend);
+        if (operation.mutates && job.type !== 'rollback') await this.#keepForRollback(entry, backend, before, signal);
         const ctx = this.#operationContext(job, signal, deadline, progress(10, 95), log);
         try {
           await operation.execute(backend, ctx);
@@ -518,9 +556,52 @@ export class JobManager {
         if (before !== null && signal.aborted && !this.#abandoned.has(job.id)) await this.#repairAfterStop(backend, log);
       } finally {
         if (before !== null) await this.#measureChanges(job, backend, before);
+        if (before !== null && job.type !== 'rollback') await this.#recordVerdict(job);
       }
       if (failure !== null) throw failure;
     }, signal);
+  }
+
+  /**
+   * Keeps the installed versions the job is about to replace or remove in the rollback store. The
+   * plan names them exactly when there is one; otherwise the request's targets (for a patch apply,
+   * the packages with updates) are kept. A failure to keep never fails the job: its verdict says so.
+   */
+  async #keepForRollback(entry: Entry, backend: PackageManagerBackend, before: InstalledPackage[], signal: AbortSignal) {
+    const store = this.#options.rollbackStore;
+    const files = backend.rollbackFiles;
+    if (store === undefined || store === null || files === undefined || backend.deployments !== undefined) return;
+    const { job, request } = entry;
+    let names: string[];
+    if (job.plan !== null) names = job.plan.filter((c) => c.from_version !== null).map((c) => c.name);
+    else if (request === null) names = [];
+    else if (request.type === 'package_install') names = request.packages.map((p) => p.name);
+    else if (request.type === 'package_update' || request.type === 'package_remove') names = [request.name];
+    else if (request.type === 'patch_apply')
+      names =
+        request.packages ??
+        (await backend.listUpgrades(signal)).filter((u) => !request.security_only || u.security !== false).map((u) => u.name);
+    else names = [];
+    const wanted = new Set(names);
+    try {
+      await store.keep(
+        job.id,
+        before.filter((p) => wanted.has(p.name) && p.status === 'installed'),
+        files,
+        signal,
+      );
+    } catch (error) {
+      if (signal.aborted) throw error;
+      this.#options.logger.warn({ err: error, job_id: job.id }, 'could not keep package files for rollback');
+    }
+  }
+
+  async #recordVerdict(job: Job): Promise<void> {
+    try {
+      job.rollback = await this.verdict(job);
+    } catch (error) {
+      this.#options.logger.warn({ err: error, job_id: job.id }, 'could not compute the rollback verdict');
+    }
   }
 
   #isFetchFailure(backend: PackageManagerBackend, error: unknown): boolean {

@@ -2,6 +2,7 @@ import type { OperationContext, PackageManagerBackend } from '../contracts/backe
 import type { DeploymentManager, DeploymentPlan } from '../contracts/deployments.js';
 import type { Job, PlannedChange } from '../contracts/job.js';
 import { LpaError } from '../errors.js';
+import type { RollbackStore } from '../rollback-store/rollback-store.js';
 import type { DeploymentJobRequest, JobRequest } from './job-request.js';
 import { inverseOf } from './rollback.js';
 
@@ -116,7 +117,7 @@ function deploymentOperation(request: DeploymentJobRequest): JobOperation {
  * A rollback undoes the original job's recorded changes: removals first, then reinstalls. On an
  * atomic host packages cannot be put back one by one: the previous deployment becomes the default.
  */
-function rollbackOperation(original: Readonly<Job>): JobOperation {
+function rollbackOperation(original: Readonly<Job>, store: RollbackStore | null): JobOperation {
   const inverse = inverseOf(original.changes);
   return {
     mutates: true,
@@ -146,15 +147,33 @@ function rollbackOperation(original: Readonly<Job>): JobOperation {
         return { ...ctx, onProgress: (percent, message) => ctx.onProgress(offset + percent / steps, message) };
       };
       if (inverse.remove.length > 0) await backend.remove(inverse.remove, stepCtx());
-      if (inverse.install.length > 0) await backend.install(inverse.install, stepCtx());
+      if (inverse.install.length === 0) return;
+      // Kept files first: they are the exact versions, whatever the repository has now.
+      const kept: string[] = [];
+      const fromRepository: typeof inverse.install = [];
+      for (const spec of inverse.install) {
+        const stored =
+          store === null || backend.rollbackFiles === undefined ? null : await store.find(spec.name, spec.version as string);
+        if (stored === null) fromRepository.push(spec);
+        else kept.push(stored.path);
+      }
+      const installCtx = stepCtx();
+      if (kept.length > 0)
+        await (backend.rollbackFiles as NonNullable<typeof backend.rollbackFiles>).installFiles(kept, installCtx);
+      if (fromRepository.length > 0) await backend.install(fromRepository, installCtx);
     },
   };
 }
 
-export function operationFor(job: Readonly<Job>, request: JobRequest | null, original: Readonly<Job> | null): JobOperation {
+export function operationFor(
+  job: Readonly<Job>,
+  request: JobRequest | null,
+  original: Readonly<Job> | null,
+  store: RollbackStore | null = null,
+): JobOperation {
   if (job.type === 'rollback') {
     if (original === null) throw new LpaError('LPA_ERR_INTERNAL', 'a rollback job needs its original job');
-    return rollbackOperation(original);
+    return rollbackOperation(original, store);
   }
   if (request === null) throw new LpaError('LPA_ERR_INTERNAL', 'a job needs its request');
   return operationForRequest(request);

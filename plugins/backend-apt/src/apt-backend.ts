@@ -21,6 +21,7 @@ import { LpaError } from '@linux-patch-api/core';
 import { type AptPaths, aptPaths, updateStampPath, writeAptConfig } from './apt-config.js';
 import { isAptFetchError, isAptLockError, isAptUnknownPackage, lockHolderFromOutput } from './apt-errors.js';
 import { findAptLockHolder } from './apt-locks.js';
+import { AptRollbackFiles } from './apt-rollback-files.js';
 import { compareDebianVersions } from './debian-version.js';
 import { fileIdentity, InstalledSet } from './installed-set.js';
 import { NAME_PATTERN, validateDebianVersion, validatePackageName } from './package-grammar.js';
@@ -50,6 +51,7 @@ export class AptBackend implements PackageManagerBackend {
   private readonly env: Record<string, string>;
   private readonly updateStamp: string;
   private upgrades: { key: string; value: Promise<Upgrade[]> } | null = null;
+  readonly rollbackFiles: AptRollbackFiles;
 
   private constructor(
     private readonly root: string | null,
@@ -66,6 +68,13 @@ export class AptBackend implements PackageManagerBackend {
       ...(aptConfig === null ? {} : { APT_CONFIG: aptConfig }),
     };
     this.updateStamp = updateStampPath(root, context.stateDir);
+    this.rollbackFiles = new AptRollbackFiles({
+      root,
+      archivesDir: this.paths.archivesDir,
+      runner: this.runner,
+      env: this.env,
+      install: (paths, ctx) => this.mutate(['install', '--allow-downgrades', '--', ...paths], ctx),
+    });
   }
 
   static async create(context: BackendContext): Promise<AptBackend> {

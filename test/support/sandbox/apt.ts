@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { makeSandboxDir, removeSandboxDir, runTool } from './common.js';
 
@@ -120,6 +120,16 @@ async function buildRepos(): Promise<AptRepos> {
   await indexRepo(built.main, 'stable', 'LpaFixtures');
   await indexRepo(built.security, 'stable-security', 'Debian-Security');
   return built;
+}
+
+/**
+ * Rebuilds the main fixture repository without this version, as a mirror does once an update
+ * supersedes it (shared by every sandbox of this process; sandboxes see it after apt-get update).
+ */
+export async function withdrawFromMainRepo(name: string, version: string): Promise<void> {
+  const { main } = await aptFixtureRepos();
+  await rm(join(main, `${name}_${version}_all.deb`), { force: true });
+  await indexRepo(main, 'stable', 'LpaFixtures');
 }
 
 export interface AptSandboxOptions {

@@ -31,8 +31,8 @@ export function jobRoutes(services: AgentServices) {
       tags: ['jobs'],
       params: jobIdParams,
       response: jobSchema,
-      handler({ params }) {
-        const job = jobsOf(services).get(params.id);
+      async handler({ params }) {
+        const job = await jobsOf(services).getWithVerdict(params.id);
         if (job === null) throw new LpaError('LPA_ERR_NOT_FOUND', `no job ${params.id}`);
         return job;
       },

@@ -13,6 +13,20 @@ export const JOB_TYPES = [
   'deployment_undeploy',
 ] as const;
 export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed', 'timed_out'] as const;
+export const rollbackVerdictSchema = z
+  .object({
+    possible: z.boolean(),
+    reason: z.string().nullable(),
+    packages: z.array(
+      z.object({
+        name: z.string(),
+        version: z.string(),
+        source: z.enum(['repo', 'cache', 'store', 'none']),
+        reason: z.string().optional(),
+      }),
+    ),
+  })
+  .meta({ id: 'RollbackVerdict' });
 /** A job record as the API shows it (SPEC §6; core/src/contracts/job.ts). */
 export const jobSchema = z
   .object({
@@ -32,6 +46,10 @@ export const jobSchema = z
     error: apiErrorSchema.nullable(),
     rollback_of: z.string().nullable(),
     rolled_back_by: z.string().nullable(),
+    rollback: rollbackVerdictSchema
+      .nullable()
+      .optional()
+      .describe('Whether and from where the changes can be undone (finished jobs with changes); recomputed on GET /jobs/{id}'),
     deployment: deploymentPlanSchema
       .nullable()
       .optional()
