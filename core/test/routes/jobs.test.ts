@@ -44,6 +44,7 @@ test('GET /jobs lists jobs newest first with filters; GET /jobs/{id} returns one
     'progress',
     'progress_message',
     'request',
+    'rollback',
     'rollback_of',
     'rolled_back_by',
     'started_at',

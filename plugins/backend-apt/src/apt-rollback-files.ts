@@ -64,12 +64,18 @@ export class AptRollbackFiles implements RollbackFiles {
     if ((await this.cached(name, version, null)) !== null) return 'cache';
     const result = await this.options.runner.run({
       file: APT_CACHE,
-      args: ['show', '-q', '-o', 'Debug::NoLocking=1', '--', `${name}=${version}`],
+      // madison lists the versions the repositories offer (not dpkg's status), one per line.
+      args: ['madison', '-o', 'Debug::NoLocking=1', '--', name],
       env: this.options.env,
       timeoutMs: READ_TIMEOUT_MS,
       ...(signal === undefined ? {} : { signal }),
     });
-    return result.exitCode === 0 ? 'repo' : 'none';
+    if (result.exitCode !== 0) return 'none';
+    const offered = result.stdout.split('\n').some((line) => {
+      const [listed, listedVersion] = line.split('|').map((field) => field.trim());
+      return listed === name && listedVersion === version;
+    });
+    return offered ? 'repo' : 'none';
   }
 
   installFiles(paths: readonly string[], ctx: OperationContext): Promise<OperationOutput> {
