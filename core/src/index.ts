@@ -30,6 +30,8 @@ export type {
   Upgrade,
   UpgradeSelection,
 } from './contracts/backend.js';
+export type { BackendCapabilities, HeldBackReason, RollbackSource } from './contracts/capabilities.js';
+export { DEFAULT_BACKEND_CAPABILITIES } from './contracts/capabilities.js';
 export type { CommandResult, CommandRunner, CommandSpec } from './contracts/command-runner.js';
 export type {
   ChangeAction,
@@ -49,6 +51,7 @@ export { definePlugin } from './contracts/plugin.js';
 export type { ApiErrorCode, LpaErrorCode, LpaErrorOptions } from './errors.js';
 export { ERROR_CODES, isLpaError, LpaError } from './errors.js';
 export type { AgentHooks, CacheRefreshOutcome, PluginHooks, Veto } from './hooks.js';
+export { fingerprintFiles } from './plans/file-digest.js';
 export { parseOsRelease } from './system/os-release.js';
 export { findLockHolderPid } from './system/proc-locks.js';
 export { CORE_VERSION, PLUGIN_API_VERSION } from './version.js';

@@ -22,6 +22,7 @@ function job(id: string): Job {
     client: 'test',
     changes: [],
     plan: [],
+    plan_hash: null,
     log: [],
     error: null,
     rollback_of: null,

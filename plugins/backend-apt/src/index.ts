@@ -8,7 +8,7 @@ export { validateDebianVersion, validatePackageName } from './package-grammar.js
 
 export default definePlugin({
   name: '@linux-patch-api/backend-apt',
-  apiVersion: '^1.0.0',
+  apiVersion: '^1.1.0',
   apply(host) {
     host.registerBackend({ name: 'apt', detect: detectApt, create: (context) => AptBackend.create(context) });
   },

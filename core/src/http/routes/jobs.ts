@@ -28,12 +28,14 @@ export function jobRoutes(services: AgentServices) {
       path: '/jobs/{id}',
       operationId: 'getJob',
       summary: 'One job',
+      description: 'A job with a plan_hash (a dry run) is sent with `ETag: "<plan_hash>"`.',
       tags: ['jobs'],
       params: jobIdParams,
       response: jobSchema,
-      handler({ params }) {
+      handler({ params, ctx }) {
         const job = jobsOf(services).get(params.id);
         if (job === null) throw new LpaError('LPA_ERR_NOT_FOUND', `no job ${params.id}`);
+        if (job.plan_hash !== null) ctx.set('ETag', `"${job.plan_hash}"`);
         return job;
       },
     }),
