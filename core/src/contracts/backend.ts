@@ -139,8 +139,8 @@ export interface PackageManagerBackend {
   /**
    * A digest of the package index as the package manager last fetched it (apt lists and Release
    * files, repomd.xml, sync dbs, APKINDEX): equal digests mean the same packages are offered. It
-   * goes into plan_hash; absent, the core uses lastCacheUpdate(), which a refresh moves even when
-   * nothing changed.
+   * goes into plan_hash; absent, the core digests listUpgrades() instead, which does not see
+   * new packages that are not installed.
    */
   indexFingerprint?(signal?: AbortSignal): Promise<string>;
   /**

@@ -7,7 +7,7 @@ import { canonicalJson } from './canonical-json.js';
 export interface PlanFingerprints {
   /** SHA-256 over the installed set (name, version, architecture, status of every package). */
   installed: string;
-  /** The backend's package-index fingerprint, or its last-refresh time when it has none. */
+  /** The backend's package-index fingerprint; without one, a digest of the updates it offers. */
   package_index: string;
 }
 
@@ -29,9 +29,11 @@ export async function currentFingerprints(backend: PackageManagerBackend, signal
   const installed = (await backend.listInstalled(signal))
     .map((pkg) => [pkg.name, pkg.version, pkg.architecture, pkg.status])
     .sort((a, b) => (`${a[0]}\0${a[2]}` < `${b[0]}\0${b[2]}` ? -1 : 1));
+  // A backend written against plugin API 1.0 has no index fingerprint: what its index offers for
+  // the installed packages stands in (it misses packages that are not installed).
   const packageIndex =
     backend.indexFingerprint === undefined
-      ? `refreshed:${(await backend.lastCacheUpdate())?.toISOString() ?? 'never'}`
+      ? `upgrades:${sha256(canonicalJson((await backend.listUpgrades(signal)).map((u) => [u.name, u.available_version])))}`
       : await backend.indexFingerprint(signal);
   return { installed: sha256(canonicalJson(installed)), package_index: packageIndex };
 }
