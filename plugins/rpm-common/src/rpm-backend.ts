@@ -125,16 +125,26 @@ export class RpmBackend implements PackageManagerBackend {
     };
   }
 
-  /** `dnf --version` / `yum --version`: the version is the first line. */
+  /**
+   * The tool's Python module version, asked of the interpreter its script names. Not `dnf
+   * --version`: that reads the host's rpm database and writes the host's hawkey.log even with
+   * --installroot.
+   */
   async packageManagerVersion(signal?: AbortSignal): Promise<string | null> {
+    const script = await readFile(this.tool.binary, 'utf8').catch(() => '');
+    const interpreter = /^#!\s*(\/\S+)/.exec(script)?.[1];
+    if (interpreter === undefined) return null;
+    const probe =
+      this.tool.packageManager === 'dnf'
+        ? 'import sys, dnf.const; sys.stdout.write(dnf.const.VERSION)'
+        : 'import sys, yum; sys.stdout.write(yum.__version__)';
     const result = await this.options.runner.run({
-      file: this.tool.binary,
-      args: ['--version'],
-      env: this.env,
+      file: interpreter,
+      args: ['-c', probe],
       timeoutMs: READ_TIMEOUT_MS,
       ...(signal === undefined ? {} : { signal }),
     });
-    return /^\s*(\d[\w.]*)/.exec(result.stdout)?.[1] ?? null;
+    return result.exitCode === 0 && /^\d[\w.]*$/.test(result.stdout.trim()) ? result.stdout.trim() : null;
   }
 
   /** Every repository's repomd.xml in the cache, by content (it names the checksum of each metadata file). */
