@@ -50,6 +50,19 @@ test('GET /capabilities of a backend written against plugin API 1.0 shows the 1.
   assert.ok(data.hook_taps.on_job_update.length > 0, 'the audit trail and the job stream tap onJobUpdate');
 });
 
+test('the OpenAPI document describes /capabilities, dry_run on DELETE, plan_hash and pinned pairs', async () => {
+  const res = await a.call('GET', '/openapi.json');
+  const doc = res.json.paths === undefined ? res.json.data : res.json;
+  assert.ok(doc.paths['/capabilities']?.get, 'GET /capabilities is documented');
+  const remove = doc.paths['/packages/{name}'].delete;
+  assert.ok(
+    remove.parameters.some((parameter: { name: string; in: string }) => parameter.name === 'dry_run' && parameter.in === 'query'),
+  );
+  const text = JSON.stringify(doc);
+  assert.match(text, /"plan_hash"/);
+  assert.match(text, /If-Match/);
+});
+
 test('a feature the backend declares unsupported is 409 NOT_SUPPORTED before any process starts', async () => {
   const declared: BackendCapabilities = structuredClone(DEFAULT_BACKEND_CAPABILITIES) as BackendCapabilities;
   declared.operations.patch_apply.security_only = false;
