@@ -14,6 +14,7 @@ import {
 import type { Logger } from '../contracts/logger.js';
 import { isLpaError, LpaError, toLpaError } from '../errors.js';
 import type { AgentHooks } from '../hooks.js';
+import { canonicalJson } from '../plans/canonical-json.js';
 import { currentFingerprints, movedFingerprints, type PlanFingerprints, planHash, plannedRequest } from '../plans/plan-hash.js';
 import { diffInstalled } from './changes.js';
 import { isDryRun, type JobRequest, specsOf } from './job-request.js';
@@ -405,7 +406,7 @@ export class JobManager {
     }
     const sameRequest =
       planned.job.type === job.type &&
-      JSON.stringify(plannedRequest(planned.job.request)) === JSON.stringify(plannedRequest(job.request));
+      canonicalJson(plannedRequest(planned.job.request)) === canonicalJson(plannedRequest(job.request));
     if (!sameRequest) {
       throw new LpaError('LPA_ERR_PRECONDITION_FAILED', `the plan ${ifMatch} was made for a different request`, {
         details: { if_match: ifMatch, plan_job_id: planned.job.id },

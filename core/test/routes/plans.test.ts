@@ -268,3 +268,13 @@ test('a pinned apply with unavailable pairs fails VERSION_UNAVAILABLE naming eac
   });
   assert.equal(twice.status, 400);
 });
+
+test('a rollback with If-Match is 412: it has no dry run whose plan could match', async () => {
+  const install = await a.call('POST', '/packages', { packages: [{ name: 'dep' }] });
+  const job = await a.waitForJob(install.json.data.id);
+  assert.equal(job.status, 'completed');
+  const res = await a.call('POST', `/jobs/${job.id}/rollback`, undefined, { 'If-Match': `"${'a'.repeat(64)}"` });
+  assert.equal(res.status, 412);
+  assert.equal(res.json.error.code, 'PRECONDITION_FAILED');
+  assert.equal((await a.pm.read()).installed.dep, '1.0', 'nothing was rolled back');
+});

@@ -129,6 +129,7 @@ export class AptBackend implements PackageManagerBackend {
 
   /** `apt-cache madison` lists every version the indexes offer; the installed version counts too. */
   async findUnavailableVersions(specs: readonly Required<PackageSpec>[], signal?: AbortSignal): Promise<Required<PackageSpec>[]> {
+    if (specs.length === 0) return [];
     this.specArguments(specs);
     const names = [...new Set(specs.map((spec) => spec.name))];
     const result = await this.runner.run({

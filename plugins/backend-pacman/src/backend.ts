@@ -131,6 +131,7 @@ export class PacmanBackend implements PackageManagerBackend {
 
   /** A pair is available when installed, in the package cache, or the version the repositories offer. */
   async findUnavailableVersions(specs: readonly Required<PackageSpec>[], signal?: AbortSignal): Promise<Required<PackageSpec>[]> {
+    if (specs.length === 0) return [];
     this.#requireValidSpecs(specs);
     const installed = new Map((await this.#localDb.list()).map((pkg) => [pkg.name, pkg.version]));
     const missing: Required<PackageSpec>[] = [];

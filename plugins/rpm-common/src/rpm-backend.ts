@@ -158,6 +158,7 @@ export class RpmBackend implements PackageManagerBackend {
 
   /** `list --showduplicates` of the names: every version installed or offered by a repository. */
   async findUnavailableVersions(specs: readonly Required<PackageSpec>[], signal?: AbortSignal): Promise<Required<PackageSpec>[]> {
+    if (specs.length === 0) return [];
     this.assertSpecs(specs);
     const names = [...new Set(specs.map((spec) => spec.name))];
     const result = await this.runRead(['-q', 'list', '--showduplicates', '--', ...names], signal);
