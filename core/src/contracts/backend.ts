@@ -1,5 +1,6 @@
 import type { BackendCapabilities } from './capabilities.js';
 import type { CommandRunner } from './command-runner.js';
+import type { DeploymentManager } from './deployments.js';
 import type { PlannedChange } from './job.js';
 import type { Logger } from './logger.js';
 import type { OsRelease } from './os-release.js';
@@ -34,6 +35,11 @@ export interface Upgrade {
   advisories: string[];
   /** Where the update comes from (suite, repo id), where known. */
   repository: string | null;
+  /**
+   * For an image update on an atomic host: the package differences between the two commits, or
+   * null when a commit carries no readable package database. Absent for package updates.
+   */
+  package_changes?: PlannedChange[] | null;
 }
 
 export interface PackageSpec {
@@ -148,6 +154,11 @@ export interface PackageManagerBackend {
    * cache nor the installed set). Required when `patch_apply.pinned_versions` is declared.
    */
   findUnavailableVersions?(specs: readonly Required<PackageSpec>[], signal?: AbortSignal): Promise<Required<PackageSpec>[]>;
+  /**
+   * Present on atomic hosts (OSTree, SPEC §13): the system is changed as whole deployments. Absent
+   * on package-based hosts, where /deployments answers NOT_SUPPORTED.
+   */
+  readonly deployments?: DeploymentManager;
 }
 
 export interface BackendContext {
@@ -164,5 +175,11 @@ export interface BackendDefinition {
   name: string;
   /** Whether this backend fits the running distribution (os-release ID / ID_LIKE). */
   detect(osRelease: OsRelease): boolean;
+  /**
+   * Whether the host (or `root`) is unmistakably this backend's, whatever os-release says, e.g. an
+   * OSTree-booted system (`/run/ostree-booted`). Asked before any os-release detection; a claiming
+   * backend wins over one that only matches the distribution.
+   */
+  claimsHost?(root: string | null): boolean;
   create(context: BackendContext): PackageManagerBackend | Promise<PackageManagerBackend>;
 }

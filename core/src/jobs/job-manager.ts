@@ -17,11 +17,11 @@ import type { AgentHooks } from '../hooks.js';
 import { canonicalJson } from '../plans/canonical-json.js';
 import { currentFingerprints, movedFingerprints, type PlanFingerprints, planHash, plannedRequest } from '../plans/plan-hash.js';
 import { diffInstalled } from './changes.js';
-import { isDryRun, type JobRequest, specsOf } from './job-request.js';
+import { isDeploymentRequest, isDryRun, type JobRequest, specsOf } from './job-request.js';
 import { JobStore } from './job-store.js';
 import { LogTail } from './log-tail.js';
 import type { MutationLock } from './mutation-lock.js';
-import { type JobOperation, operationFor } from './operations.js';
+import { deploymentsOf, type JobOperation, operationFor } from './operations.js';
 import { preflight } from './preflight.js';
 import { inverseOf } from './rollback.js';
 
@@ -230,16 +230,32 @@ export class JobManager {
     if (ifMatch !== null) await this.#checkPrecondition(backend, job, ifMatch);
     const entry: Entry = { job, request, original: null, controller: null, done: null, ifMatch, fingerprints: null };
     const mutates = !isDryRun(request);
+    // Going back to the previous deployment is a rollback: the agent is exclusive while it runs.
+    const exclusive = mutates && request.type === 'deployment_rollback';
+    if (exclusive) this.#takeExclusive(job.id);
     const intent = { job_id: job.id, type: job.type, request: job.request, client: client ?? null, request_id: requestId };
     this.#reserved += 1;
     try {
       if (mutates) await this.#options.audit().recordDurable('job_intent', intent);
       else this.#options.audit().record('job_intent', intent);
+    } catch (error) {
+      if (exclusive) this.#exclusiveJobId = null;
+      throw error;
     } finally {
       this.#reserved -= 1;
     }
     this.#requireBackend();
     return this.#accept(entry);
+  }
+
+  #takeExclusive(jobId: string): void {
+    const exclusive = this.exclusive();
+    if (exclusive !== null) {
+      throw new LpaError('LPA_ERR_ROLLBACK_IN_PROGRESS', `rollback ${exclusive.jobId} is in progress`, {
+        retryAfter: exclusive.retryAfterSeconds,
+      });
+    }
+    this.#exclusiveJobId = jobId;
   }
 
   /** Accepts a rollback of a completed or failed job; the agent is exclusive until it ends. */
@@ -258,12 +274,6 @@ export class JobManager {
     }
     if (original.changes.length === 0)
       throw new LpaError('LPA_ERR_CONFLICT', `job ${id} changed nothing; there is nothing to roll back`);
-    const exclusive = this.exclusive();
-    if (exclusive !== null) {
-      throw new LpaError('LPA_ERR_ROLLBACK_IN_PROGRESS', `rollback ${exclusive.jobId} is in progress`, {
-        retryAfter: exclusive.retryAfterSeconds,
-      });
-    }
     this.#checkCapacity();
     const inverse = inverseOf(original.changes);
     const job = this.#newJob('rollback', { job_id: id }, client);
@@ -278,8 +288,8 @@ export class JobManager {
       fingerprints: null,
     };
     // Taken before the intent write so that two rollbacks of the same job can never both pass.
+    this.#takeExclusive(job.id);
     original.rolled_back_by = job.id;
-    this.#exclusiveJobId = job.id;
     this.#reserved += 1;
     try {
       await this.#options.audit().recordDurable('job_intent', {
@@ -370,6 +380,20 @@ export class JobManager {
   }
 
   #validate(backend: PackageManagerBackend, request: JobRequest): void {
+    if (isDeploymentRequest(request)) {
+      const deployments = deploymentsOf(backend);
+      const problem = request.type === 'deployment_rebase' ? deployments.validateRef(request.ref) : null;
+      if (problem !== null) {
+        throw new LpaError('LPA_ERR_VALIDATION', 'invalid ref', { details: { issues: [{ path: 'ref', message: problem }] } });
+      }
+      return;
+    }
+    if (request.type !== 'patch_apply' && backend.deployments?.packageLayering === false) {
+      throw new LpaError(
+        'LPA_ERR_NOT_SUPPORTED',
+        'this host is managed as whole deployments and cannot layer packages; apply an image update or rebase instead',
+      );
+    }
     const issues: { path: string; message: string }[] = [];
     // Paths name the field as the client sent it.
     const where = (index: number, field: 'name' | 'version') =>
@@ -430,7 +454,7 @@ export class JobManager {
     signal: AbortSignal,
   ): Promise<{ changes: PlannedChange[]; hash: string }> {
     const fingerprints = await currentFingerprints(backend, signal);
-    const changes = await operation.plan(backend, signal);
+    const { changes, deployment } = await operation.plan(backend, signal);
     const info = backend.info();
     const hash = planHash({
       backend: { name: info.packageManager, root: info.root },
@@ -440,6 +464,7 @@ export class JobManager {
     });
     entry.fingerprints = fingerprints;
     entry.job.plan = changes;
+    if (deployment !== null) entry.job.deployment = deployment;
     entry.job.plan_hash = hash;
     this.#emit(entry.job, 'updated');
     return { changes, hash };
@@ -586,7 +611,7 @@ export class JobManager {
       let before: InstalledPackage[] | null = null;
       let failure: unknown = null;
       try {
-        before = await backend.listInstalled();
+        before = await this.#inventory(backend);
         const ctx = this.#operationContext(job, signal, deadline, progress(10, 95), log);
         try {
           await operation.execute(backend, ctx);
@@ -625,9 +650,14 @@ export class JobManager {
     }
   }
 
+  /** What changes are measured on: the installed set, or on atomic hosts what the next boot runs. */
+  #inventory(backend: PackageManagerBackend): Promise<InstalledPackage[]> {
+    return backend.deployments === undefined ? backend.listInstalled() : backend.deployments.nextBootInventory();
+  }
+
   async #measureChanges(job: Job, backend: PackageManagerBackend, before: InstalledPackage[]): Promise<void> {
     try {
-      const after = await backend.listInstalled();
+      const after = await this.#inventory(backend);
       job.changes = diffInstalled(before, after, (a, b) => backend.compareVersions(a, b));
     } catch (error) {
       this.#options.logger.error({ err: error, job_id: job.id }, 'could not list installed packages after the job');

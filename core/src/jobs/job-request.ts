@@ -11,10 +11,21 @@ export type JobRequest =
   | { type: 'package_install'; packages: PackageSpec[]; dry_run?: true }
   | { type: 'package_update'; name: string; version?: string; dry_run?: true }
   | { type: 'package_remove'; name: string; dry_run?: true }
-  | { type: 'patch_apply'; packages: string[] | PinnedSpec[] | null; security_only: boolean; dry_run: boolean };
+  | { type: 'patch_apply'; packages: string[] | PinnedSpec[] | null; security_only: boolean; dry_run: boolean }
+  | { type: 'deployment_rollback'; dry_run: boolean }
+  | { type: 'deployment_rebase'; ref: string; dry_run: boolean }
+  | { type: 'deployment_undeploy'; index: number; dry_run: boolean };
 
+/** Requests that change deployments, not packages: they need a backend with the deployments capability. */
+export type DeploymentJobRequest = Extract<JobRequest, { type: `deployment_${string}` }>;
+
+export function isDeploymentRequest(request: JobRequest): request is DeploymentJobRequest {
+  return request.type.startsWith('deployment_');
+}
+
+/** Whether the request asks for a plan only. */
 export function isDryRun(request: JobRequest): boolean {
-  return request.dry_run === true;
+  return 'dry_run' in request && request.dry_run === true;
 }
 
 /** The pairs of a pinned apply, or null for any other request. */
@@ -41,5 +52,7 @@ export function specsOf(request: JobRequest): PackageSpec[] {
       return [{ name: request.name }];
     case 'patch_apply':
       return pinnedSpecsOf(request) ?? (selectedNamesOf(request) ?? []).map((name) => ({ name }));
+    default:
+      return [];
   }
 }

@@ -79,6 +79,7 @@ export function capabilitiesRoutes(services: AgentServices) {
           backend: { name: info.packageManager, version: await version, root: info.root },
           operations: {
             ...declared.operations,
+            deployments: declared.operations.deployments || backend.deployments !== undefined,
             patch_apply: {
               ...declared.operations.patch_apply,
               pinned_versions: declared.operations.patch_apply.pinned_versions && backend.findUnavailableVersions !== undefined,

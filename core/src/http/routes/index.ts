@@ -1,6 +1,7 @@
 import type { AgentServices } from '../../services.js';
 import type { AnyRoute, RouteFactory } from '../route.js';
 import { capabilitiesRoutes } from './capabilities.js';
+import { deploymentRoutes } from './deployments.js';
 import { healthRoutes } from './health.js';
 import { jobRoutes } from './jobs.js';
 import { openApiRoute } from './openapi.js';
@@ -16,6 +17,7 @@ const ROUTE_FACTORIES: readonly RouteFactory[] = [
   packageRoutes,
   patchRoutes,
   jobRoutes,
+  deploymentRoutes,
 ];
 
 /** All routes the agent serves, GET /openapi.json included. */
