@@ -43,6 +43,7 @@ test('GET /jobs lists jobs newest first with filters; GET /jobs/{id} returns one
     'plan',
     'plan_hash',
     'progress',
+    'progress_message',
     'request',
     'rollback_of',
     'rolled_back_by',
