@@ -54,7 +54,7 @@ options:
     default: 1800
 notes:
   - The modules speak HTTPS to the agent from wherever they run; the usual pattern is to run them on the
-    controller (C(connection: local) or C(delegate_to: localhost)) with C(url) naming each host.
+    controller (C(connection=local) or C(delegate_to=localhost)) with C(url) naming each host.
   - All modules are in the action group C(linux_patch_api.agent.all), so C(module_defaults) can carry the
     connection options once for a whole play.
   - "A task submits a job at most once: the request that starts a job is sent once and never repeated by

@@ -22,7 +22,7 @@ options:
   wait:
     description:
       - Wait until the job has finished (completed, failed or timed out), at most C(wait_timeout) seconds.
-      - Unlike the other modules the default is C(false): the job is read as it is now.
+      - Unlike the other modules the default is C(false), so the job is read as it is now.
     type: bool
     default: false
 attributes:

@@ -8,7 +8,7 @@ DOCUMENTATION = r'''
 module: rollback
 short_description: Roll a job of a linux-patch-api agent back
 description:
-  - Inverts a completed or failed job's recorded changes (C(POST /jobs/{id}/rollback)): installed packages
+  - Inverts a completed or failed job's recorded changes with C(POST /jobs/{id}/rollback). Installed packages
     are removed, removed ones reinstalled and upgraded ones downgraded to their earlier versions.
   - A job is rolled back once. A job that was already rolled back, or that changed nothing, is left alone and
     the task reports C(changed=false) without starting a job.

@@ -85,6 +85,12 @@ def fleet(request):
     started.stop()
 
 
+def agent_supports(run, operation, feature):
+    """Whether the agent declares ``operations.<operation>.<feature>`` in GET /capabilities."""
+    caps = run('info').get('capabilities')
+    return bool(caps and ((caps.get('operations') or {}).get(operation) or {}).get(feature))
+
+
 class ModuleRunner(object):
     """Runs a module of the collection the way Ansible does and returns its JSON result."""
 
