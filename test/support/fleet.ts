@@ -73,7 +73,7 @@ export async function startAptFleet(options: FleetOptions): Promise<Fleet> {
         try {
           const agentDir = join(sandbox.dir, 'agent');
           await mkdir(agentDir, { recursive: true });
-          await writeServerFiles(agentDir, ca, await ca.issueServer({ hosts: [address] }));
+          await writeServerFiles(agentDir, ca, await ca.issueServer({ hosts: [address, 'localhost'] }));
           const { configPath } = await writeAgentConfig(agentDir, {
             port,
             bindAddress: address,
