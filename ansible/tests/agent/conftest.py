@@ -62,7 +62,7 @@ class Fleet(object):
 
 
 def start_fleet(hosts=1, install=(), first_octet=11):
-    args = ['node', '--conditions=lpa-source', '--import', 'tsx', os.path.join(REPO_ROOT, 'test/ansible/fleet-launcher.ts'),
+    args = [os.environ.get('LPA_NODE', 'node'), '--conditions=lpa-source', '--import', 'tsx', os.path.join(REPO_ROOT, 'test/ansible/fleet-launcher.ts'),
             '--hosts', str(hosts), '--first-octet', str(first_octet)]
     for spec in install:
         args += ['--install', spec]
