@@ -17,8 +17,8 @@ def ansible_doc(collections_path, *args):
                           universal_newlines=True, timeout=120)
 
 
-def test_the_collection_has_the_six_modules():
-    assert MODULES == ['baseline', 'info', 'job_info', 'package', 'patch', 'rollback']
+def test_the_collection_has_its_modules():
+    assert MODULES == ['baseline', 'deployment', 'info', 'job_info', 'package', 'patch', 'rollback']
 
 
 def test_ansible_doc_renders_every_module_with_the_connection_options(collections_path):
@@ -42,3 +42,13 @@ def test_ansible_doc_renders_every_module_with_the_connection_options(collection
 def test_the_action_group_all_lists_every_module():
     runtime = yaml.safe_load(open(os.path.join(COLLECTION, 'meta/runtime.yml')))
     assert sorted(runtime['action_groups']['all']) == MODULES
+
+
+def test_the_playbooks_pass_the_syntax_check(collections_path, tmp_path):
+    inventory = tmp_path / 'hosts.ini'
+    inventory.write_text('[canary]\na\n\n[production]\nb\nc\n')
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path, ANSIBLE_NOCOLOR='1', HOME=str(tmp_path))
+    for playbook in ('rolling_patch', 'rolling_deploy'):
+        checked = subprocess.run(['ansible-playbook', '--syntax-check', '-i', str(inventory), 'linux_patch_api.agent.%s' % playbook],
+                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
