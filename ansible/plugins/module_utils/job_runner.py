@@ -20,6 +20,10 @@ import time
 from ansible_collections.linux_patch_api.agent.plugins.module_utils.agent_client import AgentError
 
 TERMINAL = ('completed', 'failed', 'timed_out')
+# Polling starts fast (dry runs and no-op jobs end in well under a second) and settles at one read
+# every two seconds: a long job costs about job_seconds / 2 requests per host, not one per second.
+POLL_FIRST_SECONDS = 0.1
+POLL_MAX_SECONDS = 2.0
 
 
 def _package_pairs(packages):
@@ -96,7 +100,7 @@ class JobRunner(object):
     def wait(self, job):
         """Polls GET /jobs/{id} until the job has finished or wait_timeout has passed."""
         deadline = time.time() + self.client.wait_timeout
-        interval = 0.1
+        interval = POLL_FIRST_SECONDS
         while job.get('status') not in TERMINAL:
             if time.time() >= deadline:
                 self.module.fail_json(
@@ -104,7 +108,7 @@ class JobRunner(object):
                         '(follow it with linux_patch_api.agent.job_info)' % (job['id'], job.get('status'), self.client.wait_timeout),
                     error_code='WAIT_TIMEOUT', job=job, changed=bool(job.get('changes')))
             time.sleep(interval)
-            interval = min(interval * 2, 1.0)
+            interval = min(interval * 2, POLL_MAX_SECONDS)
             job = self.client.read('/jobs/%s' % job['id'], deadline=deadline).data
         return job
 
