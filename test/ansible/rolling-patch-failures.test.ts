@@ -25,7 +25,7 @@ const extraVars = {
   lpa_verify_command: ['/usr/bin/test', '!', '-e', `${markers}/{{ inventory_hostname }}.broken`],
 };
 before(async () => {
-  fleet = await startAptFleet({ hosts: 5, install: [`${HELLO}=1.0-1`, `${SEC}=1.0-1`] });
+  fleet = await startAptFleet({ hosts: 5, install: [`${HELLO}=1.0-1`, `${SEC}=1.0-1`], firstOctet: 31 });
   rollout = await prepareRollout(fleet, [fleet.hosts[0]!]);
 });
 after(async () => {

@@ -34,20 +34,29 @@ def collections_path():
 
 
 class Fleet(object):
-    def __init__(self, description, process):
+    """The launched agents; ``host`` is the one a test module works on."""
+
+    def __init__(self, description, process, host=0):
         self.description = description
         self.process = process
         self.hosts = description['hosts']
         self.client = description['client']
+        self.host = host
 
-    def connection(self, host=0):
-        return dict(url=self.hosts[host]['url'], client_cert=self.client['cert'], client_key=self.client['key'],
+    def on_host(self, host):
+        return Fleet(self.description, self.process, host)
+
+    def connection(self):
+        return dict(url=self.hosts[self.host]['url'], client_cert=self.client['cert'], client_key=self.client['key'],
                     ca_path=self.client['ca'])
 
-    def installed(self, host=0):
+    def root(self):
+        return self.hosts[self.host]['root']
+
+    def installed(self):
         """name -> version from the root's dpkg database."""
         output = subprocess.check_output(
-            ['/usr/bin/dpkg-query', '--admindir=%s/var/lib/dpkg' % self.hosts[host]['root'], '-W',
+            ['/usr/bin/dpkg-query', '--admindir=%s/var/lib/dpkg' % self.root(), '-W',
              '-f=${Package}\t${Version}\t${Status}\n'], universal_newlines=True)
         installed = {}
         for line in output.splitlines():
@@ -62,8 +71,8 @@ class Fleet(object):
 
 
 def start_fleet(hosts=1, install=(), first_octet=11):
-    args = [os.environ.get('LPA_NODE', 'node'), '--conditions=lpa-source', '--import', 'tsx', os.path.join(REPO_ROOT, 'test/ansible/fleet-launcher.ts'),
-            '--hosts', str(hosts), '--first-octet', str(first_octet)]
+    args = [os.environ.get('LPA_NODE', 'node'), '--conditions=lpa-source', '--import', 'tsx',
+            os.path.join(REPO_ROOT, 'test/ansible/fleet-launcher.ts'), '--hosts', str(hosts), '--first-octet', str(first_octet)]
     for spec in install:
         args += ['--install', spec]
     process = subprocess.Popen(args, cwd=REPO_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, universal_newlines=True)
@@ -74,15 +83,23 @@ def start_fleet(hosts=1, install=(), first_octet=11):
     return Fleet(json.loads(line), process)
 
 
-@pytest.fixture(scope='module')
-def fleet(request):
-    """One agent whose root has lpa-fixture-hello 1.0-1 and lpa-fixture-sec 1.0-1 installed (so hello
-    1.1-1, which needs lpa-fixture-dep, and sec 1.1-1 from the security suite are available).
-    A test module may set ``FLEET_OCTET`` so that parallel modules use distinct addresses."""
-    octet = getattr(request.module, 'FLEET_OCTET', 11)
-    started = start_fleet(1, ['%s=1.0-1' % HELLO, '%s=1.0-1' % SEC], first_octet=octet)
+# Each test module that needs an agent gets its own; all of them start together, once per session.
+AGENT_MODULES = ['test_info', 'test_package', 'test_patch']
+
+
+@pytest.fixture(scope='session')
+def agents():
+    """Real agents whose roots have lpa-fixture-hello 1.0-1 and lpa-fixture-sec 1.0-1 installed (so
+    hello 1.1-1, which needs lpa-fixture-dep, and sec 1.1-1 from the security suite are offered)."""
+    started = start_fleet(len(AGENT_MODULES), ['%s=1.0-1' % HELLO, '%s=1.0-1' % SEC], first_octet=21)
     yield started
     started.stop()
+
+
+@pytest.fixture(scope='module')
+def fleet(request, agents):
+    """This test module's own agent: no other module touches it."""
+    return agents.on_host(AGENT_MODULES.index(request.module.__name__))
 
 
 def agent_supports(run, operation, feature):

@@ -1,7 +1,6 @@
 # -*- coding: utf-8 -*-
 from conftest import HELLO, SEC
 
-FLEET_OCTET = 21
 
 
 def test_info_gathers_every_fact_the_agent_has(run, fleet):

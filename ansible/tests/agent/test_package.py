@@ -2,7 +2,6 @@
 """linux_patch_api.agent.package against a real agent on an apt sandbox root (tests run in order)."""
 from conftest import DEP, HELLO, SEC, agent_supports
 
-FLEET_OCTET = 31
 
 
 def test_check_mode_plans_or_refuses_and_changes_nothing(run, fleet):

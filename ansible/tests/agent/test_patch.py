@@ -10,7 +10,6 @@ import os
 
 from conftest import DEP, HELLO, SEC, agent_supports
 
-FLEET_OCTET = 41
 
 state = {}
 
@@ -116,7 +115,7 @@ def test_plan_hash_applies_exactly_the_plan(run, fleet):
 
 def test_a_retried_task_adopts_the_running_job_instead_of_starting_another(run, fleet):
     # An fcntl lock on apt's frontend lock keeps the agent's job waiting (running) meanwhile.
-    lock_path = os.path.join(fleet.hosts[0]['root'], 'var/lib/dpkg/lock-frontend')
+    lock_path = os.path.join(fleet.root(), 'var/lib/dpkg/lock-frontend')
     with open(lock_path, 'a') as lock:
         fcntl.lockf(lock, fcntl.LOCK_EX)
         started = run('package', name=HELLO, state='absent', wait=False)
