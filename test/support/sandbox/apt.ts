@@ -23,7 +23,7 @@ if [ -e /${SLOW_STARTED_MARKER} ]; then exit 0; fi
 sleep 120
 `;
 
-export interface FixtureDeb {
+interface FixtureDeb {
   name: string;
   version: string;
   depends?: string;
@@ -120,18 +120,6 @@ async function buildRepos(): Promise<AptRepos> {
   await indexRepo(built.main, 'stable', 'LpaFixtures');
   await indexRepo(built.security, 'stable-security', 'Debian-Security');
   return built;
-}
-
-/**
- * Adds a package version to a fixture repository of this process and re-indexes it, the way a
- * distribution publishes an update: the next index refresh of every sandbox offers it.
- */
-export async function publishAptFixture(fixture: FixtureDeb): Promise<void> {
-  const built = await aptFixtureRepos();
-  const repoDir = fixture.repo === 'main' ? built.main : built.security;
-  await buildDeb(fixture, join(dirname(repoDir), 'build'), repoDir);
-  if (fixture.repo === 'main') await indexRepo(repoDir, 'stable', 'LpaFixtures');
-  else await indexRepo(repoDir, 'stable-security', 'Debian-Security');
 }
 
 export interface AptSandboxOptions {
