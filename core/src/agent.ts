@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { openAuditTrail } from './audit/open-audit-trail.js';
@@ -7,6 +8,7 @@ import { PackageCache } from './cache/package-cache.js';
 import type { ConfigManagerEvents } from './config/manager.js';
 import { ConfigManager } from './config/manager.js';
 import type { Config } from './config/schema.js';
+import { assertUsable, assertUsablePaths, installedBackendNames } from './config/usable.js';
 import type { AuditEventName } from './contracts/audit.js';
 import type { Plugin } from './contracts/plugin.js';
 import { createHooks } from './hooks.js';
@@ -101,6 +103,11 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const placeholderAudit = options.audit ?? loggerAuditTrail(logger);
   const config = await ConfigManager.load(options.configPath, logger, auditNow);
   const initial = config.current().config;
+  // The paths must be usable directories before anything opens them (a log_dir under /proc would
+  // make the file sink's mkdir spin forever).
+  await assertUsablePaths(initial);
+  if (!existsSync(initial.whitelist_file))
+    logger.warn({ whitelist_file: initial.whitelist_file }, 'the whitelist file does not exist: no address is admitted');
 
   // 3. Server TLS material: parses, key matches, chains to the CA, not expired.
   const tls = new TlsMaterialManager(await loadTlsMaterial(initial.tls), logger, auditNow);
@@ -239,6 +246,19 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       else logger.warn({ audit: next.config.audit }, 'audit settings changed; this agent keeps the audit trail it was given');
     }
   };
+  const runningPlugins = plugins;
+  config.setValidator(async (next, previous) => {
+    await assertUsable(next, {
+      requireWhitelistFile: true,
+      backendNames:
+        runningPlugins === null
+          ? null
+          : async () =>
+              JSON.stringify(next.config.plugins) === JSON.stringify(previous.config.plugins)
+                ? runningPlugins.registry.backends.map((entry) => entry.definition.name)
+                : installedBackendNames(next.config, next.configPath, logger),
+    });
+  });
   config.on('change', onConfigChange);
   tls.on('change', (material) => server.setMaterial(material));
   config.startWatching(options.watchDebounceMs);
