@@ -11,12 +11,13 @@ import type { Config } from './config/schema.js';
 import { assertUsable, assertUsablePaths, installedBackendNames } from './config/usable.js';
 import type { AuditEventName } from './contracts/audit.js';
 import type { Plugin } from './contracts/plugin.js';
+import { LpaError } from './errors.js';
 import { createHooks } from './hooks.js';
 import { type AgentApp, createApp, type RequestGate } from './http/app.js';
 import { exclusiveGate } from './http/exclusive-gate.js';
 import { allRoutes } from './http/routes/index.js';
 import { SecureServer } from './http/server.js';
-import { loadTlsMaterial } from './http/tls/material.js';
+import { crlCondition, crlRegression, loadTlsMaterial } from './http/tls/material.js';
 import { TlsMaterialManager } from './http/tls/material-manager.js';
 import { JobUpdateStream } from './http/websocket.js';
 import { tapJobAudit } from './jobs/audit-tap.js';
@@ -124,7 +125,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     backend: null,
     cacheHealth: async () => ({ cache_status: 'unknown', last_cache_update: null }),
     lastUpdateTime: async () => null,
+    conditions: () => [crlCondition(tls.current())].filter((condition): condition is string => condition !== null),
   };
+  const startCondition = crlCondition(tls.current());
+  if (startCondition !== null) logger.warn({ condition: startCondition }, 'the agent runs degraded');
 
   // 6. Plugins (installed @linux-patch-api/* packages and `plugins:` entries), then 7. the backend:
   //    `backend.name`, or os-release detection (of `backend.root` when set). A broken plugin or no
@@ -248,7 +252,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   };
   const runningPlugins = plugins;
   config.setValidator(async (next, previous) => {
-    await assertUsable(next, {
+    const material = await assertUsable(next, {
       requireWhitelistFile: true,
       backendNames:
         runningPlugins === null
@@ -258,6 +262,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
                 ? runningPlugins.registry.backends.map((entry) => entry.definition.name)
                 : installedBackendNames(next.config, next.configPath, logger),
     });
+    const regression = crlRegression(material, tls.current());
+    if (regression !== null) throw new LpaError('LPA_ERR_CONFIG_INVALID', `tls.crl: ${regression}`);
   });
   config.on('change', onConfigChange);
   tls.on('change', (material) => server.setMaterial(material));

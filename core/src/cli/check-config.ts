@@ -1,6 +1,7 @@
 import { loadSettings } from '../config/load.js';
 import { assertUsable, installedBackendNames } from '../config/usable.js';
 import { toLpaError } from '../errors.js';
+import { crlCondition } from '../http/tls/material.js';
 import { createLogger } from '../logger.js';
 import { type CliCommand, parseConfigOption } from './command.js';
 
@@ -17,6 +18,12 @@ export const checkConfigCommand: CliCommand = {
         requireWhitelistFile: true,
         backendNames: () => installedBackendNames(settings.config, settings.configPath, createLogger({ level: 'silent' })),
       });
+      // Loads, but the running agent would report degraded: the deployment should know now.
+      const condition = crlCondition(material);
+      if (condition !== null) {
+        process.stderr.write(`${settings.configPath}: tls.crl: ${condition}\n`);
+        return 1;
+      }
       process.stdout.write(
         `${settings.configPath}: valid (${settings.allowList.entries.length} allow-list entries, server certificate valid until ${material.serverCertificate.validTo})\n`,
       );

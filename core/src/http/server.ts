@@ -8,9 +8,9 @@ import type { AuditTrail } from '../audit/trail.js';
 import type { ClientIdentity } from '../contracts/audit.js';
 import type { AllowList } from './allow-list.js';
 import { normalizePeerAddress } from './allow-list.js';
-import { identityOfCertificate, identityOfSocket } from './identity.js';
-import { type ClientCertificatePolicy, clientCertificateProblem } from './tls/client-policy.js';
-import { normalizeSerial, type TlsMaterial } from './tls/material.js';
+import { admitIdentity } from './identity.js';
+import { type ClientCertificatePolicy, clientCertificateProblem, verificationProblem } from './tls/client-policy.js';
+import { crlCondition, normalizeSerial, type TlsMaterial } from './tls/material.js';
 
 export interface SecureServerOptions {
   handler: RequestListener;
@@ -108,15 +108,24 @@ export class SecureServer {
 
   private checkClient(socket: TLSSocket): void {
     const ip = normalizePeerAddress(socket.remoteAddress ?? '');
-    const certificate = socket.authorized ? socket.getPeerX509Certificate() : undefined;
-    const problem = socket.authorized ? clientCertificateProblem(certificate, this.policy()) : String(socket.authorizationError);
-    if (problem !== null || certificate === undefined) {
-      this.audit().record('auth_failure', { ip, reason: problem ?? 'no_certificate', ...presentedCertificate(socket) });
+    const certificate = socket.getPeerX509Certificate();
+    const problem =
+      certificate === undefined
+        ? 'no_certificate'
+        : (verificationProblem(socket.authorizationError) ?? clientCertificateProblem(certificate, this.policy()));
+    if (problem !== null) {
+      const crl = crlCondition(this.material);
+      this.audit().record('auth_failure', {
+        ip,
+        reason: problem,
+        ...presentedCertificate(socket),
+        ...(crl === null ? {} : { crl_condition: crl }),
+      });
       socket.destroy();
       return;
     }
-    // Worked out once per connection and cached on the socket; requests read the same identity.
-    const identity = identityOfSocket(socket) ?? identityOfCertificate(socket.getPeerCertificate());
+    // Worked out once per connection and kept with the socket; requests read the same identity.
+    const identity = admitIdentity(socket);
     this.clients.set(socket, identity);
     socket.once('close', () => this.clients.delete(socket));
 

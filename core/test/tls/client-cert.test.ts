@@ -66,6 +66,31 @@ describe('client certificates', () => {
     assert.equal(typeof record?.reason, 'string');
   });
 
+  test('each refusal is audited with the verification error by name, never a connection reset', async () => {
+    const otherCa = await TestCa.create({ name: 'Foreign CA' });
+    const expectations: Array<[string, { certPem: string; keyPem: string; fingerprint256: string }]> = [
+      ['unknown_ca', await otherCa.issueClient({ cn: 'eve' })],
+      ['expired', await t.pki.ca.issueClient({ notBefore: daysFromNow(-30), notAfter: daysFromNow(-1) })],
+      ['not_yet_valid', await t.pki.ca.issueClient({ notBefore: daysFromNow(2), notAfter: daysFromNow(20) })],
+      ['missing_client_auth_eku', await t.pki.ca.issueClient({ extendedKeyUsages: ['1.3.6.1.5.5.7.3.1'] })],
+      ['validity_too_long', await t.pki.ca.issueClient({ notBefore: daysFromNow(-1), notAfter: daysFromNow(400) })],
+    ];
+    for (const [reason, cert] of expectations) {
+      assert.equal((await probe(cert)).httpBytes, 0, reason);
+      const record = await t.waitForAudit('auth_failure', (r) => r.cert_fingerprint === cert.fingerprint256);
+      assert.equal(record.reason, reason);
+      assert.equal(record.ip, '127.0.0.1');
+    }
+    const before = t.audit.records.length;
+    assert.equal((await probe()).httpBytes, 0);
+    const anonymous = await t.waitForAudit('auth_failure', () => t.audit.records.length > before);
+    assert.equal(
+      t.audit.records.slice(before).find((r) => r.event === 'auth_failure')?.reason,
+      'no_certificate',
+      String(anonymous),
+    );
+  });
+
   test('exactly 366 days of validity is accepted (the limit is inclusive)', async () => {
     const notBefore = daysFromNow(-1);
     const cert = await t.pki.ca.issueClient({ notBefore, notAfter: new Date(notBefore.getTime() + 366 * 86_400_000) });
