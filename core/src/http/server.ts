@@ -9,6 +9,7 @@ import type { ClientIdentity } from '../contracts/audit.js';
 import type { AllowList } from './allow-list.js';
 import { normalizePeerAddress } from './allow-list.js';
 import { admitIdentity } from './identity.js';
+import { RefusalAggregator } from './refusal-aggregator.js';
 import { type ClientCertificatePolicy, clientCertificateProblem, verificationProblem } from './tls/client-policy.js';
 import { crlCondition, normalizeSerial, type TlsMaterial } from './tls/material.js';
 
@@ -64,6 +65,8 @@ export class SecureServer {
   /** Requests being answered, per TLS socket (a socket with none is idle). */
   private readonly inFlight = new WeakMap<Socket, number>();
   private closing = false;
+  /** ip_denied and auth_failure records, aggregated per peer and reason. */
+  private readonly refusals: RefusalAggregator;
 
   constructor(options: SecureServerOptions) {
     this.material = options.material;
@@ -71,6 +74,7 @@ export class SecureServer {
     this.maxClientCertDays = options.maxClientCertDays;
     this.logger = options.logger;
     this.audit = options.audit;
+    this.refusals = new RefusalAggregator({ record: (event, fields) => this.audit().record(event, fields) });
     this.https = createHttpsServer(
       {
         ...options.material.contextOptions,
@@ -93,7 +97,7 @@ export class SecureServer {
     // Runs before the HTTP layer's own listener: a refused socket is destroyed before it is read.
     this.https.prependListener('secureConnection', (socket: TLSSocket) => this.checkClient(socket));
     this.https.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
-      this.audit().record('auth_failure', {
+      this.refusals.refuse('auth_failure', {
         ip: this.peerAddressOf(socket),
         reason: error.code ?? error.message,
         ...presentedCertificate(socket),
@@ -115,7 +119,7 @@ export class SecureServer {
         : (verificationProblem(socket.authorizationError) ?? clientCertificateProblem(certificate, this.policy()));
     if (problem !== null) {
       const crl = crlCondition(this.material);
-      this.audit().record('auth_failure', {
+      this.refusals.refuse('auth_failure', {
         ip,
         reason: problem,
         ...presentedCertificate(socket),
@@ -141,7 +145,11 @@ export class SecureServer {
     const ip = socket.remoteAddress;
     if (this.closing || !this.allowList.admits(ip)) {
       socket.destroy();
-      this.audit().record('ip_denied', { ip: normalizePeerAddress(ip ?? ''), port: socket.remotePort ?? null });
+      this.refusals.refuse('ip_denied', {
+        ip: normalizePeerAddress(ip ?? ''),
+        reason: this.closing ? 'shutting_down' : 'not_allowed',
+        port: socket.remotePort ?? null,
+      });
       return;
     }
     this.rawSockets.add(socket);
@@ -270,6 +278,7 @@ export class SecureServer {
     }
     for (const socket of this.rawSockets) socket.destroy();
     for (const [socket] of this.clients) socket.destroy();
+    this.refusals.flush();
     // Stops the HTTP layer's timeout checks (it was never listening, so close() only reports that).
     this.https.close(() => {});
   }

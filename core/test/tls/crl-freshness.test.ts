@@ -18,8 +18,11 @@ let victim: IssuedCertificate;
 let staleCrl: string;
 let freshCrl: string;
 
+let nextPeer = 10;
 before(async () => {
-  t = await startTestAgent();
+  // Each probe of the revoked client comes from a loopback address of its own: refusals are
+  // aggregated per peer address and reason, and each probe here reads its own record.
+  t = await startTestAgent({ allowed: ['127.0.0.0/8'] });
   victim = await t.pki.ca.issueClient({ cn: 'lost-laptop' });
   staleCrl = t.pki.ca.opensslCrl([victim], { lastUpdate: daysFromNow(-40), nextUpdate: daysFromNow(-10) });
   freshCrl = t.pki.ca.opensslCrl([victim], { lastUpdate: daysFromNow(-1), nextUpdate: daysFromNow(7) });
@@ -36,11 +39,18 @@ function certReloads(accepted: boolean) {
 }
 
 async function victimIsRefused(): Promise<Record<string, unknown>> {
-  const before = t.audit.records.length;
-  const probe = await probeTls({ port: t.port, ca: t.pki.ca.certPem, cert: victim.certPem, key: victim.keyPem });
+  const peer = `127.0.0.${nextPeer++}`;
+  const probe = await probeTls({
+    port: t.port,
+    ca: t.pki.ca.certPem,
+    cert: victim.certPem,
+    key: victim.keyPem,
+    localAddress: peer,
+  });
   assert.equal(probe.httpBytes, 0, 'the revoked certificate got HTTP bytes');
   return waitFor(
-    () => t.audit.records.slice(before).find((r) => r.event === 'auth_failure' && r.cert_fingerprint === victim.fingerprint256),
+    () =>
+      t.audit.records.find((r) => r.event === 'auth_failure' && r.ip === peer && r.cert_fingerprint === victim.fingerprint256),
     { what: 'the refusal of the revoked client' },
   );
 }
