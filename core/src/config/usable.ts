@@ -9,7 +9,7 @@ import { loadPlugins } from '../loader/load-plugins.js';
 import type { Settings } from './load.js';
 import type { Config } from './schema.js';
 
-/** How long the whole usability check may take before the change is refused (ms). */
+/** How long the directory checks may take before the change is refused (ms): they touch file systems that may not answer. */
 export const USABILITY_CHECK_TIMEOUT_MS = 5000;
 
 /** Kernel and device trees: files there are not storage, and some never answer a recursive mkdir. */
@@ -101,7 +101,13 @@ async function checkPaths(config: Config): Promise<void> {
   await assertWritableDirectory('paths.log_dir', config.paths.log_dir);
 }
 
-async function checkAll(settings: Settings, options: UsabilityOptions): Promise<TlsMaterial> {
+/**
+ * "Valid as a whole" beyond the schema (SPEC §4): the paths are directories the agent can create
+ * and write, the TLS files load, the backend is installed, the whitelist file exists. Returns the
+ * TLS material the config names, loaded and validated. The directory checks are bounded: if they
+ * have not finished within the timeout, the change is refused.
+ */
+export async function assertUsable(settings: Settings, options: UsabilityOptions = {}): Promise<TlsMaterial> {
   const { config } = settings;
   let material: TlsMaterial;
   try {
@@ -109,7 +115,7 @@ async function checkAll(settings: Settings, options: UsabilityOptions): Promise<
   } catch (error) {
     throw unusable('tls', (error as Error).message);
   }
-  await checkPaths(config);
+  await assertUsablePaths(config, options.timeoutMs);
   if (options.requireWhitelistFile) {
     try {
       await stat(config.whitelist_file);
@@ -129,16 +135,6 @@ async function checkAll(settings: Settings, options: UsabilityOptions): Promise<
   return material;
 }
 
-/**
- * "Valid as a whole" beyond the schema (SPEC §4): the paths are directories the agent can create
- * and write, the TLS files load, the backend is installed, the whitelist file exists. Bounded: a
- * check that has not finished within the timeout refuses the change. Returns the TLS material the
- * config names, loaded and validated.
- */
-export function assertUsable(settings: Settings, options: UsabilityOptions = {}): Promise<TlsMaterial> {
-  return bounded(checkAll(settings, options), options.timeoutMs ?? USABILITY_CHECK_TIMEOUT_MS);
-}
-
 /** The paths part alone, for the start (where TLS and the backend are checked by starting them). */
 export function assertUsablePaths(config: Config, timeoutMs = USABILITY_CHECK_TIMEOUT_MS): Promise<void> {
   return bounded(checkPaths(config), timeoutMs);
@@ -148,7 +144,7 @@ async function bounded<T>(check: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new LpaError('LPA_ERR_CONFIG_INVALID', `the config could not be checked within ${timeoutMs} ms`)),
+      () => reject(new LpaError('LPA_ERR_CONFIG_INVALID', `paths: the directory checks did not finish within ${timeoutMs} ms`)),
       timeoutMs,
     );
   });
