@@ -218,8 +218,16 @@ export class SecureServer {
     return this.address();
   }
 
+  /** Swaps the allow-list and closes the open connections (WebSockets included) of addresses it no longer admits. */
   setAllowList(allowList: AllowList): void {
     this.allowList = allowList;
+    for (const socket of this.rawSockets) {
+      const ip = this.admittedAddresses.get(socket);
+      if (ip === undefined || allowList.admits(ip)) continue;
+      this.logger.warn({ ip }, 'closing a connection of an address removed from the allow-list');
+      this.refusals.refuse('ip_denied', { ip, reason: 'removed_from_allow_list', port: socket.remotePort ?? null });
+      socket.destroy();
+    }
   }
 
   setMaxClientCertDays(days: number): void {
