@@ -7,6 +7,7 @@ import type { Job } from '../contracts/job.js';
 import type { Logger } from '../contracts/logger.js';
 import type { AgentHooks } from '../hooks.js';
 import { normalizePeerAddress } from './allow-list.js';
+import { crossSiteProblem } from './cross-site.js';
 import { identityOfSocket } from './identity.js';
 
 export const JOB_STREAM_PATH = '/ws/jobs';
@@ -135,6 +136,21 @@ export class JobUpdateStream {
       socket.destroy();
       return;
     }
+    const audited = {
+      method: 'GET',
+      path: JOB_STREAM_PATH,
+      ip: normalizePeerAddress((socket as TLSSocket).remoteAddress ?? ''),
+      client_cn: client.cn,
+      client_serial: client.serial,
+      client_fingerprint: client.fingerprint256,
+    };
+    // A page on another site must not read job updates through a browser holding the certificate.
+    const crossSite = crossSiteProblem(request.headers);
+    if (crossSite !== null) {
+      this.#options.audit().record('api_request', { ...audited, status: 403, reason: crossSite });
+      refuse(socket, 403, 'Forbidden');
+      return;
+    }
     const jobId = url.searchParams.get('job_id');
     const since = url.searchParams.get('since');
     const unknown = [...url.searchParams.keys()].filter((key) => key !== 'job_id' && key !== 'since');
@@ -142,15 +158,7 @@ export class JobUpdateStream {
       refuse(socket, 400, 'Bad Request');
       return;
     }
-    this.#options.audit().record('api_request', {
-      method: 'GET',
-      path: JOB_STREAM_PATH,
-      status: 101,
-      ip: normalizePeerAddress((socket as TLSSocket).remoteAddress ?? ''),
-      client_cn: client.cn,
-      client_serial: client.serial,
-      client_fingerprint: client.fingerprint256,
-    });
+    this.#options.audit().record('api_request', { ...audited, status: 101 });
     this.#server.handleUpgrade(request, socket, head, (ws) => this.#connect(ws, jobId, since === null ? null : Number(since)));
   }
 
