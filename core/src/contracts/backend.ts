@@ -1,4 +1,5 @@
 import type { CommandRunner } from './command-runner.js';
+import type { DeploymentManager } from './deployments.js';
 import type { PlannedChange } from './job.js';
 import type { Logger } from './logger.js';
 import type { OsRelease } from './os-release.js';
@@ -33,6 +34,11 @@ export interface Upgrade {
   advisories: string[];
   /** Where the update comes from (suite, repo id), where known. */
   repository: string | null;
+  /**
+   * For an image update on an atomic host: the package differences between the two commits, or
+   * null when a commit carries no readable package database. Absent for package updates.
+   */
+  package_changes?: PlannedChange[] | null;
 }
 
 export interface PackageSpec {
@@ -128,6 +134,12 @@ export interface PackageManagerBackend {
   /** Bring the database back to a consistent state after an interruption (dpkg --configure -a, …). */
   repair(ctx: OperationContext): Promise<RepairOutcome>;
   rebootRequired(): Promise<boolean>;
+
+  /**
+   * Present on atomic hosts (OSTree, SPEC §13): the system is changed as whole deployments. Absent
+   * on package-based hosts, where /deployments answers NOT_SUPPORTED.
+   */
+  readonly deployments?: DeploymentManager;
 }
 
 export interface BackendContext {
@@ -144,5 +156,11 @@ export interface BackendDefinition {
   name: string;
   /** Whether this backend fits the running distribution (os-release ID / ID_LIKE). */
   detect(osRelease: OsRelease): boolean;
+  /**
+   * Whether the host (or `root`) is unmistakably this backend's, whatever os-release says, e.g. an
+   * OSTree-booted system (`/run/ostree-booted`). Asked before any os-release detection; a claiming
+   * backend wins over one that only matches the distribution.
+   */
+  claimsHost?(root: string | null): boolean;
   create(context: BackendContext): PackageManagerBackend | Promise<PackageManagerBackend>;
 }

@@ -1,5 +1,6 @@
 import type { AgentServices } from '../../services.js';
 import type { AnyRoute, RouteFactory } from '../route.js';
+import { deploymentRoutes } from './deployments.js';
 import { healthRoutes } from './health.js';
 import { jobRoutes } from './jobs.js';
 import { openApiRoute } from './openapi.js';
@@ -8,7 +9,14 @@ import { patchRoutes } from './patches.js';
 import { systemInfoRoutes } from './system-info.js';
 
 /** Every route group of the API. A new group is one file under routes/ and one line here. */
-const ROUTE_FACTORIES: readonly RouteFactory[] = [healthRoutes, systemInfoRoutes, packageRoutes, patchRoutes, jobRoutes];
+const ROUTE_FACTORIES: readonly RouteFactory[] = [
+  healthRoutes,
+  systemInfoRoutes,
+  packageRoutes,
+  patchRoutes,
+  jobRoutes,
+  deploymentRoutes,
+];
 
 /** All routes the agent serves, GET /openapi.json included. */
 export function allRoutes(services: AgentServices): AnyRoute[] {

@@ -1,16 +1,18 @@
 import { z } from 'zod';
 
-export const JOB_TYPES = ['package_install', 'package_update', 'package_remove', 'patch_apply', 'rollback'] as const;
+import { changeSchema, deploymentPlanSchema } from './deployment.js';
+
+export const JOB_TYPES = [
+  'package_install',
+  'package_update',
+  'package_remove',
+  'patch_apply',
+  'rollback',
+  'deployment_rollback',
+  'deployment_rebase',
+  'deployment_undeploy',
+] as const;
 export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed', 'timed_out'] as const;
-const CHANGE_ACTIONS = ['installed', 'upgraded', 'downgraded', 'removed'] as const;
-
-const changeSchema = z.object({
-  name: z.string(),
-  action: z.enum(CHANGE_ACTIONS),
-  from_version: z.string().nullable(),
-  to_version: z.string().nullable(),
-});
-
 /** A job record as the API shows it (SPEC §6; core/src/contracts/job.ts). */
 export const jobSchema = z.object({
   id: z.uuid(),
@@ -28,6 +30,10 @@ export const jobSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }).nullable(),
   rollback_of: z.string().nullable(),
   rolled_back_by: z.string().nullable(),
+  deployment: deploymentPlanSchema
+    .nullable()
+    .optional()
+    .describe('Atomic hosts: the deployment change the job plans, as beforeApply taps see it'),
 });
 
 export const jobListSchema = z.object({ jobs: z.array(jobSchema), total: z.number().int().nonnegative() });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { changeSchema } from './deployment.js';
 
 /** SPEC §5: package names and versions are at most 255 characters (the distro grammar is checked too). */
 export const packageName = z.string().min(1).max(255);
@@ -57,6 +58,11 @@ export const patchSchema = z.object({
   severity: z.string().nullable(),
   advisories: z.array(z.string()),
   repository: z.string().nullable(),
+  package_changes: z
+    .array(changeSchema)
+    .nullable()
+    .optional()
+    .describe('Atomic hosts: the package differences between the two commits (null when a commit has no package database)'),
 });
 
 export const patchListSchema = z.object({
