@@ -125,6 +125,12 @@ export interface PackageManagerBackend {
 
   /** null when valid, else the reason. Must refuse anything that could become an option. */
   validateName(name: string): string | null;
+  /**
+   * The name grammar as one regular expression, when one states it whole: together with the
+   * 255-character limit it accepts exactly what validateName accepts. Published as the `pattern`
+   * of `PackageName` in /openapi.json.
+   */
+  readonly namePattern?: RegExp;
   validateVersion(version: string): string | null;
   /** <0, 0, >0 like a comparator, with the distro's version ordering. */
   compareVersions(a: string, b: string): number;

@@ -34,6 +34,8 @@ export interface Job {
   type: JobType;
   status: JobStatus;
   progress: number;
+  /** The backend's own description of its progress (`onProgress(percent, message)`), the latest one. */
+  progress_message: string | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;

@@ -207,13 +207,14 @@ export class JobManager {
     try {
       if (mutates) await this.#options.audit().recordDurable('job_intent', intent);
       else this.#options.audit().record('job_intent', intent);
+      // The agent may have begun stopping while the intent was written.
+      this.#requireBackend();
     } catch (error) {
       if (exclusive) this.#exclusiveJobId = null;
       throw error;
     } finally {
       this.#reserved -= 1;
     }
-    this.#requireBackend();
     return this.#accept(entry);
   }
 
@@ -390,6 +391,7 @@ export class JobManager {
       type,
       status: 'pending',
       progress: 0,
+      progress_message: null,
       created_at: rfc3339(this.#now()),
       started_at: null,
       finished_at: null,
@@ -567,7 +569,7 @@ export class JobManager {
     job: Job,
     signal: AbortSignal,
     deadline: number,
-    onProgress: (percent: number) => void,
+    onProgress: (percent: number, message?: string) => void,
     log: LogTail,
   ): OperationContext {
     let lastLogUpdate = 0;
@@ -586,13 +588,19 @@ export class JobManager {
     };
   }
 
-  /** Maps an operation's own 0–100 into [from, to] of the job's progress; never goes backwards. */
-  #progressMapper(job: Job): (from: number, to: number) => (percent: number) => void {
-    return (from, to) => (percent) => {
+  /**
+   * Maps an operation's own 0–100 into [from, to] of the job's progress, which never goes backwards;
+   * the backend's message, when it gives one, is kept as the job's progress_message.
+   */
+  #progressMapper(job: Job): (from: number, to: number) => (percent: number, message?: string) => void {
+    return (from, to) => (percent, message) => {
       const clamped = Math.min(100, Math.max(0, Number.isFinite(percent) ? percent : 0));
       const mapped = Math.floor(from + ((to - from) * clamped) / 100);
-      if (mapped <= job.progress) return;
-      job.progress = mapped;
+      const text = typeof message === 'string' && message !== '' ? message.slice(0, 1000) : null;
+      const newMessage = text !== null && text !== job.progress_message;
+      if (mapped <= job.progress && !newMessage) return;
+      if (mapped > job.progress) job.progress = mapped;
+      if (newMessage) job.progress_message = text;
       this.#emit(job, 'progress');
     };
   }

@@ -1,4 +1,4 @@
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDpkgStatus } from '@linux-patch-api/backend-apt';
 import type { CommandRunner, InstalledPackage } from '@linux-patch-api/core';
@@ -51,15 +51,37 @@ async function readRpmDatabase(
   return parseRpmQuery(result.stdout).map(({ installTime: _time, ...pkg }) => pkg);
 }
 
-/** The package database of a checked-out tree (a deployment directory); null when it has none. */
-export async function readTreePackages(runner: CommandRunner, tree: string, signal?: AbortSignal): Promise<PackageSet | null> {
+/** Runs `read` on a scratch directory that is removed afterwards. */
+async function withScratch<T>(scratch: string, read: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(scratch, 'rpmdb-'));
+  try {
+    return await read(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The package database of a checked-out tree (a deployment directory); null when it has none.
+ * An rpmdb is queried on a copy: a deployment's files are hard links into the repository's
+ * objects, and sqlite writes beside a database it opens.
+ */
+export async function readTreePackages(
+  runner: CommandRunner,
+  tree: string,
+  scratch: string,
+  signal?: AbortSignal,
+): Promise<PackageSet | null> {
   for (const location of DPKG_STATUS_FILES) {
     const text = await readFile(join(tree, location), 'utf8').catch(() => null);
     if (text !== null) return { kind: 'dpkg', location, packages: parseDpkgStatus(text) };
   }
   for (const location of RPMDB_DIRECTORIES) {
     if (!(await exists(join(tree, location)))) continue;
-    const packages = await readRpmDatabase(runner, join(tree, location), signal);
+    const packages = await withScratch(scratch, async (dir) => {
+      await cp(join(tree, location), join(dir, 'rpm'), { recursive: true, dereference: false });
+      return readRpmDatabase(runner, join(dir, 'rpm'), signal);
+    });
     if (packages !== null) return { kind: 'rpm', location, packages };
   }
   return null;
@@ -84,16 +106,16 @@ export async function readCommitPackages(
   for (const location of RPMDB_DIRECTORIES) {
     const listed = await cli.run(cli.repoArgs('ls', [rev, `/${location}`]), signal);
     if (listed.exitCode !== 0) continue;
-    const dir = await mkdtemp(join(scratch, 'rpmdb-'));
-    try {
+    const packages = await withScratch(scratch, async (dir) => {
       const target = join(dir, 'rpm');
-      const checkout = await cli.run(cli.repoArgs('checkout', ['-U', `--subpath=/${location}`, rev, target]), signal);
-      if (checkout.exitCode !== 0) continue;
-      const packages = await readRpmDatabase(runner, target, signal);
-      if (packages !== null) return { kind: 'rpm', location, packages };
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+      // Copies, not hard links into the repository: rpm's sqlite writes beside the database.
+      const checkout = await cli.run(
+        cli.repoArgs('checkout', ['-U', '--force-copy', `--subpath=/${location}`, rev, target]),
+        signal,
+      );
+      return checkout.exitCode === 0 ? readRpmDatabase(runner, target, signal) : null;
+    });
+    if (packages !== null) return { kind: 'rpm', location, packages };
   }
   return null;
 }

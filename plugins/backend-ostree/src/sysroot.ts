@@ -113,7 +113,7 @@ export class Sysroot {
   }
 
   deploymentPackages(deployment: SysrootDeployment, signal?: AbortSignal): Promise<PackageSet | null> {
-    return readTreePackages(this.runner, deployment.directory, signal);
+    return readTreePackages(this.runner, deployment.directory, this.scratch, signal);
   }
 
   commitPackages(checksum: string, signal?: AbortSignal): Promise<PackageSet | null> {

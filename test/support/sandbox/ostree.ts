@@ -15,6 +15,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeSandboxDir, removeSandboxDir, runTool } from './common.js';
+import { buildFixtureRepo } from './dnf.js';
 
 export const OSTREE = '/usr/bin/ostree';
 export const OSNAME = 'lpaos';
@@ -76,6 +77,32 @@ export interface OstreeSandboxOptions {
   publishUpdate?: boolean;
   /** Write run/ostree-booted (default true). */
   booted?: boolean;
+  /**
+   * The package database each commit carries: a dpkg status file at usr/lib/dpkg/status (default),
+   * or an rpmdb at usr/lib/sysimage/rpm made by rpm from the dnf fixture packages (hello and dep
+   * only; the other packages of a commit have no rpm).
+   */
+  packageDatabase?: 'dpkg' | 'rpm';
+}
+
+/** The rpm fixtures the rpm-based commits are made of (see ./dnf.ts). */
+const RPM_FIXTURES = [
+  { name: HELLO, version: '1.0', release: '1' },
+  { name: HELLO, version: '1.1', release: '1' },
+  { name: DEP, version: '1.0', release: '1' },
+];
+
+/** An rpmdb holding `packages` (those with a fixture rpm), as an rpm-based image carries it. */
+async function writeRpmDatabase(tree: string, packages: readonly ImagePackage[], rpms: string): Promise<void> {
+  const dbpath = join(tree, 'usr/lib/sysimage/rpm');
+  await mkdir(dbpath, { recursive: true });
+  await runTool('/usr/bin/rpm', [`--dbpath=${dbpath}`, '--initdb']);
+  const files = packages
+    .filter((pkg) =>
+      RPM_FIXTURES.some((fixture) => fixture.name === pkg.name && `${fixture.version}-${fixture.release}` === pkg.version),
+    )
+    .map((pkg) => join(rpms, `${pkg.name}-${pkg.version}.noarch.rpm`));
+  await runTool('/usr/bin/rpm', [`--dbpath=${dbpath}`, '-i', '--justdb', '--nodeps', '--noscripts', '--notriggers', ...files]);
 }
 
 export interface OstreeSandbox {
@@ -115,16 +142,20 @@ function dpkgStatus(packages: readonly ImagePackage[]): string {
     .join('\n');
 }
 
-async function writeTree(dir: string, commit: ImageCommit): Promise<void> {
+async function writeTree(dir: string, commit: ImageCommit, rpms: string | null): Promise<void> {
   const modules = join(dir, 'usr/lib/modules/6.1.0-lpa');
   await mkdir(modules, { recursive: true });
   await mkdir(join(dir, 'usr/etc'), { recursive: true });
-  await mkdir(join(dir, 'usr/lib/dpkg'), { recursive: true });
   await writeFile(join(modules, 'vmlinuz'), 'not a kernel\n');
   await writeFile(join(modules, 'initramfs.img'), 'not an initramfs\n');
   const osRelease = `ID=debian\nNAME="LPA OS"\nVERSION_ID="${commit.version}"\nVARIANT_ID=lpaos\n`;
   await writeFile(join(dir, 'usr/lib/os-release'), osRelease);
   await writeFile(join(dir, 'usr/etc/os-release'), osRelease);
+  if (rpms !== null) {
+    await writeRpmDatabase(dir, commit.packages, rpms);
+    return;
+  }
+  await mkdir(join(dir, 'usr/lib/dpkg'), { recursive: true });
   await writeFile(join(dir, 'usr/lib/dpkg/status'), dpkgStatus(commit.packages));
 }
 
@@ -147,11 +178,12 @@ export async function createOstreeSandbox(options: OstreeSandboxOptions = {}): P
   const root = join(dir, 'sysroot');
   const ostree = async (args: readonly string[]) => (await runTool(OSTREE, args)).stdout;
   const checksums: OstreeSandbox['checksums'] = {};
+  const rpms = options.packageDatabase === 'rpm' ? await buildFixtureRepo(join(dir, 'rpm-fixtures'), RPM_FIXTURES) : null;
 
   const commit = async (key: keyof typeof COMMITS): Promise<string> => {
     const spec = COMMITS[key];
     const tree = join(dir, 'trees', key);
-    await writeTree(tree, spec);
+    await writeTree(tree, spec, rpms);
     const checksum = (
       await ostree([
         'commit',

@@ -80,7 +80,7 @@ export function deploymentRoutes(services: AgentServices) {
         // A deployment that may not be removed (booted, the rollback target, none at that index) is refused at once.
         await fromBackend(() => deploymentsOf(backendOf(services)).planUndeploy(params.index));
         return jobsOf(services).submit(
-          { type: 'deployment_undeploy', index: params.index, dry_run: query.dry_run === 'true' },
+          { type: 'deployment_undeploy', index: params.index, dry_run: query.dry_run === true },
           client,
           requestId,
         );

@@ -3,15 +3,17 @@ import type { AgentServices } from '../../services.js';
 import { CORE_VERSION } from '../../version.js';
 import { defineRoute } from '../route.js';
 
-export const healthSchema = z.object({
-  status: z.enum(['healthy', 'degraded']),
-  uptime_seconds: z.number().int().nonnegative(),
-  version: z.string(),
-  last_cache_update: z.string().nullable(),
-  cache_status: z.enum(['fresh', 'stale', 'unknown', 'failed']),
-  /** Why the agent is degraded (present only when it is): `cache_failed`, `crl_expired: …`. */
-  reasons: z.array(z.string()).optional(),
-});
+export const healthSchema = z
+  .object({
+    status: z.enum(['healthy', 'degraded']),
+    uptime_seconds: z.number().int().nonnegative(),
+    version: z.string(),
+    last_cache_update: z.string().nullable(),
+    cache_status: z.enum(['fresh', 'stale', 'unknown', 'failed']),
+    /** Why the agent is degraded (present only when it is): `cache_failed`, `crl_expired: …`. */
+    reasons: z.array(z.string()).optional(),
+  })
+  .meta({ id: 'Health' });
 
 export function healthRoutes(services: AgentServices) {
   return [

@@ -1,5 +1,6 @@
 import type { AgentServices } from '../../services.js';
 import type { AnyRoute, RouteFactory } from '../route.js';
+import { JOB_STREAM_DESCRIPTION } from '../schemas/job-stream.js';
 import { deploymentRoutes } from './deployments.js';
 import { healthRoutes } from './health.js';
 import { jobRoutes } from './jobs.js';
@@ -21,6 +22,11 @@ const ROUTE_FACTORIES: readonly RouteFactory[] = [
 /** All routes the agent serves, GET /openapi.json included. */
 export function allRoutes(services: AgentServices): AnyRoute[] {
   const routes: AnyRoute[] = ROUTE_FACTORIES.flatMap((factory) => factory(services));
-  routes.push(openApiRoute(() => routes));
+  routes.push(
+    openApiRoute(
+      () => routes,
+      () => ({ streams: [JOB_STREAM_DESCRIPTION], packageNamePattern: services.backend?.namePattern?.source ?? null }),
+    ),
+  );
   return routes;
 }

@@ -3,12 +3,14 @@ import { z } from 'zod';
 const CHANGE_ACTIONS = ['installed', 'upgraded', 'downgraded', 'removed'] as const;
 
 /** One package change, planned or measured. */
-export const changeSchema = z.object({
-  name: z.string(),
-  action: z.enum(CHANGE_ACTIONS),
-  from_version: z.string().nullable(),
-  to_version: z.string().nullable(),
-});
+export const changeSchema = z
+  .object({
+    name: z.string(),
+    action: z.enum(CHANGE_ACTIONS),
+    from_version: z.string().nullable(),
+    to_version: z.string().nullable(),
+  })
+  .meta({ id: 'PackageChange' });
 
 /** One deployment of an atomic host (SPEC §13; core/src/contracts/deployments.ts). */
 export const deploymentSchema = z.object({
@@ -53,6 +55,4 @@ export const deploymentRollbackBody = z.object({ dry_run: z.boolean().optional()
 
 export const deploymentIndexParams = z.object({ index: z.coerce.number().int().nonnegative().max(1000) }).strict();
 
-export const deploymentDeleteQuery = z
-  .object({ dry_run: z.enum(['true', 'false']).optional().describe('true plans only') })
-  .strict();
+export const deploymentDeleteQuery = z.object({ dry_run: z.boolean().optional().describe('true plans only') }).strict();
