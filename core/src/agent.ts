@@ -23,6 +23,7 @@ import { MutationLock } from './jobs/mutation-lock.js';
 import { startPlugins } from './loader/start-plugins.js';
 import { createLogger } from './logger.js';
 import { ProcessRunner } from './runner/process-runner.js';
+import { SpawnAttribution } from './runner/spawn-attribution.js';
 import type { AgentServices } from './services.js';
 import { SelfUpgradeGuard } from './system/self-upgrade.js';
 import { CORE_VERSION } from './version.js';
@@ -107,6 +108,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
 
   // 4. Hooks and the services object every later part receives.
   const hooks = createHooks();
+  // The plugins' runner reports which processes a job's backend call starts (job files record them).
+  const spawns = new SpawnAttribution();
   services = {
     getConfig: () => config.current().config,
     configPath: config.current().configPath,
@@ -130,7 +133,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
           configPath: config.current().configPath,
           logger,
           hooks,
-          runner: new ProcessRunner(),
+          runner: spawns.wrap(new ProcessRunner()),
           ...(options.plugins?.builtins === undefined ? {} : { plugins: options.plugins.builtins }),
           ...(options.plugins?.discover === undefined ? {} : { discover: options.plugins.discover }),
         });
@@ -192,8 +195,13 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     logger,
     limits: () => config.current().config.jobs,
     beforeMutation: (job) => selfUpgrade.mutationStarting(job.id),
+    spawns,
   });
-  tapJobAudit(hooks, () => withServices.audit);
+  tapJobAudit(
+    hooks,
+    () => withServices.audit,
+    (jobId) => jobs.clientIdentity(jobId),
+  );
   // Ends a job's self-upgrade window after the audit tap has recorded its outcome.
   selfUpgrade.attach(hooks);
   services.cache = cache;

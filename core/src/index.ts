@@ -38,6 +38,7 @@ export type {
   JobStatus,
   JobType,
   JobUpdateKind,
+  LockWait,
   PackageChange,
   PlannedChange,
 } from './contracts/job.js';

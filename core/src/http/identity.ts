@@ -1,5 +1,6 @@
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import type { ClientIdentity } from '../contracts/audit.js';
+import { normalizePeerAddress } from './allow-list.js';
 
 /** The identity of a verified client certificate: subject CN, serial and SHA-256 fingerprint. */
 export function identityOfCertificate(cert: PeerCertificate): ClientIdentity {
@@ -15,8 +16,8 @@ export function identityOfCertificate(cert: PeerCertificate): ClientIdentity {
 const identities = new WeakMap<TLSSocket, ClientIdentity>();
 
 /**
- * The identity of the peer on an authorized TLS socket, or null when the socket carries no
- * verified certificate. Only the TLS layer is consulted: request headers never count.
+ * The identity of the peer on an authorized TLS socket (with its address), or null when the socket
+ * carries no verified certificate. Only the TLS layer is consulted: request headers never count.
  */
 export function identityOfSocket(socket: TLSSocket): ClientIdentity | null {
   if (!socket.authorized) return null;
@@ -25,6 +26,7 @@ export function identityOfSocket(socket: TLSSocket): ClientIdentity | null {
   const cert = socket.getPeerCertificate();
   if (cert === null || typeof cert !== 'object' || !cert.fingerprint256) return null;
   const identity = identityOfCertificate(cert);
+  if (socket.remoteAddress !== undefined) identity.ip = normalizePeerAddress(socket.remoteAddress);
   identities.set(socket, identity);
   return identity;
 }

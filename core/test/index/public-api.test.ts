@@ -53,6 +53,7 @@ const TYPE_EXPORTS = [
   'JobType',
   'JobUpdateKind',
   'LockHolder',
+  'LockWait',
   'LogFn',
   'Logger',
   'LpaErrorCode',

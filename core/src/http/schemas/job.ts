@@ -28,6 +28,16 @@ export const jobSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }).nullable(),
   rollback_of: z.string().nullable(),
   rolled_back_by: z.string().nullable(),
+  waiting: z
+    .object({
+      lock: z.string(),
+      pid: z.number().int().nullable(),
+      command: z.string().nullable(),
+      since: z.string(),
+    })
+    .nullable()
+    .optional()
+    .describe("Set while the running job waits for another process's package-manager lock"),
 });
 
 export const jobListSchema = z.object({ jobs: z.array(jobSchema), total: z.number().int().nonnegative() });
