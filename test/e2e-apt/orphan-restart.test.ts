@@ -56,7 +56,10 @@ it('after kill -9 the orphaned apt-get is found by its recorded process group, s
   const submitted = await agent.request('POST', '/packages', { packages: [{ name: SLOW }] });
   assert.equal(submitted.status, 202, submitted.text);
   const jobId = submitted.json.data.id;
-  await waitFor(() => existsSync(join(agent.sandbox.root, SLOW_STARTED_MARKER)), { timeoutMs: 60_000, what: 'the slow postinst' });
+  await waitFor(() => existsSync(join(agent.sandbox.root, SLOW_STARTED_MARKER)), {
+    timeoutMs: 60_000,
+    what: 'the slow postinst',
+  });
 
   const jobFile = JSON.parse(await readFile(join(agent.dir, 'state/jobs', `${jobId}.json`), 'utf8'));
   const aptGet = jobFile.package_manager.find((p: { file: string }) => p.file === '/usr/bin/apt-get');

@@ -559,7 +559,10 @@ export class JobManager {
         if (signal.aborted && !this.#abandoned.has(job.id)) await this.#repairAfterStop(backend, log);
       } finally {
         stopWatching();
-        job.waiting = null;
+        if (job.waiting) {
+          job.waiting = null;
+          this.#emit(job, 'updated');
+        }
         await this.#measureChanges(job, backend, before);
       }
       if (failure !== null) throw failure;
