@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { startChainCheckpoints } from './audit/chain-checkpoints.js';
 import { openAuditTrail } from './audit/open-audit-trail.js';
 import { ReopenableAuditTrail } from './audit/reopenable-trail.js';
 import type { AuditTrail } from './audit/trail.js';
@@ -45,6 +46,8 @@ export interface AgentOptions {
    * (see system/self-upgrade.ts); `serve` stops and exits with SELF_RESTART_EXIT_CODE.
    */
   onSelfRestart?: () => void;
+  /** How often a `chain_checkpoint` seals the audit chain's head (ms, default 5 minutes). */
+  chainCheckpointMs?: number;
   /** How long stop() lets running jobs finish before recording them as interrupted (ms, default 60 000). */
   jobStopBoundMs?: number;
   /**
@@ -255,6 +258,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const address = server.address();
   logger.info({ address: address.address, port: address.port, version: CORE_VERSION }, 'linux-patch-api listening');
   services.audit.record('agent_start', { version: CORE_VERSION, address: address.address, port: address.port, pid: process.pid });
+  // 12. The audit chain's head is sealed periodically, and by agent_stop at the end.
+  const stopCheckpoints = startChainCheckpoints(() => withServices.audit, options.chainCheckpointMs);
 
   let stopping: Promise<void> | null = null;
   const running: AgentServices = services;
@@ -275,6 +280,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         config.close();
         tls.close();
         await server.close(options.stopGraceMs);
+        stopCheckpoints();
         running.audit.record('agent_stop', { version: CORE_VERSION, pid: process.pid });
         await running.audit.flush();
         await running.audit.close();
