@@ -26,6 +26,16 @@ export interface AuditTrailOptions {
 const DEFAULT_WRITE_TIMEOUT_MS = 10_000;
 const DEFAULT_FAILURE_REPORT_INTERVAL_MS = 60_000;
 const DEFAULT_UNRESPONSIVE_COOLDOWN_MS = 30_000;
+/** At most one log line per this interval about records no sink could take (each line says how many). */
+const LOSS_LOG_INTERVAL_MS = 1000;
+
+/** Records no sink (not even the fallback) could take, since the last `audit_records_lost` record. */
+interface LostRecords {
+  count: number;
+  events: Record<string, number>;
+  first_lost_at: string;
+  last_lost_at: string;
+}
 
 /** A write a sink has not answered yet. */
 interface InFlightWrite {
@@ -147,6 +157,9 @@ export class FanOutAuditTrail implements AuditTrail {
   private readonly pending = new Set<Promise<unknown>>();
   private readonly sentToFallback = new WeakMap<AuditRecord, Promise<unknown>>();
   private closed = false;
+  private lost: LostRecords | null = null;
+  private lossLoggedAt = Number.NEGATIVE_INFINITY;
+  private lossesNotLogged = 0;
 
   constructor(options: AuditTrailOptions) {
     this.clock = options.clock ?? (() => new Date());
@@ -213,8 +226,55 @@ export class FanOutAuditTrail implements AuditTrail {
     }
   }
 
+  /**
+   * Hands a record to the lanes. A record none of them (nor the fallback) took is lost: it is
+   * counted and logged, and once a sink takes a record again an `audit_records_lost` record says how
+   * many records of which events were lost and when, so a full disk never drops records silently.
+   */
   private dispatch(record: AuditRecord, lanes: readonly SinkLane[]): void {
-    for (const lane of lanes) this.track(this.writeOrFallBack(lane, record, false)).catch(() => {});
+    if (lanes.length === 0) return;
+    const attempts = lanes.map((lane) => this.track(this.writeOrFallBack(lane, record, false)));
+    const taken = attempts.length === 1 ? attempts[0]! : Promise.any(attempts);
+    this.track(
+      taken.then(
+        () => this.reportLosses(),
+        () => this.noteLost(record),
+      ),
+    );
+  }
+
+  private noteLost(record: AuditRecord): void {
+    const summary = record.event === 'audit_records_lost' ? (record as unknown as LostRecords) : null;
+    const since = summary?.first_lost_at ?? record.timestamp;
+    const lost = (this.lost ??= { count: 0, events: {}, first_lost_at: since, last_lost_at: since });
+    if (summary !== null) {
+      // The summary itself could not be written: its counts stay for the next one.
+      lost.count += summary.count;
+      for (const [event, count] of Object.entries(summary.events)) lost.events[event] = (lost.events[event] ?? 0) + count;
+      if (summary.first_lost_at < lost.first_lost_at) lost.first_lost_at = summary.first_lost_at;
+      if (summary.last_lost_at > lost.last_lost_at) lost.last_lost_at = summary.last_lost_at;
+    } else {
+      lost.count += 1;
+      lost.events[record.event] = (lost.events[record.event] ?? 0) + 1;
+      lost.last_lost_at = record.timestamp;
+    }
+    this.lossesNotLogged += 1;
+    const now = this.clock().getTime();
+    if (now - this.lossLoggedAt < LOSS_LOG_INTERVAL_MS) return;
+    this.lossLoggedAt = now;
+    this.logger.error(
+      { event: record.event, lost: this.lossesNotLogged, lost_since_last_report: lost.count },
+      'audit records lost: no sink could take them; an audit_records_lost record follows once one can',
+    );
+    this.lossesNotLogged = 0;
+  }
+
+  private reportLosses(): void {
+    const lost = this.lost;
+    if (lost === null || this.closed) return;
+    this.lost = null;
+    this.logger.warn({ lost: lost.count, events: lost.events }, 'audit sinks take records again; the loss is recorded');
+    this.dispatch(buildAuditRecord('audit_records_lost', { ...lost }, this.agent, this.clock()), this.lanes);
   }
 
   private track<T>(promise: Promise<T>): Promise<T> {
