@@ -246,7 +246,8 @@ export class FanOutAuditTrail implements AuditTrail {
   private noteLost(record: AuditRecord): void {
     const summary = record.event === 'audit_records_lost' ? (record as unknown as LostRecords) : null;
     const since = summary?.first_lost_at ?? record.timestamp;
-    const lost = (this.lost ??= { count: 0, events: {}, first_lost_at: since, last_lost_at: since });
+    this.lost ??= { count: 0, events: {}, first_lost_at: since, last_lost_at: since };
+    const lost = this.lost;
     if (summary !== null) {
       // The summary itself could not be written: its counts stay for the next one.
       lost.count += summary.count;
