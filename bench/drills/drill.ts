@@ -1,6 +1,6 @@
 /** One fault drill: it provokes a fault against a real agent and says what, if anything, was lost. */
 export interface DrillOutcome {
-  /** `handled` when the agent held, otherwise what went wrong. */
+  /** `handled` (optionally followed by figures) when the agent held, otherwise what went wrong. */
   result: string;
   /** What was lost (audit records, job records, service time…); `nothing` when nothing was. */
   lost: string;

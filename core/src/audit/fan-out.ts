@@ -42,6 +42,8 @@ interface LostRecords {
   last_lost_at: string;
 }
 
+/** The Retry-After of a 503 AUDIT_UNAVAILABLE: time for an admin or logrotate to free the disk, or a sink to come back. */
+export const AUDIT_RETRY_AFTER_SECONDS = 30;
 /** A write a sink has not answered yet. */
 interface InFlightWrite {
   startedAt: number;
@@ -202,7 +204,8 @@ export class FanOutAuditTrail implements AuditTrail {
   }
 
   async recordDurable(event: AuditEventName, fields: Record<string, unknown> = {}): Promise<void> {
-    if (this.closed) throw new LpaError('LPA_ERR_AUDIT_UNAVAILABLE', 'the audit trail is closed');
+    if (this.closed)
+      throw new LpaError('LPA_ERR_AUDIT_UNAVAILABLE', 'the audit trail is closed', { retryAfter: AUDIT_RETRY_AFTER_SECONDS });
     const record = buildAuditRecord(event, fields, this.agent, this.clock());
     const attempts = this.lanes.map((lane) => this.track(this.writeOrFallBack(lane, record, true)));
     if (attempts.length === 0 && this.fallback !== null)
@@ -215,6 +218,7 @@ export class FanOutAuditTrail implements AuditTrail {
       throw new LpaError('LPA_ERR_AUDIT_UNAVAILABLE', 'the audit trail cannot record this operation, so it was not started', {
         details: { event },
         cause: error,
+        retryAfter: AUDIT_RETRY_AFTER_SECONDS,
       });
     }
   }
