@@ -19,6 +19,9 @@ const RUNTIME_EXPORTS = [
   'parseRotatedAuditFileName',
   'rotatedAuditFileName',
   'CORE_VERSION',
+  // Plugin API 1.1: what a 1.0 backend is assumed to support, and the index fingerprint helper.
+  'DEFAULT_BACKEND_CAPABILITIES',
+  'fingerprintFiles',
   'definePlugin',
   // Measured changes between two package sets: the job manager's own diff, for backends that plan by comparing sets (OSTree commits).
   'diffInstalled',
@@ -42,6 +45,7 @@ const TYPE_EXPORTS = [
   'AuditSinkDefinition',
   'AuditWriteOptions',
   'AuditWriteResult',
+  'BackendCapabilities',
   'BackendContext',
   'BackendDefinition',
   'BackendInfo',
@@ -51,6 +55,7 @@ const TYPE_EXPORTS = [
   'CommandResult',
   'CommandRunner',
   'CommandSpec',
+  'HeldBackReason',
   'Deployment',
   'DeploymentManager',
   'DeploymentPlan',
@@ -79,6 +84,7 @@ const TYPE_EXPORTS = [
   'PluginHooks',
   'PluginHost',
   'RepairOutcome',
+  'RollbackSource',
   'Upgrade',
   'UpgradeSelection',
   'Veto',
