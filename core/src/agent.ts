@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { startChainCheckpoints } from './audit/chain-checkpoints.js';
 import { openAuditTrail } from './audit/open-audit-trail.js';
 import { ReopenableAuditTrail } from './audit/reopenable-trail.js';
 import type { AuditTrail } from './audit/trail.js';
@@ -7,14 +9,16 @@ import { PackageCache } from './cache/package-cache.js';
 import type { ConfigManagerEvents } from './config/manager.js';
 import { ConfigManager } from './config/manager.js';
 import type { Config } from './config/schema.js';
+import { assertUsable, assertUsablePaths, installedBackendNames } from './config/usable.js';
 import type { AuditEventName } from './contracts/audit.js';
 import type { Plugin } from './contracts/plugin.js';
+import { LpaError } from './errors.js';
 import { createHooks } from './hooks.js';
 import { type AgentApp, createApp, type RequestGate } from './http/app.js';
 import { exclusiveGate } from './http/exclusive-gate.js';
 import { allRoutes } from './http/routes/index.js';
 import { SecureServer } from './http/server.js';
-import { loadTlsMaterial } from './http/tls/material.js';
+import { crlCondition, crlRegression, loadTlsMaterial } from './http/tls/material.js';
 import { TlsMaterialManager } from './http/tls/material-manager.js';
 import { JobUpdateStream } from './http/websocket.js';
 import { tapJobAudit } from './jobs/audit-tap.js';
@@ -24,6 +28,7 @@ import { startPlugins } from './loader/start-plugins.js';
 import { createLogger } from './logger.js';
 import { RollbackStore } from './rollback-store/rollback-store.js';
 import { ProcessRunner } from './runner/process-runner.js';
+import { SpawnAttribution } from './runner/spawn-attribution.js';
 import type { AgentServices } from './services.js';
 import { SelfUpgradeGuard } from './system/self-upgrade.js';
 import { CORE_VERSION } from './version.js';
@@ -45,6 +50,8 @@ export interface AgentOptions {
    * (see system/self-upgrade.ts); `serve` stops and exits with SELF_RESTART_EXIT_CODE.
    */
   onSelfRestart?: () => void;
+  /** How often a `chain_checkpoint` seals the audit chain's head (ms, default 5 minutes). */
+  chainCheckpointMs?: number;
   /** How long stop() lets running jobs finish before recording them as interrupted (ms, default 60 000). */
   jobStopBoundMs?: number;
   /**
@@ -102,12 +109,19 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const placeholderAudit = options.audit ?? loggerAuditTrail(logger);
   const config = await ConfigManager.load(options.configPath, logger, auditNow);
   const initial = config.current().config;
+  // The paths must be usable directories before anything opens them (a log_dir under /proc would
+  // make the file sink's mkdir spin forever).
+  await assertUsablePaths(initial);
+  if (!existsSync(initial.whitelist_file))
+    logger.warn({ whitelist_file: initial.whitelist_file }, 'the whitelist file does not exist: no address is admitted');
 
   // 3. Server TLS material: parses, key matches, chains to the CA, not expired.
   const tls = new TlsMaterialManager(await loadTlsMaterial(initial.tls), logger, auditNow);
 
   // 4. Hooks and the services object every later part receives.
   const hooks = createHooks();
+  // The plugins' runner reports which processes a job's backend call starts (job files record them).
+  const spawns = new SpawnAttribution();
   services = {
     getConfig: () => config.current().config,
     configPath: config.current().configPath,
@@ -118,7 +132,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     backend: null,
     cacheHealth: async () => ({ cache_status: 'unknown', last_cache_update: null }),
     lastUpdateTime: async () => null,
+    conditions: () => [crlCondition(tls.current())].filter((condition): condition is string => condition !== null),
   };
+  const startCondition = crlCondition(tls.current());
+  if (startCondition !== null) logger.warn({ condition: startCondition }, 'the agent runs degraded');
 
   // 6. Plugins (installed @linux-patch-api/* packages and `plugins:` entries), then 7. the backend:
   //    `backend.name`, or os-release detection (of `backend.root` when set). A broken plugin or no
@@ -131,7 +148,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
           configPath: config.current().configPath,
           logger,
           hooks,
-          runner: new ProcessRunner(),
+          runner: spawns.wrap(new ProcessRunner()),
           ...(options.plugins?.builtins === undefined ? {} : { plugins: options.plugins.builtins }),
           ...(options.plugins?.discover === undefined ? {} : { discover: options.plugins.discover }),
         });
@@ -193,9 +210,14 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     logger,
     limits: () => config.current().config.jobs,
     beforeMutation: (job) => selfUpgrade.mutationStarting(job.id),
+    spawns,
     rollbackStore: new RollbackStore(initial.paths.state_dir, () => config.current().config.rollback, logger),
   });
-  tapJobAudit(hooks, () => withServices.audit);
+  tapJobAudit(
+    hooks,
+    () => withServices.audit,
+    (jobId) => jobs.clientIdentity(jobId),
+  );
   // Ends a job's self-upgrade window after the audit tap has recorded its outcome.
   selfUpgrade.attach(hooks);
   services.cache = cache;
@@ -242,6 +264,21 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       else logger.warn({ audit: next.config.audit }, 'audit settings changed; this agent keeps the audit trail it was given');
     }
   };
+  const runningPlugins = plugins;
+  config.setValidator(async (next, previous) => {
+    const material = await assertUsable(next, {
+      requireWhitelistFile: true,
+      backendNames:
+        runningPlugins === null
+          ? null
+          : async () =>
+              JSON.stringify(next.config.plugins) === JSON.stringify(previous.config.plugins)
+                ? runningPlugins.registry.backends.map((entry) => entry.definition.name)
+                : installedBackendNames(next.config, next.configPath, logger),
+    });
+    const regression = crlRegression(material, tls.current());
+    if (regression !== null) throw new LpaError('LPA_ERR_CONFIG_INVALID', `tls.crl: ${regression}`);
+  });
   config.on('change', onConfigChange);
   tls.on('change', (material) => server.setMaterial(material));
   config.startWatching(options.watchDebounceMs);
@@ -250,6 +287,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const address = server.address();
   logger.info({ address: address.address, port: address.port, version: CORE_VERSION }, 'linux-patch-api listening');
   services.audit.record('agent_start', { version: CORE_VERSION, address: address.address, port: address.port, pid: process.pid });
+  // 12. The audit chain's head is sealed periodically, and by agent_stop at the end.
+  const stopCheckpoints = startChainCheckpoints(() => withServices.audit, options.chainCheckpointMs);
 
   let stopping: Promise<void> | null = null;
   const running: AgentServices = services;
@@ -270,6 +309,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         config.close();
         tls.close();
         await server.close(options.stopGraceMs);
+        stopCheckpoints();
         running.audit.record('agent_stop', { version: CORE_VERSION, pid: process.pid });
         await running.audit.flush();
         await running.audit.close();

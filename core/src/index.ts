@@ -3,7 +3,14 @@
  * exported here, and nothing else.
  */
 
-export { CURRENT_AUDIT_FILE, parseRotatedAuditFileName, rotatedAuditFileName } from './audit/file-names.js';
+export {
+  AUDIT_SEAL_FILE,
+  type AuditChainSeal,
+  CHAIN_SEALING_EVENTS,
+  CURRENT_AUDIT_FILE,
+  parseRotatedAuditFileName,
+  rotatedAuditFileName,
+} from './audit/file-names.js';
 export { chainAuditLine, hashAuditLine } from './audit/hash-chain.js';
 export type {
   AuditEventName,
@@ -29,10 +36,11 @@ export type {
   PackageSpec,
   RepairOutcome,
   RollbackFiles,
-  RollbackSource,
   Upgrade,
   UpgradeSelection,
 } from './contracts/backend.js';
+export type { BackendCapabilities, HeldBackReason, RollbackSource } from './contracts/capabilities.js';
+export { DEFAULT_BACKEND_CAPABILITIES } from './contracts/capabilities.js';
 export type { CommandResult, CommandRunner, CommandSpec } from './contracts/command-runner.js';
 export type { Deployment, DeploymentManager, DeploymentPlan, DeploymentState } from './contracts/deployments.js';
 export type {
@@ -42,6 +50,7 @@ export type {
   JobStatus,
   JobType,
   JobUpdateKind,
+  LockWait,
   PackageChange,
   PlannedChange,
 } from './contracts/job.js';
@@ -54,6 +63,7 @@ export type { ApiErrorCode, LpaErrorCode, LpaErrorOptions } from './errors.js';
 export { ERROR_CODES, isLpaError, LpaError } from './errors.js';
 export type { AgentHooks, CacheRefreshOutcome, PluginHooks, Veto } from './hooks.js';
 export { diffInstalled } from './jobs/changes.js';
+export { fingerprintFiles } from './plans/file-digest.js';
 export { parseOsRelease } from './system/os-release.js';
 export { findLockHolderPid } from './system/proc-locks.js';
 export { CORE_VERSION, PLUGIN_API_VERSION } from './version.js';

@@ -46,6 +46,8 @@ export interface Job {
   changes: PackageChange[];
   /** Planned changes (dry runs, and what beforeApply taps saw). */
   plan: PlannedChange[] | null;
+  /** SHA-256 over the plan and what it was made from (SPEC §12.2); set with `plan`. */
+  plan_hash: string | null;
   /** Tail of the package manager's output. */
   log: string[];
   error: JobError | null;
@@ -55,6 +57,23 @@ export interface Job {
   rollback?: RollbackVerdict | null;
   /** On atomic hosts: the deployment change the job plans (set with `plan`), as beforeApply taps see it. */
   deployment?: DeploymentPlan | null;
+  /**
+   * Set while a running job waits for a package-manager lock another process holds; null (or
+   * absent) otherwise.
+   */
+  waiting?: LockWait | null;
+}
+
+/** A running job waiting for another process's package-manager lock. */
+export interface LockWait {
+  /** The lock file. */
+  lock: string;
+  /** The holder's pid where it can be found, else null. */
+  pid: number | null;
+  /** The holder's command line where it can be read, else null. */
+  command: string | null;
+  /** When the job started waiting (RFC 3339 UTC). */
+  since: string;
 }
 
 /** What a mutation is expected to do, as far as the package manager can say beforehand. */

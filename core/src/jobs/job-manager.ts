@@ -4,18 +4,33 @@ import type { PackageCache } from '../cache/package-cache.js';
 import type { ClientIdentity } from '../contracts/audit.js';
 import type { InstalledPackage, OperationContext, PackageManagerBackend } from '../contracts/backend.js';
 import type { RollbackVerdict } from '../contracts/job.js';
-import { type Job, type JobStatus, type JobType, type JobUpdateKind, TERMINAL_JOB_STATUSES } from '../contracts/job.js';
+import {
+  type Job,
+  type JobStatus,
+  type JobType,
+  type JobUpdateKind,
+  type PlannedChange,
+  TERMINAL_JOB_STATUSES,
+} from '../contracts/job.js';
 import type { Logger } from '../contracts/logger.js';
 import { isLpaError, LpaError, toLpaError } from '../errors.js';
 import type { AgentHooks } from '../hooks.js';
+import { canonicalJson } from '../plans/canonical-json.js';
+import { currentFingerprints, movedFingerprints, type PlanFingerprints, planHash, plannedRequest } from '../plans/plan-hash.js';
 import type { RollbackStore } from '../rollback-store/rollback-store.js';
 import { rollbackVerdict } from '../rollback-store/verdict.js';
+import type { SpawnAttribution, SpawnedProcess } from '../runner/spawn-attribution.js';
+import { readProcessStat } from '../system/process-table.js';
+import { jobClientFields } from './audit-tap.js';
 import { diffInstalled } from './changes.js';
+import { recoverInterruptedJobs } from './interrupted-recovery.js';
 import { isDeploymentRequest, isDryRun, type JobRequest, specsOf } from './job-request.js';
-import { JobStore } from './job-store.js';
+import { type JobFile, JobStore, type PackageManagerProcess } from './job-store.js';
+import { watchForeignLock } from './lock-watch.js';
 import { LogTail } from './log-tail.js';
 import type { MutationLock } from './mutation-lock.js';
 import { deploymentsOf, type JobOperation, operationFor } from './operations.js';
+import { preflight } from './preflight.js';
 import { inverseOf } from './rollback.js';
 
 /** The `jobs:` section of the config, read afresh for every decision (it may be reloaded). */
@@ -47,6 +62,13 @@ export interface JobManagerOptions {
   beforeMutation?: (job: Readonly<Job>) => Promise<void>;
   /** Keeps the replaced and removed versions' package files (SPEC §12.6); null = no store. */
   rollbackStore?: RollbackStore | null;
+  /**
+   * Reports the processes the backend starts for a job, so the job file records the package
+   * manager's pid and process group (the runner given to the plugins must be wrapped by it).
+   */
+  spawns?: SpawnAttribution;
+  /** Between SIGTERM and SIGKILL when an orphaned package manager of an earlier run is stopped. */
+  orphanKillGraceMs?: number;
 }
 
 export interface JobFilter {
@@ -57,6 +79,9 @@ export interface JobFilter {
 /** While a rollback runs the agent is exclusive; clients are told to retry after this long. */
 export const ROLLBACK_RETRY_AFTER_SECONDS = 10;
 const REPAIR_TIMEOUT_MS = 10 * 60 * 1000;
+const ORPHAN_KILL_GRACE_MS = 10_000;
+/** Clients are told to retry this long after the state directory could not take a job record. */
+const STATE_RETRY_AFTER_SECONDS = 30;
 /** New output lines reach onJobUpdate (and the WebSocket) at most this often per job. */
 const LOG_UPDATE_INTERVAL_MS = 250;
 
@@ -67,6 +92,20 @@ interface Entry {
   original: Job | null;
   controller: AbortController | null;
   done: Promise<void> | null;
+  /** The certificate and address that asked for the job (the job itself shows only the CN). */
+  identity: ClientIdentity | null;
+  /** Package-manager processes started for the job, recorded in its file as each starts. */
+  processes: PackageManagerProcess[];
+  /** The plan_hash of If-Match: the job runs only if its plan, made again under the lock, has it. */
+  ifMatch: string | null;
+  /** What a planned job's plan_hash was computed from (the If-Match check compares against it). */
+  fingerprints: PlanFingerprints | null;
+}
+
+export interface SubmitOptions {
+  requestId?: string | null;
+  /** The plan_hash the client's If-Match header names (SPEC §12.2). */
+  ifMatch?: string | null;
 }
 
 function rfc3339(date: Date): string {
@@ -74,6 +113,13 @@ function rfc3339(date: Date): string {
 }
 
 const isTerminal = (status: JobStatus) => TERMINAL_JOB_STATUSES.includes(status);
+
+/** Reads from the package manager at submit time: an uncoded failure is a BACKEND_ERROR. */
+function backendRead<T>(promise: Promise<T>): Promise<T> {
+  return promise.catch((error: unknown) => {
+    throw toLpaError(error, 'LPA_ERR_BACKEND');
+  });
+}
 
 /** Resolves like `promise`, or rejects with the signal's reason once it aborts. */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -127,22 +173,29 @@ export class JobManager {
         type: job.type,
         status: job.status,
         request: job.request,
-        client: job.client,
+        ...jobClientFields(job.client_identity, job.client),
         started_at: job.started_at,
+        package_manager: job.package_manager ?? [],
         phase: 'agent_start',
       });
     }
     const backend = this.#options.backend();
-    if (backend !== null && interrupted.some((job) => job.status === 'running')) {
-      try {
-        const outcome = await this.#options.lock.run(() => backend.repair(this.#repairContext()));
-        this.#options.logger.info(
-          { needed: outcome.needed, consistent: outcome.consistent },
-          'package database checked after an interrupted job',
-        );
-      } catch (error) {
-        this.#options.logger.error({ err: error }, 'repair after an interrupted job failed');
-      }
+    if (backend !== null) {
+      // Orphaned package managers are waited for or stopped, the database repaired, and what
+      // changed since each job's recorded installed set audited, before any new job starts.
+      await recoverInterruptedJobs(
+        interrupted.filter((job) => job.status === 'running'),
+        {
+          backend,
+          store: this.#store,
+          lock: this.#options.lock,
+          audit: this.#options.audit,
+          logger: this.#options.logger,
+          boundMs: this.#options.limits().lock_wait_seconds * 1000,
+          killGraceMs: this.#options.orphanKillGraceMs ?? ORPHAN_KILL_GRACE_MS,
+          repairContext: () => this.#repairContext(),
+        },
+      ).catch((error: unknown) => this.#options.logger.error({ err: error }, 'recovery after an interrupted job failed'));
     }
     await this.#store.clear();
     this.#scheduleSweep();
@@ -175,8 +228,9 @@ export class JobManager {
           type: entry.job.type,
           status: entry.job.status,
           request: entry.job.request,
-          client: entry.job.client,
+          ...jobClientFields(entry.identity, entry.job.client),
           started_at: entry.job.started_at,
+          package_manager: entry.processes,
           phase: 'agent_stop',
         });
         entry.controller?.abort(new LpaError('LPA_ERR_CANCELLED', 'the agent is stopping'));
@@ -196,22 +250,50 @@ export class JobManager {
   }
 
   /** Accepts a job: validates, checks the queue, writes the durable intent record, queues it. */
-  async submit(request: JobRequest, client: ClientIdentity | null, requestId: string | null = null): Promise<Job> {
+  async submit(request: JobRequest, client: ClientIdentity | null, options: SubmitOptions | string | null = null): Promise<Job> {
+    const { requestId = null, ifMatch = null } =
+      typeof options === 'string' || options === null ? { requestId: options } : options;
     const backend = this.#requireBackend();
     this.#validate(backend, request);
+    await backendRead(preflight(backend, request));
     this.#checkCapacity();
     const job = this.#newJob(request.type, { ...request }, client);
     delete job.request.type;
-    const entry: Entry = { job, request, original: null, controller: null, done: null };
+    if (ifMatch !== null) await this.#checkPrecondition(backend, job, ifMatch);
+    const entry: Entry = {
+      job,
+      request,
+      original: null,
+      controller: null,
+      done: null,
+      ifMatch,
+      fingerprints: null,
+      identity: client,
+      processes: [],
+    };
     const mutates = !isDryRun(request);
     // Going back to the previous deployment is a rollback: the agent is exclusive while it runs.
     const exclusive = mutates && request.type === 'deployment_rollback';
     if (exclusive) this.#takeExclusive(job.id);
-    const intent = { job_id: job.id, type: job.type, request: job.request, client: client ?? null, request_id: requestId };
+    const intent = {
+      job_id: job.id,
+      type: job.type,
+      request: job.request,
+      ...jobClientFields(client, null),
+      request_id: requestId,
+    };
     this.#reserved += 1;
     try {
-      if (mutates) await this.#options.audit().recordDurable('job_intent', intent);
-      else this.#options.audit().record('job_intent', intent);
+      if (mutates) {
+        await this.#writeAhead(entry);
+        await this.#options
+          .audit()
+          .recordDurable('job_intent', intent)
+          .catch(async (error: unknown) => {
+            await this.#store.delete(job.id).catch(() => {});
+            throw error;
+          });
+      } else this.#options.audit().record('job_intent', intent);
       // The agent may have begun stopping while the intent was written.
       this.#requireBackend();
     } catch (error) {
@@ -266,22 +348,34 @@ export class JobManager {
     const inverse = inverseOf(original.changes);
     const job = this.#newJob('rollback', { job_id: id }, client);
     job.rollback_of = id;
-    const entry: Entry = { job, request: null, original: structuredClone(original), controller: null, done: null };
+    const entry: Entry = {
+      job,
+      request: null,
+      original: structuredClone(original),
+      controller: null,
+      done: null,
+      identity: client,
+      processes: [],
+      ifMatch: null,
+      fingerprints: null,
+    };
     // Taken before the intent write so that two rollbacks of the same job can never both pass.
     this.#takeExclusive(job.id);
     original.rolled_back_by = job.id;
     this.#reserved += 1;
     try {
+      await this.#writeAhead(entry);
       await this.#options.audit().recordDurable('job_intent', {
         job_id: job.id,
         type: 'rollback',
         rollback_of: id,
         remove: inverse.remove,
         install: inverse.install,
-        client: client ?? null,
+        ...jobClientFields(client, null),
         request_id: requestId,
       });
     } catch (error) {
+      await this.#store.delete(job.id).catch(() => {});
       original.rolled_back_by = null;
       this.#exclusiveJobId = null;
       throw error;
@@ -317,6 +411,11 @@ export class JobManager {
       this.#options.logger.warn({ err: error, job_id: id }, 'could not recompute the rollback verdict');
     }
     return job;
+  }
+
+  /** The certificate and address behind a job, for its audit records; null when unknown. */
+  clientIdentity(id: string): ClientIdentity | null {
+    return this.#entries.get(id)?.identity ?? null;
   }
 
   get(id: string): Job | null {
@@ -412,6 +511,63 @@ export class JobManager {
     if (issues.length > 0) throw new LpaError('LPA_ERR_VALIDATION', 'invalid package name or version', { details: { issues } });
   }
 
+  /**
+   * If-Match names the plan_hash of a dry run this agent made for the same request; the installed
+   * set and the package index must still be what that plan was made from. Anything else is 412 at
+   * once (a hash this agent does not know, e.g. from before a restart, cannot be checked either).
+   */
+  async #checkPrecondition(backend: PackageManagerBackend, job: Job, ifMatch: string): Promise<void> {
+    const planned = [...this.#entries.values()].find(
+      (candidate) =>
+        candidate.job.plan_hash === ifMatch && candidate.fingerprints !== null && candidate.job.status === 'completed',
+    );
+    if (planned === undefined || planned.fingerprints === null) {
+      throw new LpaError('LPA_ERR_PRECONDITION_FAILED', 'If-Match names no plan this agent made (or it expired)', {
+        details: { if_match: ifMatch },
+      });
+    }
+    const sameRequest =
+      planned.job.type === job.type &&
+      canonicalJson(plannedRequest(planned.job.request)) === canonicalJson(plannedRequest(job.request));
+    if (!sameRequest) {
+      throw new LpaError('LPA_ERR_PRECONDITION_FAILED', `the plan ${ifMatch} was made for a different request`, {
+        details: { if_match: ifMatch, plan_job_id: planned.job.id },
+      });
+    }
+    const moved = movedFingerprints(planned.fingerprints, await backendRead(currentFingerprints(backend)));
+    if (moved.length > 0) {
+      throw new LpaError(
+        'LPA_ERR_PRECONDITION_FAILED',
+        `the ${moved.map((key) => key.replace('_', ' ')).join(' and ')} changed since the plan was made`,
+        { details: { if_match: ifMatch, plan_job_id: planned.job.id, moved } },
+      );
+    }
+  }
+
+  /** Plans a job and computes its plan_hash (SPEC §12.2). */
+  async #planWithHash(
+    entry: Entry,
+    operation: JobOperation,
+    backend: PackageManagerBackend,
+    signal: AbortSignal,
+  ): Promise<{ changes: PlannedChange[]; hash: string }> {
+    const fingerprints = await currentFingerprints(backend, signal);
+    const { changes, deployment } = await operation.plan(backend, signal);
+    const info = backend.info();
+    const hash = planHash({
+      backend: { name: info.packageManager, root: info.root },
+      request: { type: entry.job.type, ...plannedRequest(entry.job.request) },
+      changes,
+      fingerprints,
+    });
+    entry.fingerprints = fingerprints;
+    entry.job.plan = changes;
+    if (deployment !== null) entry.job.deployment = deployment;
+    entry.job.plan_hash = hash;
+    this.#emit(entry.job, 'updated');
+    return { changes, hash };
+  }
+
   #checkCapacity(): void {
     const { max_queued } = this.#options.limits();
     const waiting = this.#queue.length + this.#reserved;
@@ -436,10 +592,12 @@ export class JobManager {
       client: client?.cn ?? null,
       changes: [],
       plan: null,
+      plan_hash: null,
       log: [],
       error: null,
       rollback_of: null,
       rolled_back_by: null,
+      waiting: null,
     };
   }
 
@@ -517,46 +675,77 @@ export class JobManager {
         throw new LpaError('LPA_ERR_BACKEND', `the package index refresh failed: ${outcome.error ?? 'unknown error'}`);
       progress(0, 10)(100);
     }
+    await operation.check?.(backend, signal);
     const { beforeApply } = this.#options.hooks;
-    // Planning is a full dependency resolution by the package manager: done for a dry run, whose
-    // result it is, and for beforeApply taps, which judge it; otherwise the measured changes are the
-    // record and the job does not pay for a second resolution.
-    if (!operation.mutates || beforeApply.isUsed()) {
-      const { changes: plan, deployment } = await operation.plan(backend, signal);
-      job.plan = plan;
-      if (deployment !== null) job.deployment = deployment;
-      this.#emit(job, 'updated');
-      if (!operation.mutates) return;
+    const judge = async (plan: PlannedChange[]) => {
       // A tap that never answers cannot hold the job past its timeout.
       const veto = await untilAborted(beforeApply.promise(this.#copy(job), plan), signal);
       if (veto !== undefined) throw new LpaError('LPA_ERR_VETOED', veto.reason, { details: { reason: veto.reason } });
       signal.throwIfAborted();
+    };
+    // Planning is a full dependency resolution by the package manager: done for a dry run, whose
+    // result it is, and for beforeApply taps, which judge it; otherwise the measured changes are the
+    // record and the job does not pay for a second resolution. A job with If-Match plans again
+    // under the lock (below), so that nothing can move between the comparison and the change.
+    if (entry.ifMatch === null && (!operation.mutates || beforeApply.isUsed())) {
+      const { changes } = await this.#planWithHash(entry, operation, backend, signal);
+      if (!operation.mutates) return;
+      await judge(changes);
     }
 
     await this.#options.lock.run(async () => {
+      if (entry.ifMatch !== null) {
+        const { changes, hash } = await this.#planWithHash(entry, operation, backend, signal);
+        if (hash !== entry.ifMatch) {
+          throw new LpaError(
+            'LPA_ERR_PLAN_CHANGED',
+            'the plan made now differs from the plan If-Match names; nothing was changed',
+            {
+              details: { if_match: entry.ifMatch, plan_hash: hash },
+            },
+          );
+        }
+        if (beforeApply.isUsed()) await judge(changes);
+      }
+      const before = await this.#inventory(backend);
+      // Write-ahead: the job file (running, with the installed set it starts from) and the
+      // self-upgrade marker are on disk before the package manager starts, or it never starts.
+      await this.#writeAhead(entry, before);
       await this.#options.beforeMutation?.(this.#copy(job));
-      let before: InstalledPackage[] | null = null;
       let failure: unknown = null;
+      const stopWatching = watchForeignLock(
+        backend,
+        (waiting) => {
+          job.waiting = waiting;
+          this.#emit(job, 'updated');
+        },
+        this.#now,
+      );
       try {
-        before = await this.#inventory(backend);
         if (operation.mutates && job.type !== 'rollback') await this.#keepForRollback(entry, backend, before, signal);
         const ctx = this.#operationContext(job, signal, deadline, progress(10, 95), log);
+        const execute = () => this.#attributed(entry, () => operation.execute(backend, ctx));
         try {
-          await operation.execute(backend, ctx);
+          await execute();
         } catch (error) {
           if (!operation.refreshFirst || signal.aborted || !this.#isFetchFailure(backend, error)) throw error;
           log.push('download failed; refreshing the package index and retrying once');
           const outcome = await this.#options.cache.refresh('retry', { lockHeld: true });
           if (!outcome.success) throw error;
-          await operation.execute(backend, ctx);
+          await execute();
         }
       } catch (error) {
         failure = error;
         // A job abandoned at agent stop is repaired by the next start, not on the way out.
-        if (before !== null && signal.aborted && !this.#abandoned.has(job.id)) await this.#repairAfterStop(backend, log);
+        if (signal.aborted && !this.#abandoned.has(job.id)) await this.#repairAfterStop(backend, log);
       } finally {
-        if (before !== null) await this.#measureChanges(job, backend, before);
-        if (before !== null && job.type !== 'rollback') await this.#recordVerdict(job);
+        stopWatching();
+        if (job.waiting) {
+          job.waiting = null;
+          this.#emit(job, 'updated');
+        }
+        await this.#measureChanges(job, backend, before);
+        if (job.type !== 'rollback') await this.#recordVerdict(job);
       }
       if (failure !== null) throw failure;
     }, signal);
@@ -579,7 +768,7 @@ export class JobManager {
     else if (request.type === 'package_update' || request.type === 'package_remove') names = [request.name];
     else if (request.type === 'patch_apply')
       names =
-        request.packages ??
+        request.packages?.map((p) => (typeof p === 'string' ? p : p.name)) ??
         (await backend.listUpgrades(signal)).filter((u) => !request.security_only || u.security !== false).map((u) => u.name);
     else names = [];
     const wanted = new Set(names);
@@ -602,6 +791,50 @@ export class JobManager {
     } catch (error) {
       this.#options.logger.warn({ err: error, job_id: job.id }, 'could not compute the rollback verdict');
     }
+  }
+
+  /**
+   * The job file, durably, before anything depends on it: at acceptance (refusing the request when
+   * state_dir cannot take it) and before the package manager starts (failing the job, nothing run).
+   */
+  async #writeAhead(entry: Entry, installedBefore?: readonly InstalledPackage[]): Promise<void> {
+    try {
+      if (installedBefore !== undefined) await this.#store.saveInstalledBefore(entry.job.id, installedBefore);
+      await this.#store.save(this.#fileOf(entry, entry.job), { durable: true });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.#options.logger.error({ err: error, job_id: entry.job.id }, 'the job record could not be written ahead');
+      throw new LpaError(
+        'LPA_ERR_STATE_UNAVAILABLE',
+        `the job record cannot be written to the state directory (${reason}), so nothing was started`,
+        { details: { dir: this.#store.dir }, retryAfter: STATE_RETRY_AFTER_SECONDS, cause: error },
+      );
+    }
+  }
+
+  /** Runs a backend call; each process it starts is recorded in the job file (pid and process group). */
+  #attributed<T>(entry: Entry, task: () => Promise<T>): Promise<T> {
+    const spawns = this.#options.spawns;
+    if (spawns === undefined) return task();
+    return spawns.within((spawned) => void this.#recordProcess(entry, spawned), task);
+  }
+
+  async #recordProcess(entry: Entry, spawned: SpawnedProcess): Promise<void> {
+    const stat = await readProcessStat(spawned.pid);
+    entry.processes.push({
+      pid: spawned.pid,
+      pgid: stat?.pgrp ?? spawned.pid,
+      file: spawned.file,
+      start_ticks: stat?.startTicks ?? null,
+      started_at: rfc3339(this.#now()),
+    });
+    this.#persist(entry.job);
+  }
+
+  #fileOf(entry: Entry | undefined, job: Job): JobFile {
+    const copy = this.#copy(job);
+    if (entry === undefined) return copy;
+    return { ...copy, client_identity: entry.identity, package_manager: [...entry.processes] };
   }
 
   #isFetchFailure(backend: PackageManagerBackend, error: unknown): boolean {
@@ -693,12 +926,14 @@ export class JobManager {
     job.error = error === null ? null : error.toJSON();
     entry.controller = null;
     this.#persist(job);
+    // An abandoned job's snapshot stays: the next start compares with it.
+    if (!this.#abandoned.has(job.id)) this.#store.forgetInstalledBefore(job.id).catch(() => {});
     this.#emit(job, 'finished');
   }
 
   #persist(job: Job): void {
     if (this.#abandoned.has(job.id)) return;
-    this.#store.save(this.#copy(job)).catch((error: unknown) => {
+    this.#store.save(this.#fileOf(this.#entries.get(job.id), job)).catch((error: unknown) => {
       this.#options.logger.error({ err: error, job_id: job.id }, 'could not write the job record');
     });
   }

@@ -11,12 +11,17 @@ import ts from 'typescript';
  */
 const RUNTIME_EXPORTS = [
   // The audit file's hash chain and names: shared by the audit-file plugin and the core's verifier.
+  'AUDIT_SEAL_FILE',
+  'CHAIN_SEALING_EVENTS',
   'chainAuditLine',
   'CURRENT_AUDIT_FILE',
   'hashAuditLine',
   'parseRotatedAuditFileName',
   'rotatedAuditFileName',
   'CORE_VERSION',
+  // Plugin API 1.1: what a 1.0 backend is assumed to support, and the index fingerprint helper.
+  'DEFAULT_BACKEND_CAPABILITIES',
+  'fingerprintFiles',
   'definePlugin',
   // Measured changes between two package sets: the job manager's own diff, for backends that plan by comparing sets (OSTree commits).
   'diffInstalled',
@@ -32,6 +37,7 @@ const RUNTIME_EXPORTS = [
 const TYPE_EXPORTS = [
   'AgentHooks',
   'ApiErrorCode',
+  'AuditChainSeal',
   'AuditEventName',
   'AuditRecord',
   'AuditSink',
@@ -39,6 +45,7 @@ const TYPE_EXPORTS = [
   'AuditSinkDefinition',
   'AuditWriteOptions',
   'AuditWriteResult',
+  'BackendCapabilities',
   'BackendContext',
   'BackendDefinition',
   'BackendInfo',
@@ -48,6 +55,7 @@ const TYPE_EXPORTS = [
   'CommandResult',
   'CommandRunner',
   'CommandSpec',
+  'HeldBackReason',
   'Deployment',
   'DeploymentManager',
   'DeploymentPlan',
@@ -59,6 +67,7 @@ const TYPE_EXPORTS = [
   'JobType',
   'JobUpdateKind',
   'LockHolder',
+  'LockWait',
   'LogFn',
   'Logger',
   'LpaErrorCode',
@@ -75,6 +84,7 @@ const TYPE_EXPORTS = [
   'PluginHooks',
   'PluginHost',
   'RepairOutcome',
+  'RollbackSource',
   'Upgrade',
   'UpgradeSelection',
   'Veto',

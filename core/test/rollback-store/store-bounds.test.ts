@@ -19,7 +19,6 @@ const pkg = (name: string, version: string): InstalledPackage => ({
 /** Writes a file of the given size per version, as a package manager's cache would hand it over. */
 function filesOf(size: number, obtained: string[]): RollbackFiles {
   return {
-    sources: ['store'],
     async obtainInstalled(p, directory) {
       obtained.push(`${p.name}=${p.version}`);
       const path = join(directory, `${p.name}_${p.version}_all.deb`);

@@ -41,6 +41,7 @@ test('GET /jobs lists jobs newest first with filters; GET /jobs/{id} returns one
     'id',
     'log',
     'plan',
+    'plan_hash',
     'progress',
     'progress_message',
     'request',
@@ -50,7 +51,9 @@ test('GET /jobs lists jobs newest first with filters; GET /jobs/{id} returns one
     'started_at',
     'status',
     'type',
+    'waiting',
   ]);
+  assert.equal(one.json.data.waiting, null, 'a job that does not wait for a lock says so');
   // What the agent sends is what /openapi.json publishes.
   jobSchema.strict().parse(one.json.data);
   jobListSchema.strict().parse(all.json.data);

@@ -34,8 +34,6 @@ export interface AptRollbackFilesOptions {
  * the original signature-bearing archive).
  */
 export class AptRollbackFiles implements RollbackFiles {
-  readonly sources = ['store', 'cache', 'repo'] as const;
-
   constructor(private readonly options: AptRollbackFilesOptions) {}
 
   async obtainInstalled(pkg: InstalledPackage, directory: string, signal: AbortSignal): Promise<ObtainedPackageFile | null> {
@@ -61,7 +59,8 @@ export class AptRollbackFiles implements RollbackFiles {
   }
 
   async availability(name: string, version: string, signal?: AbortSignal): Promise<'cache' | 'repo' | 'none'> {
-    if ((await this.cached(name, version, null)) !== null) return 'cache';
+    // An archive in apt's cache that no index lists cannot be installed by name=version: only the
+    // repository counts here (the store, asked before, holds what the cache had).
     const result = await this.options.runner.run({
       file: APT_CACHE,
       // madison lists the versions the repositories offer (not dpkg's status), one per line.
@@ -82,7 +81,7 @@ export class AptRollbackFiles implements RollbackFiles {
     return this.options.install(paths, ctx);
   }
 
-  /** The archive file of this version in apt's cache, any architecture when none is given. */
+  /** The archive file of this version in apt's cache. */
   private async cached(name: string, version: string, architecture: string | null): Promise<string | null> {
     let files: string[];
     try {

@@ -42,6 +42,12 @@ export const jobSchema = z
     client: z.string().nullable().describe('Subject CN of the client certificate that asked for it'),
     changes: z.array(changeSchema).describe('Measured by diffing the installed set before and after'),
     plan: z.array(changeSchema).nullable().describe('What the package manager planned (dry runs, beforeApply taps)'),
+    plan_hash: z
+      .string()
+      .nullable()
+      .describe(
+        'SHA-256 over the plan, the request, the installed set and the package index; send it as If-Match to apply exactly this plan',
+      ),
     log: z.array(z.string()).describe("Tail of the package manager's output"),
     error: apiErrorSchema.nullable(),
     rollback_of: z.string().nullable(),
@@ -54,6 +60,16 @@ export const jobSchema = z
       .nullable()
       .optional()
       .describe('Atomic hosts: the deployment change the job plans, as beforeApply taps see it'),
+    waiting: z
+      .object({
+        lock: z.string(),
+        pid: z.number().int().nullable(),
+        command: z.string().nullable(),
+        since: z.string(),
+      })
+      .nullable()
+      .optional()
+      .describe("Set while the running job waits for another process's package-manager lock"),
   })
   .meta({ id: 'Job' });
 
