@@ -24,6 +24,15 @@ it('a dry run plans the upgrade and changes nothing', async () => {
       .sort(),
     [`installed ${DEP} 1.0-1`, `upgraded ${HELLO} 1.1-1`, `upgraded ${SEC} 1.1-1`],
   );
+  // The predicted rollback: the versions the apply would replace, kept in the store before it runs.
+  assert.deepEqual(job.rollback, {
+    possible: true,
+    reason: null,
+    packages: [
+      { name: HELLO, version: '1.0-1', source: 'store' },
+      { name: SEC, version: '1.0-1', source: 'store' },
+    ],
+  });
   assert.deepEqual(versions(await agent.sandbox.dpkgQuery()), versions(before));
   const patches = await agent.request('GET', '/patches');
   assert.equal(patches.json.data.total, 2);

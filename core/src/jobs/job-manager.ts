@@ -404,7 +404,8 @@ export class JobManager {
   /** One job with its rollback verdict recomputed (finished jobs with changes only). */
   async getWithVerdict(id: string): Promise<Job | null> {
     const job = this.get(id);
-    if (job === null || job.finished_at === null || job.rollback === undefined) return job;
+    // A dry run changed nothing: its verdict is the prediction made with its plan.
+    if (job === null || job.finished_at === null || job.rollback === undefined || job.changes.length === 0) return job;
     try {
       job.rollback = await this.verdict(job);
     } catch (error) {
@@ -689,7 +690,10 @@ export class JobManager {
     // under the lock (below), so that nothing can move between the comparison and the change.
     if (entry.ifMatch === null && (!operation.mutates || beforeApply.isUsed())) {
       const { changes } = await this.#planWithHash(entry, operation, backend, signal);
-      if (!operation.mutates) return;
+      if (!operation.mutates) {
+        await this.#predictVerdict(job, changes, backend, signal);
+        return;
+      }
       await judge(changes);
     }
 
@@ -782,6 +786,16 @@ export class JobManager {
     } catch (error) {
       if (signal.aborted) throw error;
       this.#options.logger.warn({ err: error, job_id: job.id }, 'could not keep package files for rollback');
+    }
+  }
+
+  /** A dry run's predicted verdict: what a rollback of the planned changes would use (SPEC §12.2). */
+  async #predictVerdict(job: Job, plan: PlannedChange[], backend: PackageManagerBackend, signal: AbortSignal) {
+    try {
+      job.rollback = await rollbackVerdict({ ...job, changes: plan }, backend, this.#options.rollbackStore ?? null, signal, true);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      this.#options.logger.warn({ err: error, job_id: job.id }, 'could not predict the rollback verdict');
     }
   }
 

@@ -16,12 +16,15 @@ export async function rollbackVerdict(
   backend: PackageManagerBackend,
   store: RollbackStore | null,
   signal?: AbortSignal,
+  /** For a dry run's plan: versions the backend can keep are predicted to come from the store. */
+  predicted = false,
 ): Promise<RollbackVerdict | null> {
   if (!ROLLBACK_CAPABLE.has(job.type) || job.changes.length === 0 || backend.deployments !== undefined) return null;
   const packages: RollbackPackage[] = [];
   for (const { name, version } of inverseOf(job.changes).install) {
     const wanted = version as string;
-    if (store !== null && (await store.find(name, wanted)) !== null) {
+    const keptByTheJob = predicted && store !== null && backend.rollbackFiles !== undefined;
+    if (keptByTheJob || (store !== null && (await store.find(name, wanted)) !== null)) {
       packages.push({ name, version: wanted, source: 'store' });
       continue;
     }
