@@ -24,6 +24,7 @@ import { startPlugins } from './loader/start-plugins.js';
 import { createLogger } from './logger.js';
 import { ProcessRunner } from './runner/process-runner.js';
 import type { AgentServices } from './services.js';
+import { lastUpdateTime } from './system/last-update-time.js';
 import { SelfUpgradeGuard } from './system/self-upgrade.js';
 import { CORE_VERSION } from './version.js';
 
@@ -199,7 +200,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   services.cache = cache;
   services.jobs = jobs;
   services.cacheHealth = () => cache.health();
-  services.lastUpdateTime = async () => jobs.lastChangeTime();
+  services.lastUpdateTime = () =>
+    lastUpdateTime({ backend: () => withServices.backend, lastJobChange: () => jobs.lastChangeTime(), logger });
   await jobs.start();
 
   // 9. Routes, request gates and the Koa app.

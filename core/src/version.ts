@@ -10,4 +10,4 @@ export const CORE_VERSION: string = pkg.version;
  * The version of the public plugin API. Plugins declare a semver range against it
  * (`apiVersion: '^1.0.0'`); bump the major on any breaking change to src/contracts or hooks.
  */
-export const PLUGIN_API_VERSION = '1.0.0';
+export const PLUGIN_API_VERSION = '1.1.0';
