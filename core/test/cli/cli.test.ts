@@ -8,6 +8,7 @@ import {
   createTestPki,
   freePort,
   REPO_ROOT,
+  runCli,
   spawnAgentProcess,
   type TestPki,
   writeAgentConfig,
@@ -24,28 +25,7 @@ before(async () => {
 });
 after(() => rm(dir, { recursive: true, force: true }));
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=lpa-source', '--import', 'tsx', join(REPO_ROOT, 'core/src/cli.ts'), ...args],
-      {
-        cwd: REPO_ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = runCli;
 
 test('--version prints the core version', async () => {
   const result = await cli(['--version']);
@@ -57,6 +37,20 @@ test('--help lists the commands', async () => {
   const result = await cli(['--help']);
   assert.equal(result.code, 0);
   for (const command of ['serve', 'check-config', '--config FILE']) assert.ok(result.stdout.includes(command), command);
+});
+
+test('every command answers --help (and -h) with its usage and exit statuses, exit 0', async () => {
+  const { COMMANDS } = await import('../../src/cli/commands.js');
+  for (const argv of [
+    ...COMMANDS.map((command) => [command.name, '--help']),
+    ['audit', 'verify', '--help'],
+    ['pki', 'client', '-h'],
+  ]) {
+    const result = await cli(argv);
+    assert.equal(result.code, 0, `${argv.join(' ')}: ${result.stderr}`);
+    assert.match(result.stdout, new RegExp(`^usage: linux-patch-api (\\[)?${argv[0]}`), argv.join(' '));
+    assert.match(result.stdout, /Exit status: 0 = /, argv.join(' '));
+  }
 });
 
 test('an unknown command or option is a usage error (exit 2)', async () => {
@@ -80,10 +74,10 @@ test('check-config: non-zero with the reason for an unknown key, bad YAML, or un
   assert.notEqual(unknown.code, 0);
   assert.match(unknown.stderr, /unknown key server\.host/);
 
-  await writeFile(join(sub, 'broken.yaml'), 'server: [\n');
+  await writeFile(join(sub, 'broken.yaml'), 'server:\n  port: 12443\n  port: 12444\n');
   const broken = await cli(['check-config', '--config', join(sub, 'broken.yaml')]);
-  assert.notEqual(broken.code, 0);
-  assert.match(broken.stderr, /invalid YAML/);
+  assert.equal(broken.code, 1);
+  assert.match(broken.stderr, /broken\.yaml: invalid YAML at line 3, column 3: Map keys must be unique/);
 
   await writeFile(
     join(sub, 'tls.yaml'),
