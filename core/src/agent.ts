@@ -19,6 +19,7 @@ import { TlsMaterialManager } from './http/tls/material-manager.js';
 import { JobUpdateStream } from './http/websocket.js';
 import { tapJobAudit } from './jobs/audit-tap.js';
 import { JobManager } from './jobs/job-manager.js';
+import { tapJobLog } from './jobs/log-tap.js';
 import { MutationLock } from './jobs/mutation-lock.js';
 import { startPlugins } from './loader/start-plugins.js';
 import { createLogger } from './logger.js';
@@ -195,6 +196,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     beforeMutation: (job) => selfUpgrade.mutationStarting(job.id),
   });
   tapJobAudit(hooks, () => withServices.audit);
+  tapJobLog(hooks, logger);
   // Ends a job's self-upgrade window after the audit tap has recorded its outcome.
   selfUpgrade.attach(hooks);
   services.cache = cache;

@@ -42,6 +42,8 @@ export function sendError(ctx: Context, error: LpaError): void {
     error: error.toJSON(),
   };
   ctx.status = error.status;
+  // The request log names the code of every refused request.
+  ctx.state.errorCode = error.apiCode;
   if (error.retryAfter !== undefined) ctx.set('Retry-After', String(Math.max(1, Math.ceil(error.retryAfter))));
   setJsonBody(ctx, body);
 }
