@@ -141,3 +141,15 @@ test('the installed manifests point only at installed files (no lpa-source condi
     }
   }
 });
+
+test('the installed pki command runs from the pruned tree (@peculiar/x509 and tsyringe load)', async () => {
+  const cli = join(root, SCOPE_DIR, 'core/dist/cli.js');
+  const dir = join(makeSandboxDir('installed-pki'), 'pki');
+  for (const args of [
+    ['ca', '--dir', dir],
+    ['client', '--dir', dir, '--cn', 'ops'],
+  ]) {
+    await runTool(process.execPath, [cli, 'pki', ...args], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+  }
+  assert.ok(existsSync(join(dir, 'ops.pem')) && existsSync(join(dir, 'ops.key')));
+});
