@@ -16,6 +16,7 @@ interface Manifest {
   homepage?: string;
   repository?: { type?: string; url?: string; directory?: string };
   files?: string[];
+  scripts?: Record<string, string>;
 }
 
 it('the root LICENSE is the MIT license', () => {
@@ -33,5 +34,8 @@ for (const dir of packageDirs) {
     assert.match(manifest.repository?.url ?? '', /^git\+https:\/\/.+\.git$/);
     assert.equal(manifest.repository?.directory, dir);
     assert.ok(manifest.files?.includes('!dist/**/*.map'), `${dir}: files leaves source maps out`);
+    // The packed manifest loses the lpa-source condition (it points at src/, which is not packed).
+    assert.match(manifest.scripts?.['prepack'] ?? '', /publish-manifest\.mjs strip$/);
+    assert.match(manifest.scripts?.['postpack'] ?? '', /publish-manifest\.mjs restore$/);
   });
 }
