@@ -55,6 +55,7 @@ function job(request: Record<string, unknown>): Job {
     client: null,
     changes: [],
     plan: null,
+    plan_hash: null,
     log: [],
     error: null,
     rollback_of: null,

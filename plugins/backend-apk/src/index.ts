@@ -9,7 +9,7 @@ export { compareApkVersions } from './version.js';
 
 export default definePlugin({
   name: '@linux-patch-api/backend-apk',
-  apiVersion: '^1.0.0',
+  apiVersion: '^1.1.0',
   apply(host) {
     host.registerBackend(apkBackendDefinition);
   },
