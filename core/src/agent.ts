@@ -23,6 +23,7 @@ import { TlsMaterialManager } from './http/tls/material-manager.js';
 import { JobUpdateStream } from './http/websocket.js';
 import { tapJobAudit } from './jobs/audit-tap.js';
 import { JobManager } from './jobs/job-manager.js';
+import { tapJobLog } from './jobs/log-tap.js';
 import { MutationLock } from './jobs/mutation-lock.js';
 import { startPlugins } from './loader/start-plugins.js';
 import { createLogger } from './logger.js';
@@ -30,6 +31,7 @@ import { RollbackStore } from './rollback-store/rollback-store.js';
 import { ProcessRunner } from './runner/process-runner.js';
 import { SpawnAttribution } from './runner/spawn-attribution.js';
 import type { AgentServices } from './services.js';
+import { lastUpdateTime } from './system/last-update-time.js';
 import { SelfUpgradeGuard } from './system/self-upgrade.js';
 import { CORE_VERSION } from './version.js';
 
@@ -218,12 +220,14 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     () => withServices.audit,
     (jobId) => jobs.clientIdentity(jobId),
   );
+  tapJobLog(hooks, logger);
   // Ends a job's self-upgrade window after the audit tap has recorded its outcome.
   selfUpgrade.attach(hooks);
   services.cache = cache;
   services.jobs = jobs;
   services.cacheHealth = () => cache.health();
-  services.lastUpdateTime = async () => jobs.lastChangeTime();
+  services.lastUpdateTime = () =>
+    lastUpdateTime({ backend: () => withServices.backend, lastJobChange: () => jobs.lastChangeTime(), logger });
   await jobs.start();
 
   // 9. Routes, request gates and the Koa app.

@@ -69,5 +69,12 @@ export const auditCommand: CliCommand = {
   name: 'audit',
   summary: "verify the audit file's hash chain (exit 0 = intact, 1 = first broken link reported)",
   usage: 'linux-patch-api audit verify [FILE|DIR…] [--config FILE]',
+  help: `Walks the audit file's hash chain and reports the first broken link. Without a path it checks
+paths.log_dir of the configuration: rotated audit-*.log.gz files oldest first, then audit.log.
+
+Options:
+  -c, --config FILE  the configuration whose paths.log_dir to check (default /etc/linux_patch_api/config.yaml)
+
+Exit status: 0 = intact, 1 = a broken link (file and line on stderr), 2 = nothing to check or a usage error.`,
   run: (argv) => runAuditVerify(argv),
 };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isLpaError, type LpaErrorCode, type PackageManagerBackend } from '@linux-patch-api/core';
@@ -255,6 +255,25 @@ describe('apk backend on recorded apk-tools 2.14 transcripts', () => {
       ];
       for (const attempt of attempts) await rejectsWith(Promise.resolve().then(attempt), 'LPA_ERR_VALIDATION');
       assert.deepEqual(recorder.argvs, [], 'no process was started');
+    } finally {
+      await dispose();
+    }
+  });
+
+  it('takes the last change from when apk last rewrote ROOT/lib/apk/db/installed', async () => {
+    const { root, dispose } = await createApkRoot();
+    try {
+      const backend = await backendWith(root, await ApkTranscriptRunner.create(root, ['add-curl']));
+      const database = join(root, 'lib/apk/db/installed');
+      const earlier = new Date('2026-11-02T03:04:05Z');
+      await utimes(database, earlier, earlier);
+      assert.equal((await backend.lastUpdateTime?.())?.getTime(), earlier.getTime());
+      // An add rewrites the database, as apk does on every commit.
+      await backend.install([{ name: 'curl' }], createOperationContext());
+      const after = await backend.lastUpdateTime?.();
+      assert.ok(after instanceof Date && after.getTime() > earlier.getTime(), String(after));
+      await rm(database);
+      assert.equal(await backend.lastUpdateTime?.(), null, 'no database: no recorded change');
     } finally {
       await dispose();
     }

@@ -19,7 +19,10 @@ export const systemInfoSchema = z
     kernel: z.string(),
     architecture: z.string(),
     uptime_seconds: z.number().int().nonnegative(),
-    last_update_time: z.string().nullable().describe('When the last package change made through the agent finished'),
+    last_update_time: z
+      .string()
+      .nullable()
+      .describe("When a package was last installed, upgraded or removed, from the package manager's own history"),
     package_manager: z.string().nullable(),
     reboot_required: z.boolean().nullable().describe('null when neither the backend nor the distribution can tell'),
     agent_version: z.string(),
