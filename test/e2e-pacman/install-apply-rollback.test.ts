@@ -14,7 +14,7 @@ after(async () => {
   hostUnchanged();
 });
 
-it('installs, lists the upgrade once stage 2 is published, applies it whole and rolls it back from the package cache', async () => {
+it('installs, lists the upgrade once stage 2 is published, applies it whole and rolls it back from the store, kept from the package cache', async () => {
   const install = await agent.runJob('POST', '/packages', { packages: [{ name: HELLO }] });
   assert.equal(install.status, 'completed', JSON.stringify(install.error));
   assert.deepEqual(changeSummary(install), [`installed ${HELLO} - > 1.0-1`]);
@@ -77,14 +77,17 @@ it('installs, lists the upgrade once stage 2 is published, applies it whole and 
   assert.equal(again.json.error.code, 'CONFLICT');
 });
 
-it('a rollback whose old package file is gone from the cache fails clearly and changes nothing', async () => {
+it('a rollback whose old package file is gone from the cache and the repository comes from the rollback store', async () => {
   const apply = await agent.runJob('POST', '/patches/apply');
   assert.equal(apply.status, 'completed', JSON.stringify(apply.error));
   assert.deepEqual(versions(await agent.sandbox.query()), { [DEP]: '1.0-1', [HELLO]: '1.1-1' });
+  // Stage 2 of the repository no longer offers 1.0-1; the cache loses it too.
   await rm(`${agent.sandbox.cacheDir}/lpa-fixture-hello-1.0-1-any.pkg.tar.zst`);
+  const verdict = (await agent.request('GET', `/jobs/${apply.id}`)).json.data.rollback;
+  assert.deepEqual(verdict, { possible: true, reason: null, packages: [{ name: HELLO, version: '1.0-1', source: 'store' }] });
 
   const rollback = await agent.runJob('POST', `/jobs/${apply.id}/rollback`);
-  assert.equal(rollback.status, 'failed');
-  assert.equal(rollback.error.code, 'BACKEND_ERROR', JSON.stringify(rollback.error));
-  assert.match(rollback.error.message, /not in the package cache/);
+  assert.equal(rollback.status, 'completed', JSON.stringify(rollback.error));
+  assert.deepEqual(versions(await agent.sandbox.query()), { [HELLO]: '1.0-1' });
+  assert.match(await agent.pacmanLog(), /-U .*rollback-store\/[0-9a-f]{64}-lpa-fixture-hello-1\.0-1-any\.pkg\.tar\.zst/);
 });

@@ -46,7 +46,7 @@ it('GET /capabilities differs from apt where pacman differs: no partial or secur
   assert.equal(operations.patch_apply.selected, false);
   assert.equal(operations.patch_apply.security_only, false);
   assert.equal(operations.patch_apply.pinned_versions, true);
-  assert.deepEqual(operations.rollback.sources, ['repo', 'cache']);
+  assert.deepEqual(operations.rollback.sources, ['store', 'repo', 'cache']);
   assert.deepEqual(advisories, { security: false, severity: false, advisory_ids: false });
 });
 

@@ -1,4 +1,4 @@
-import { readdir, rm, stat } from 'node:fs/promises';
+import { copyFile, readdir, rm, stat } from 'node:fs/promises';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -11,6 +11,7 @@ import {
   type LockHolder,
   type Logger,
   LpaError,
+  type ObtainedPackageFile,
   type OperationContext,
   type OperationOutput,
   type PackageDetails,
@@ -18,6 +19,7 @@ import {
   type PackageSpec,
   type PlannedChange,
   type RepairOutcome,
+  type RollbackFiles,
   type Upgrade,
   type UpgradeSelection,
 } from '@linux-patch-api/core';
@@ -91,6 +93,28 @@ export class PacmanBackend implements PackageManagerBackend {
   }
 
   /**
+   * The rollback store keeps the installed version's file from pacman's cache (CacheDir under the
+   * root). pacman cannot download a version other than the one its repositories offer now, and
+   * cannot rebuild a package from the installed files, so a version missing from the cache is not kept.
+   */
+  readonly rollbackFiles: RollbackFiles = {
+    obtainInstalled: async (pkg, directory): Promise<ObtainedPackageFile | null> => {
+      const cached = await findCachedPackage(this.#layout.cacheDirs, pkg.name, pkg.version);
+      if (cached === null) return null;
+      const path = join(directory, cached.path.slice(cached.path.lastIndexOf('/') + 1));
+      await copyFile(cached.path, path);
+      return { path, via: 'cache' };
+    },
+    availability: async (name, version, signal) => {
+      this.#requireValidSpecs([{ name, version }]);
+      if ((await findCachedPackage(this.#layout.cacheDirs, name, version)) !== null) return 'cache';
+      const offered = await this.#syncVersion(name, signal);
+      return offered !== null && vercmp(offered, version) === 0 ? 'repo' : 'none';
+    },
+    installFiles: (paths, ctx) => this.#mutate(['-U', '--', ...paths], ctx),
+  };
+
+  /**
    * Arch supports no partial upgrades, so a patch apply of a subset is refused, and its
    * repositories carry no advisory metadata, so security_only is refused too. Versions other than
    * the one the repositories offer come from package files in the cache, which is also where a
@@ -103,7 +127,7 @@ export class PacmanBackend implements PackageManagerBackend {
         update: { downgrade: true, dry_run: true },
         remove: { cascade: true, dry_run: true },
         patch_apply: { selected: false, security_only: false, pinned_versions: true, dry_run: true },
-        rollback: { sources: ['repo', 'cache'] },
+        rollback: { sources: ['store', 'repo', 'cache'] },
         deployments: false,
       },
       advisories: { security: false, severity: false, advisory_ids: false },
