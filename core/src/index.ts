@@ -19,6 +19,7 @@ export type {
   BackendContext,
   BackendDefinition,
   BackendInfo,
+  HeldBack,
   InstalledPackage,
   LockHolder,
   OperationContext,
@@ -27,6 +28,7 @@ export type {
   PackageManagerBackend,
   PackageSpec,
   RepairOutcome,
+  RollbackPlan,
   Upgrade,
   UpgradeSelection,
 } from './contracts/backend.js';

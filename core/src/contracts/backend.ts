@@ -33,6 +33,20 @@ export interface Upgrade {
   advisories: string[];
   /** Where the update comes from (suite, repo id), where known. */
   repository: string | null;
+  /** Set when the package manager would not apply this update (SPEC §12.4); absent or null otherwise. */
+  held_back?: HeldBack | null;
+}
+
+export interface HeldBack {
+  reason: 'held' | 'pinned' | 'phased' | 'dependency' | 'ignored' | 'policy';
+  /** What holds it, in the package manager's terms (e.g. the pin line). */
+  detail: string;
+}
+
+/** What undoes a job: packages it installed are removed, the others go back to their previous version. */
+export interface RollbackPlan {
+  remove: string[];
+  install: PackageSpec[];
 }
 
 export interface PackageSpec {
@@ -84,6 +98,8 @@ export interface BackendInfo {
   packageManager: string;
   /** The root it operates on, null = the running system. */
   root: string | null;
+  /** The package manager's program as the backend runs it, where it chooses among several. */
+  executable?: string;
 }
 
 /**
@@ -128,6 +144,12 @@ export interface PackageManagerBackend {
   /** Bring the database back to a consistent state after an interruption (dpkg --configure -a, …). */
   repair(ctx: OperationContext): Promise<RepairOutcome>;
   rebootRequired(): Promise<boolean>;
+  /**
+   * Optional: run a rollback in the package manager's own order. Without it the core removes what
+   * the job installed, then reinstalls the previous versions; a package manager that refuses to
+   * remove a dependency while its dependent is still at the new version reverses that order here.
+   */
+  rollback?(plan: RollbackPlan, ctx: OperationContext): Promise<OperationOutput>;
 }
 
 export interface BackendContext {
@@ -137,6 +159,8 @@ export interface BackendContext {
   logger: Logger;
   /** The agent's state directory (backends may keep generated config there). */
   stateDir: string;
+  /** The config's `backend` section, for backend-specific keys such as `apk_path`. */
+  options?: Readonly<Record<string, unknown>>;
 }
 
 export interface BackendDefinition {

@@ -70,6 +70,10 @@ function rollbackOperation(original: Readonly<Job>): JobOperation {
         to_version: change.from_version,
       })),
     async execute(backend, ctx) {
+      if (backend.rollback !== undefined) {
+        await backend.rollback(inverse, ctx);
+        return;
+      }
       const steps = (inverse.remove.length > 0 ? 1 : 0) + (inverse.install.length > 0 ? 1 : 0);
       let step = 0;
       const stepCtx = (): OperationContext => {

@@ -57,6 +57,11 @@ export const patchSchema = z.object({
   severity: z.string().nullable(),
   advisories: z.array(z.string()),
   repository: z.string().nullable(),
+  held_back: z
+    .object({ reason: z.enum(['held', 'pinned', 'phased', 'dependency', 'ignored', 'policy']), detail: z.string() })
+    .nullable()
+    .optional()
+    .describe('Set when the package manager would not apply this update (e.g. an apk world pin)'),
 });
 
 export const patchListSchema = z.object({
