@@ -1,5 +1,5 @@
 /**
- * apk-tools' version ordering (apk-tools 2.12 to 2.14): `digits{.digits}…[letter]{_suffix[digits]}…[-rN]`.
+ * apk-tools' version ordering (as apk-tools 2.14 compares): `digits{.digits}…[letter]{_suffix[digits]}…[-rN]`.
  *
  * A version is read as a sequence of tokens: the leading number, `.number` components, one letter,
  * `_suffix` with an optional number, and the `-rN` revision. Two versions are compared token by
