@@ -215,9 +215,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     logger,
     audit: auditNow,
   });
-  // The job-update WebSocket upgrades on the same server, behind the same allow-list and TLS checks.
+  // The job-update WebSocket (koa-websocket) upgrades on the same server, behind the same allow-list
+  // and TLS checks.
   const jobStream = new JobUpdateStream({ hooks, logger, audit: auditNow });
-  jobStream.attach(server.httpsServer);
+  jobStream.attach(app, server.httpsServer);
   await server.listen(options.listen?.host ?? initial.server.bind_address, options.listen?.port ?? initial.server.port);
 
   // 11. Reloads: config and whitelist, then TLS files; each is validated before it is swapped in.

@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   LPA_ERR_CONFLICT: { api: 'CONFLICT', status: 409 },
   LPA_ERR_LOCKED: { api: 'LOCKED', status: 409 },
   LPA_ERR_VETOED: { api: 'VETOED', status: 409 },
+  LPA_ERR_NOT_SUPPORTED: { api: 'NOT_SUPPORTED', status: 409 },
   LPA_ERR_PAYLOAD_TOO_LARGE: { api: 'PAYLOAD_TOO_LARGE', status: 413 },
   LPA_ERR_UNSUPPORTED_MEDIA_TYPE: { api: 'UNSUPPORTED_MEDIA_TYPE', status: 415 },
   LPA_ERR_QUEUE_FULL: { api: 'QUEUE_FULL', status: 429 },

@@ -33,6 +33,7 @@ export type {
   UpgradeSelection,
 } from './contracts/backend.js';
 export type { CommandResult, CommandRunner, CommandSpec } from './contracts/command-runner.js';
+export type { Deployment, DeploymentManager, DeploymentPlan, DeploymentState } from './contracts/deployments.js';
 export type {
   ChangeAction,
   Job,
@@ -51,6 +52,7 @@ export { definePlugin } from './contracts/plugin.js';
 export type { ApiErrorCode, LpaErrorCode, LpaErrorOptions } from './errors.js';
 export { ERROR_CODES, isLpaError, LpaError } from './errors.js';
 export type { AgentHooks, CacheRefreshOutcome, PluginHooks, Veto } from './hooks.js';
+export { diffInstalled } from './jobs/changes.js';
 export { parseOsRelease } from './system/os-release.js';
 export { findLockHolderPid } from './system/proc-locks.js';
 export { CORE_VERSION, PLUGIN_API_VERSION } from './version.js';

@@ -1,4 +1,5 @@
 import type { CommandRunner } from './command-runner.js';
+import type { DeploymentManager } from './deployments.js';
 import type { PlannedChange } from './job.js';
 import type { Logger } from './logger.js';
 import type { OsRelease } from './os-release.js';
@@ -33,6 +34,11 @@ export interface Upgrade {
   advisories: string[];
   /** Where the update comes from (suite, repo id), where known. */
   repository: string | null;
+  /**
+   * For an image update on an atomic host: the package differences between the two commits, or
+   * null when a commit carries no readable package database. Absent for package updates.
+   */
+  package_changes?: PlannedChange[] | null;
   /** Set when the package manager would not apply this update (SPEC §12.4); absent or null otherwise. */
   held_back?: HeldBack | null;
 }
@@ -135,6 +141,12 @@ export interface PackageManagerBackend {
 
   /** null when valid, else the reason. Must refuse anything that could become an option. */
   validateName(name: string): string | null;
+  /**
+   * The name grammar as one regular expression, when one states it whole: together with the
+   * 255-character limit it accepts exactly what validateName accepts. Published as the `pattern`
+   * of `PackageName` in /openapi.json.
+   */
+  readonly namePattern?: RegExp;
   validateVersion(version: string): string | null;
   /** <0, 0, >0 like a comparator, with the distro's version ordering. */
   compareVersions(a: string, b: string): number;
@@ -144,6 +156,12 @@ export interface PackageManagerBackend {
   /** Bring the database back to a consistent state after an interruption (dpkg --configure -a, …). */
   repair(ctx: OperationContext): Promise<RepairOutcome>;
   rebootRequired(): Promise<boolean>;
+
+  /**
+   * Present on atomic hosts (OSTree, SPEC §13): the system is changed as whole deployments. Absent
+   * on package-based hosts, where /deployments answers NOT_SUPPORTED.
+   */
+  readonly deployments?: DeploymentManager;
   /**
    * Optional: run a rollback in the package manager's own order. Without it the core removes what
    * the job installed, then reinstalls the previous versions; a package manager that refuses to
@@ -168,5 +186,11 @@ export interface BackendDefinition {
   name: string;
   /** Whether this backend fits the running distribution (os-release ID / ID_LIKE). */
   detect(osRelease: OsRelease): boolean;
+  /**
+   * Whether the host (or `root`) is unmistakably this backend's, whatever os-release says, e.g. an
+   * OSTree-booted system (`/run/ostree-booted`). Asked before any os-release detection; a claiming
+   * backend wins over one that only matches the distribution.
+   */
+  claimsHost?(root: string | null): boolean;
   create(context: BackendContext): PackageManagerBackend | Promise<PackageManagerBackend>;
 }

@@ -1,5 +1,15 @@
 /** Job and change records, exactly as the API shows them (snake_case). */
-export type JobType = 'package_install' | 'package_update' | 'package_remove' | 'patch_apply' | 'rollback';
+import type { DeploymentPlan } from './deployments.js';
+
+export type JobType =
+  | 'package_install'
+  | 'package_update'
+  | 'package_remove'
+  | 'patch_apply'
+  | 'rollback'
+  | 'deployment_rollback'
+  | 'deployment_rebase'
+  | 'deployment_undeploy';
 export type JobStatus = 'pending' | 'running' | 'completed' | 'failed' | 'timed_out';
 export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'timed_out'];
 
@@ -24,6 +34,8 @@ export interface Job {
   type: JobType;
   status: JobStatus;
   progress: number;
+  /** The backend's own description of its progress (`onProgress(percent, message)`), the latest one. */
+  progress_message: string | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -39,6 +51,8 @@ export interface Job {
   error: JobError | null;
   rollback_of: string | null;
   rolled_back_by: string | null;
+  /** On atomic hosts: the deployment change the job plans (set with `plan`), as beforeApply taps see it. */
+  deployment?: DeploymentPlan | null;
 }
 
 /** What a mutation is expected to do, as far as the package manager can say beforehand. */

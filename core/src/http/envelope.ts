@@ -22,7 +22,7 @@ export function requestIdOf(ctx: Context): string {
  * The envelope goes out already serialised: Koa then skips its checks of an object body against
  * the web stream classes, whose first use loads Node's whole fetch implementation into the agent.
  */
-function setJsonBody(ctx: Context, body: Envelope): void {
+function setJsonBody(ctx: Context, body: unknown): void {
   ctx.type = 'application/json; charset=utf-8';
   ctx.body = JSON.stringify(body);
 }
@@ -33,14 +33,19 @@ export function sendData<T>(ctx: Context, data: T, status = 200): void {
   setJsonBody(ctx, body);
 }
 
+/** A document sent as it is: the one answer that is not an envelope (GET /openapi.json). */
+export function sendRaw(ctx: Context, data: unknown, status = 200): void {
+  ctx.status = status;
+  setJsonBody(ctx, data);
+}
+
+/** The envelope of a refused request. */
+export function errorBody(requestId: string, error: LpaError): Envelope<null> {
+  return { success: false, request_id: requestId, timestamp: rfc3339(), data: null, error: error.toJSON() };
+}
+
 export function sendError(ctx: Context, error: LpaError): void {
-  const body: Envelope<null> = {
-    success: false,
-    request_id: requestIdOf(ctx),
-    timestamp: rfc3339(),
-    data: null,
-    error: error.toJSON(),
-  };
+  const body = errorBody(requestIdOf(ctx), error);
   ctx.status = error.status;
   if (error.retryAfter !== undefined) ctx.set('Retry-After', String(Math.max(1, Math.ceil(error.retryAfter))));
   setJsonBody(ctx, body);

@@ -5,7 +5,8 @@ import type { ClientIdentity } from '../contracts/audit.js';
 import { LpaError } from '../errors.js';
 import type { AgentServices } from '../services.js';
 import { readJsonBody, validate } from './body.js';
-import { sendData } from './envelope.js';
+import { sendData, sendRaw } from './envelope.js';
+import { NO_QUERY, readQuery } from './query.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -24,13 +25,15 @@ type Infer<S> = S extends z.ZodType ? z.infer<S> : undefined;
 
 /**
  * One endpoint, described once: the same zod schemas validate requests and produce the
- * OpenAPI document. Paths use OpenAPI syntax (`/packages/{name}`). Body, query and params schemas
- * should be strict objects so that unknown fields are a VALIDATION_ERROR; a body schema that
- * accepts `undefined` (`.optional()`) makes the body optional.
+ * OpenAPI document. Paths use OpenAPI syntax (`/packages/{name}`). Body and params schemas should be
+ * strict objects so that unknown fields are a VALIDATION_ERROR; a body schema that accepts
+ * `undefined` (`.optional()`) makes the body optional. The query schema is an object with one
+ * property per parameter, written in the parameter's real type (integers, booleans): it is always
+ * applied strictly (see query.ts), and a route without one takes no query parameters at all.
  */
 export interface RouteDefinition<
   P extends z.ZodType | undefined = z.ZodType | undefined,
-  Q extends z.ZodType | undefined = z.ZodType | undefined,
+  Q extends z.ZodObject | undefined = z.ZodObject | undefined,
   B extends z.ZodType | undefined = z.ZodType | undefined,
   R extends z.ZodType = z.ZodType,
 > {
@@ -41,12 +44,15 @@ export interface RouteDefinition<
   description?: string;
   tags?: string[];
   params?: P;
+  /** Query parameters; none are accepted when absent. */
   query?: Q;
   body?: B;
   /** The schema of `data` in a successful envelope. */
   response: R;
   /** Success status: 200 (default) or 202 for requests that start a job. */
   status?: 200 | 202;
+  /** Sent as it is, not in the envelope: only GET /openapi.json (SPEC §5), so standard tools load it. */
+  raw?: boolean;
   /** For 202 routes: where the new resource lives (sent as the Location header). */
   location?: (data: z.infer<R>) => string;
   handler(input: RouteInput<Infer<P>, Infer<Q>, Infer<B>>): Promise<z.infer<R>> | z.infer<R>;
@@ -55,7 +61,7 @@ export interface RouteDefinition<
 /** Identity helper that keeps a route's schema types attached to its handler. */
 export function defineRoute<
   P extends z.ZodType | undefined = undefined,
-  Q extends z.ZodType | undefined = undefined,
+  Q extends z.ZodObject | undefined = undefined,
   B extends z.ZodType | undefined = undefined,
   R extends z.ZodType = z.ZodType,
 >(route: RouteDefinition<P, Q, B, R>): RouteDefinition<P, Q, B, R> {
@@ -89,9 +95,11 @@ async function readRouteBody(route: AnyRoute, ctx: Context): Promise<unknown> {
 /** The Koa middleware of one route: validate input, run the handler, send the envelope. */
 export function routeMiddleware(route: AnyRoute): (ctx: Context) => Promise<void> {
   return async (ctx) => {
+    // The query first: a request carrying a parameter the endpoint does not know is refused before
+    // anything else about it is looked at.
+    const query = readQuery(route.query ?? NO_QUERY, ctx.query);
     const params =
       route.params === undefined ? {} : validate(route.params, { ...(ctx as unknown as { params: object }).params }, 'path');
-    const query = route.query === undefined ? {} : validate(route.query, { ...ctx.query }, 'query string');
     const body = await readRouteBody(route, ctx);
     const data = await route.handler({
       params,
@@ -103,7 +111,8 @@ export function routeMiddleware(route: AnyRoute): (ctx: Context) => Promise<void
     });
     const status = route.status ?? 200;
     if (route.location !== undefined) ctx.set('Location', route.location(data));
-    sendData(ctx, data, status);
+    if (route.raw === true) sendRaw(ctx, data, status);
+    else sendData(ctx, data, status);
   };
 }
 

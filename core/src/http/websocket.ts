@@ -1,15 +1,24 @@
+import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
+import { parse as parseQueryString } from 'node:querystring';
 import type { TLSSocket } from 'node:tls';
-import { type WebSocket, WebSocketServer } from 'ws';
+import type Koa from 'koa';
+import websockify from 'koa-websocket';
+import type { WebSocket } from 'ws';
+import type { z } from 'zod';
 import type { AuditTrail } from '../audit/trail.js';
-import type { Job } from '../contracts/job.js';
+import type { Job, JobUpdateKind } from '../contracts/job.js';
+import { TERMINAL_JOB_STATUSES } from '../contracts/job.js';
 import type { Logger } from '../contracts/logger.js';
+import { LpaError, toLpaError } from '../errors.js';
 import type { AgentHooks } from '../hooks.js';
 import { normalizePeerAddress } from './allow-list.js';
+import { errorBody } from './envelope.js';
 import { identityOfSocket } from './identity.js';
+import { readQuery } from './query.js';
+import { JOB_STREAM_PATH, type JobStreamMessage, jobStreamQuery, type RESYNC_REASONS } from './schemas/job-stream.js';
 
-export const JOB_STREAM_PATH = '/ws/jobs';
+export { JOB_STREAM_PATH } from './schemas/job-stream.js';
 
 export interface JobStreamOptions {
   hooks: AgentHooks;
@@ -36,33 +45,42 @@ interface Client {
   jobId: string | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+type StreamQuery = z.infer<typeof jobStreamQuery>;
+type ResyncReason = (typeof RESYNC_REASONS)[number];
 
-/** Refuses an upgrade with a plain HTTP status (the connection then closes). */
-function refuse(socket: Duplex, status: number, reason: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-}
+/** ws's verifyClient callback: refuse with a status, a body and headers, or let the upgrade happen. */
+type VerifyCallback = (result: boolean, code?: number, message?: string, headers?: Record<string, string>) => void;
 
 /**
- * The WebSocket stream of job updates at /ws/jobs, an onJobUpdate tap like any other. Each update
- * becomes `{"type":"job_update","seq":N,"job":{…}}` with an agent-wide increasing seq; recent
- * updates are retained (bounded by count and bytes) so `?since=N` can replay what a reconnecting
- * client missed; `?job_id=` filters. Upgrades arrive on the same HTTPS server, so the allow-list
- * and the client-certificate checks have already run; the identity is checked again here.
+ * The WebSocket stream of job updates at /ws/jobs, an onJobUpdate tap like any other, served through
+ * koa-websocket on the agent's own HTTPS server: upgrades arrive behind the same allow-list and
+ * client-certificate checks as every request, and the identity and the query are checked again
+ * before the upgrade is accepted (a refusal is an HTTP answer with the error envelope).
+ *
+ * Messages (see schemas/job-stream.ts): `job_update` with this run's `epoch` and a `seq` that
+ * increases by one per update; the job's log only when it changed since that job's previous update.
+ * Recent messages are retained (bounded by count and bytes) so `?since=N&epoch=E` replays what a
+ * reconnecting client missed; when that is impossible (another epoch, or updates no longer
+ * retained) the client first gets a `resync` telling it to re-read the jobs. `?job_id=` filters.
  */
 export class JobUpdateStream {
+  /** Identifies this run of the agent: seq starts again at 1 in every epoch. */
+  readonly epoch = randomUUID();
   readonly #options: JobStreamOptions;
-  readonly #server: WebSocketServer;
   readonly #clients = new Set<Client>();
   readonly #retained: Retained[] = [];
+  /** Accepted upgrades and their parsed query, between verification and the connection. */
+  readonly #accepted = new WeakMap<IncomingMessage, StreamQuery>();
+  /** The log last sent for each unfinished job, so an update carries it only when it changed. */
+  readonly #lastLog = new Map<string, string>();
   #retainedBytes = 0;
   #seq = 0;
   #dropped = 0;
+  #app: websockify.App | null = null;
 
   constructor(options: JobStreamOptions) {
     this.#options = options;
-    this.#server = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload ?? 4096, clientTracking: false });
-    options.hooks.onJobUpdate.tap('websocket', (job) => this.publish(job));
+    options.hooks.onJobUpdate.tap('websocket', (job: Readonly<Job>, _kind: JobUpdateKind) => this.publish(job));
   }
 
   /** The seq of the latest update (0 before the first). */
@@ -79,13 +97,43 @@ export class JobUpdateStream {
     return this.#dropped;
   }
 
-  attach(server: HttpServer): void {
-    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(request, socket, head));
+  /** Serves the stream through koa-websocket on `server`, which carries the agent's Koa `app`. */
+  attach(app: Koa, server: HttpServer): void {
+    const wsApp = websockify(app);
+    wsApp.ws.use(async (ctx) => {
+      const query = this.#accepted.get(ctx.req);
+      if (query === undefined) {
+        ctx.websocket.close(1008, 'not verified');
+        return;
+      }
+      this.#accepted.delete(ctx.req);
+      this.#connect(ctx.websocket, query);
+    });
+    wsApp.ws.listen({
+      server,
+      maxPayload: this.#options.maxPayload ?? 4096,
+      clientTracking: false,
+      perMessageDeflate: false,
+      verifyClient: (info: { req: IncomingMessage }, done: VerifyCallback) => this.#verify(info.req, done),
+    });
+    wsApp.ws.server?.on('error', (error: Error) => this.#options.logger.error({ err: error }, 'job stream server error'));
+    this.#app = wsApp;
   }
 
   publish(job: Readonly<Job>): void {
     this.#seq += 1;
-    const text = JSON.stringify({ type: 'job_update', seq: this.#seq, job });
+    const { log, ...rest } = job;
+    const logText = JSON.stringify(log);
+    const logChanged = this.#lastLog.get(job.id) !== logText;
+    if (TERMINAL_JOB_STATUSES.includes(job.status)) this.#lastLog.delete(job.id);
+    else this.#lastLog.set(job.id, logText);
+    const message: JobStreamMessage = {
+      type: 'job_update',
+      epoch: this.epoch,
+      seq: this.#seq,
+      job: logChanged ? { ...rest, log: [...log] } : rest,
+    };
+    const text = JSON.stringify(message);
     this.#retain({ seq: this.#seq, jobId: job.id, text });
     for (const client of this.#clients) {
       if (client.jobId === null || client.jobId === job.id) this.#send(client, text);
@@ -96,7 +144,7 @@ export class JobUpdateStream {
   close(): void {
     for (const client of this.#clients) client.socket.close(1001, 'agent stopping');
     this.#clients.clear();
-    this.#server.close();
+    this.#app?.ws.server?.close();
   }
 
   #retain(update: Retained): void {
@@ -124,44 +172,77 @@ export class JobUpdateStream {
     socket.send(text);
   }
 
-  #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+  /** Before the upgrade: the path, the client's identity and the query; the accepted upgrade is audited. */
+  #verify(request: IncomingMessage, done: VerifyCallback): void {
     const url = new URL(request.url ?? '/', 'https://agent.invalid');
     if (url.pathname !== JOB_STREAM_PATH) {
-      refuse(socket, 404, 'Not Found');
+      this.#refuse(done, new LpaError('LPA_ERR_NOT_FOUND', `no such endpoint: GET ${url.pathname}`));
       return;
     }
-    const client = identityOfSocket(socket as TLSSocket);
+    const socket = request.socket as TLSSocket;
+    const client = identityOfSocket(socket);
     if (client === null) {
       socket.destroy();
       return;
     }
-    const jobId = url.searchParams.get('job_id');
-    const since = url.searchParams.get('since');
-    const unknown = [...url.searchParams.keys()].filter((key) => key !== 'job_id' && key !== 'since');
-    if ((jobId !== null && !UUID.test(jobId)) || (since !== null && !/^\d{1,15}$/.test(since)) || unknown.length > 0) {
-      refuse(socket, 400, 'Bad Request');
+    let query: StreamQuery;
+    try {
+      query = readQuery(jobStreamQuery, parseQueryString(url.search.slice(1)));
+    } catch (error) {
+      this.#refuse(done, toLpaError(error));
       return;
     }
     this.#options.audit().record('api_request', {
       method: 'GET',
       path: JOB_STREAM_PATH,
       status: 101,
-      ip: normalizePeerAddress((socket as TLSSocket).remoteAddress ?? ''),
+      ip: normalizePeerAddress(socket.remoteAddress ?? ''),
       client_cn: client.cn,
       client_serial: client.serial,
       client_fingerprint: client.fingerprint256,
     });
-    this.#server.handleUpgrade(request, socket, head, (ws) => this.#connect(ws, jobId, since === null ? null : Number(since)));
+    this.#accepted.set(request, query);
+    done(true);
   }
 
-  #connect(socket: WebSocket, jobId: string | null, since: number | null): void {
-    const client: Client = { socket, jobId };
+  /** Refuses an upgrade with the error envelope, as any endpoint answers a bad request. */
+  #refuse(done: VerifyCallback, error: LpaError): void {
+    const requestId = randomUUID();
+    done(false, error.status, JSON.stringify(errorBody(requestId, error)), {
+      'Content-Type': 'application/json; charset=utf-8',
+      'X-Request-Id': requestId,
+    });
+  }
+
+  /**
+   * Why a client resuming from (`epoch`, `since`) cannot simply be replayed the updates after
+   * `since`, or null when it can. Without `epoch`, a `since` beyond the latest seq can only come
+   * from an earlier run.
+   */
+  #resyncReason(query: StreamQuery): ResyncReason | null {
+    const { since, epoch } = query;
+    if (since === undefined) return null;
+    if ((epoch !== undefined && epoch !== this.epoch) || since > this.#seq) return 'epoch_changed';
+    const oldest = this.#retained[0]?.seq ?? this.#seq + 1;
+    return since < oldest - 1 ? 'updates_dropped' : null;
+  }
+
+  #connect(socket: WebSocket, query: StreamQuery): void {
+    const client: Client = { socket, jobId: query.job_id ?? null };
     this.#clients.add(client);
     socket.on('close', () => this.#clients.delete(client));
     socket.on('error', () => this.#clients.delete(client));
-    if (since === null) return;
+    if (query.since === undefined) return;
+    const reason = this.#resyncReason(query);
+    if (reason !== null) {
+      const resync: JobStreamMessage = { type: 'resync', epoch: this.epoch, seq: this.#seq, reason };
+      this.#send(client, JSON.stringify(resync));
+    }
+    // After a resync the client has re-read the jobs: it still gets every update of this epoch
+    // that is retained, so nothing that happened since the agent started is missed.
+    const after = reason === 'epoch_changed' ? 0 : query.since;
     for (const update of this.#retained) {
-      if (update.seq > since && (jobId === null || update.jobId === jobId)) this.#send(client, update.text);
+      if (update.seq > after && (client.jobId === null || update.jobId === client.jobId)) this.#send(client, update.text);
     }
   }
 }

@@ -8,11 +8,11 @@ import type { Logger } from '../contracts/logger.js';
 import { isLpaError, LpaError, toLpaError } from '../errors.js';
 import type { AgentHooks } from '../hooks.js';
 import { diffInstalled } from './changes.js';
-import { type JobRequest, specsOf } from './job-request.js';
+import { isDeploymentRequest, isDryRun, type JobRequest, specsOf } from './job-request.js';
 import { JobStore } from './job-store.js';
 import { LogTail } from './log-tail.js';
 import type { MutationLock } from './mutation-lock.js';
-import { type JobOperation, operationFor } from './operations.js';
+import { deploymentsOf, type JobOperation, operationFor } from './operations.js';
 import { inverseOf } from './rollback.js';
 
 /** The `jobs:` section of the config, read afresh for every decision (it may be reloaded). */
@@ -198,17 +198,34 @@ export class JobManager {
     const job = this.#newJob(request.type, { ...request }, client);
     delete job.request.type;
     const entry: Entry = { job, request, original: null, controller: null, done: null };
-    const mutates = !(request.type === 'patch_apply' && request.dry_run);
+    const mutates = !isDryRun(request);
+    // Going back to the previous deployment is a rollback: the agent is exclusive while it runs.
+    const exclusive = mutates && request.type === 'deployment_rollback';
+    if (exclusive) this.#takeExclusive(job.id);
     const intent = { job_id: job.id, type: job.type, request: job.request, client: client ?? null, request_id: requestId };
     this.#reserved += 1;
     try {
       if (mutates) await this.#options.audit().recordDurable('job_intent', intent);
       else this.#options.audit().record('job_intent', intent);
+      // The agent may have begun stopping while the intent was written.
+      this.#requireBackend();
+    } catch (error) {
+      if (exclusive) this.#exclusiveJobId = null;
+      throw error;
     } finally {
       this.#reserved -= 1;
     }
-    this.#requireBackend();
     return this.#accept(entry);
+  }
+
+  #takeExclusive(jobId: string): void {
+    const exclusive = this.exclusive();
+    if (exclusive !== null) {
+      throw new LpaError('LPA_ERR_ROLLBACK_IN_PROGRESS', `rollback ${exclusive.jobId} is in progress`, {
+        retryAfter: exclusive.retryAfterSeconds,
+      });
+    }
+    this.#exclusiveJobId = jobId;
   }
 
   /** Accepts a rollback of a completed or failed job; the agent is exclusive until it ends. */
@@ -227,20 +244,14 @@ export class JobManager {
     }
     if (original.changes.length === 0)
       throw new LpaError('LPA_ERR_CONFLICT', `job ${id} changed nothing; there is nothing to roll back`);
-    const exclusive = this.exclusive();
-    if (exclusive !== null) {
-      throw new LpaError('LPA_ERR_ROLLBACK_IN_PROGRESS', `rollback ${exclusive.jobId} is in progress`, {
-        retryAfter: exclusive.retryAfterSeconds,
-      });
-    }
     this.#checkCapacity();
     const inverse = inverseOf(original.changes);
     const job = this.#newJob('rollback', { job_id: id }, client);
     job.rollback_of = id;
     const entry: Entry = { job, request: null, original: structuredClone(original), controller: null, done: null };
     // Taken before the intent write so that two rollbacks of the same job can never both pass.
+    this.#takeExclusive(job.id);
     original.rolled_back_by = job.id;
-    this.#exclusiveJobId = job.id;
     this.#reserved += 1;
     try {
       await this.#options.audit().recordDurable('job_intent', {
@@ -331,6 +342,20 @@ export class JobManager {
   }
 
   #validate(backend: PackageManagerBackend, request: JobRequest): void {
+    if (isDeploymentRequest(request)) {
+      const deployments = deploymentsOf(backend);
+      const problem = request.type === 'deployment_rebase' ? deployments.validateRef(request.ref) : null;
+      if (problem !== null) {
+        throw new LpaError('LPA_ERR_VALIDATION', 'invalid ref', { details: { issues: [{ path: 'ref', message: problem }] } });
+      }
+      return;
+    }
+    if (request.type !== 'patch_apply' && backend.deployments?.packageLayering === false) {
+      throw new LpaError(
+        'LPA_ERR_NOT_SUPPORTED',
+        'this host is managed as whole deployments and cannot layer packages; apply an image update or rebase instead',
+      );
+    }
     const issues: { path: string; message: string }[] = [];
     // Paths name the field as the client sent it.
     const where = (index: number, field: 'name' | 'version') =>
@@ -366,6 +391,7 @@ export class JobManager {
       type,
       status: 'pending',
       progress: 0,
+      progress_message: null,
       created_at: rfc3339(this.#now()),
       started_at: null,
       finished_at: null,
@@ -459,8 +485,9 @@ export class JobManager {
     // result it is, and for beforeApply taps, which judge it; otherwise the measured changes are the
     // record and the job does not pay for a second resolution.
     if (!operation.mutates || beforeApply.isUsed()) {
-      const plan = await operation.plan(backend, signal);
+      const { changes: plan, deployment } = await operation.plan(backend, signal);
       job.plan = plan;
+      if (deployment !== null) job.deployment = deployment;
       this.#emit(job, 'updated');
       if (!operation.mutates) return;
       // A tap that never answers cannot hold the job past its timeout.
@@ -474,7 +501,7 @@ export class JobManager {
       let before: InstalledPackage[] | null = null;
       let failure: unknown = null;
       try {
-        before = await backend.listInstalled();
+        before = await this.#inventory(backend);
         const ctx = this.#operationContext(job, signal, deadline, progress(10, 95), log);
         try {
           await operation.execute(backend, ctx);
@@ -513,9 +540,14 @@ export class JobManager {
     }
   }
 
+  /** What changes are measured on: the installed set, or on atomic hosts what the next boot runs. */
+  #inventory(backend: PackageManagerBackend): Promise<InstalledPackage[]> {
+    return backend.deployments === undefined ? backend.listInstalled() : backend.deployments.nextBootInventory();
+  }
+
   async #measureChanges(job: Job, backend: PackageManagerBackend, before: InstalledPackage[]): Promise<void> {
     try {
-      const after = await backend.listInstalled();
+      const after = await this.#inventory(backend);
       job.changes = diffInstalled(before, after, (a, b) => backend.compareVersions(a, b));
     } catch (error) {
       this.#options.logger.error({ err: error, job_id: job.id }, 'could not list installed packages after the job');
@@ -537,7 +569,7 @@ export class JobManager {
     job: Job,
     signal: AbortSignal,
     deadline: number,
-    onProgress: (percent: number) => void,
+    onProgress: (percent: number, message?: string) => void,
     log: LogTail,
   ): OperationContext {
     let lastLogUpdate = 0;
@@ -556,13 +588,19 @@ export class JobManager {
     };
   }
 
-  /** Maps an operation's own 0–100 into [from, to] of the job's progress; never goes backwards. */
-  #progressMapper(job: Job): (from: number, to: number) => (percent: number) => void {
-    return (from, to) => (percent) => {
+  /**
+   * Maps an operation's own 0–100 into [from, to] of the job's progress, which never goes backwards;
+   * the backend's message, when it gives one, is kept as the job's progress_message.
+   */
+  #progressMapper(job: Job): (from: number, to: number) => (percent: number, message?: string) => void {
+    return (from, to) => (percent, message) => {
       const clamped = Math.min(100, Math.max(0, Number.isFinite(percent) ? percent : 0));
       const mapped = Math.floor(from + ((to - from) * clamped) / 100);
-      if (mapped <= job.progress) return;
-      job.progress = mapped;
+      const text = typeof message === 'string' && message !== '' ? message.slice(0, 1000) : null;
+      const newMessage = text !== null && text !== job.progress_message;
+      if (mapped <= job.progress && !newMessage) return;
+      if (mapped > job.progress) job.progress = mapped;
+      if (newMessage) job.progress_message = text;
       this.#emit(job, 'progress');
     };
   }

@@ -5,7 +5,22 @@ export type JobRequest =
   | { type: 'package_install'; packages: PackageSpec[] }
   | { type: 'package_update'; name: string; version?: string }
   | { type: 'package_remove'; name: string }
-  | { type: 'patch_apply'; packages: string[] | null; security_only: boolean; dry_run: boolean };
+  | { type: 'patch_apply'; packages: string[] | null; security_only: boolean; dry_run: boolean }
+  | { type: 'deployment_rollback'; dry_run: boolean }
+  | { type: 'deployment_rebase'; ref: string; dry_run: boolean }
+  | { type: 'deployment_undeploy'; index: number; dry_run: boolean };
+
+/** Requests that change deployments, not packages: they need a backend with the deployments capability. */
+export type DeploymentJobRequest = Extract<JobRequest, { type: `deployment_${string}` }>;
+
+export function isDeploymentRequest(request: JobRequest): request is DeploymentJobRequest {
+  return request.type.startsWith('deployment_');
+}
+
+/** Whether the request asks for a plan only. */
+export function isDryRun(request: JobRequest): boolean {
+  return 'dry_run' in request && request.dry_run;
+}
 
 /** The names and versions a request mentions, for validation against the distro's grammar. */
 export function specsOf(request: JobRequest): PackageSpec[] {
@@ -18,5 +33,7 @@ export function specsOf(request: JobRequest): PackageSpec[] {
       return [{ name: request.name }];
     case 'patch_apply':
       return (request.packages ?? []).map((name) => ({ name }));
+    default:
+      return [];
   }
 }

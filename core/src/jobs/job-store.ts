@@ -58,7 +58,10 @@ export class JobStore {
     const unreadable: string[] = [];
     for (const name of names.filter((file) => JOB_FILE.test(file))) {
       try {
-        jobs.push(JSON.parse(await readFile(join(this.dir, name), 'utf8')) as Job);
+        const job = JSON.parse(await readFile(join(this.dir, name), 'utf8')) as Job;
+        // Records written before progress_message existed.
+        job.progress_message ??= null;
+        jobs.push(job);
       } catch {
         unreadable.push(name);
       }

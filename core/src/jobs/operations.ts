@@ -1,8 +1,15 @@
 import type { OperationContext, PackageManagerBackend } from '../contracts/backend.js';
+import type { DeploymentManager, DeploymentPlan } from '../contracts/deployments.js';
 import type { Job, PlannedChange } from '../contracts/job.js';
 import { LpaError } from '../errors.js';
-import type { JobRequest } from './job-request.js';
+import type { DeploymentJobRequest, JobRequest } from './job-request.js';
 import { inverseOf } from './rollback.js';
+
+/** What a job plans: the changes, and on atomic hosts the deployment change they belong to. */
+export interface OperationPlan {
+  changes: PlannedChange[];
+  deployment: DeploymentPlan | null;
+}
 
 /** How one kind of job plans and runs, over the backend. */
 export interface JobOperation {
@@ -10,8 +17,26 @@ export interface JobOperation {
   mutates: boolean;
   /** patch_apply: the package index is refreshed first, and a fetch error gets one refresh and retry. */
   refreshFirst: boolean;
-  plan(backend: PackageManagerBackend, signal: AbortSignal): Promise<PlannedChange[]>;
+  plan(backend: PackageManagerBackend, signal: AbortSignal): Promise<OperationPlan>;
   execute(backend: PackageManagerBackend, ctx: OperationContext): Promise<void>;
+}
+
+const packagePlan = async (changes: Promise<PlannedChange[]>): Promise<OperationPlan> => ({
+  changes: await changes,
+  deployment: null,
+});
+
+const deploymentPlan = async (plan: Promise<DeploymentPlan | null>): Promise<OperationPlan> => {
+  const deployment = await plan;
+  return { changes: deployment?.changes ?? [], deployment };
+};
+
+/** The backend's deployments capability, or NOT_SUPPORTED: this host is not managed as deployments. */
+export function deploymentsOf(backend: PackageManagerBackend): DeploymentManager {
+  if (backend.deployments === undefined) {
+    throw new LpaError('LPA_ERR_NOT_SUPPORTED', `the ${backend.info().packageManager} backend does not manage deployments`);
+  }
+  return backend.deployments;
 }
 
 const INVERSE_ACTION = { installed: 'removed', removed: 'installed', upgraded: 'downgraded', downgraded: 'upgraded' } as const;
@@ -22,7 +47,7 @@ function operationForRequest(request: JobRequest): JobOperation {
       return {
         mutates: true,
         refreshFirst: false,
-        plan: (backend, signal) => backend.planInstall(request.packages, signal),
+        plan: (backend, signal) => packagePlan(backend.planInstall(request.packages, signal)),
         execute: async (backend, ctx) => void (await backend.install(request.packages, ctx)),
       };
     case 'package_update': {
@@ -31,9 +56,11 @@ function operationForRequest(request: JobRequest): JobOperation {
         mutates: true,
         refreshFirst: false,
         plan: (backend, signal) =>
-          request.version === undefined
-            ? backend.planUpgrades({ names: [request.name], securityOnly: false }, signal)
-            : backend.planInstall([spec], signal),
+          packagePlan(
+            request.version === undefined
+              ? backend.planUpgrades({ names: [request.name], securityOnly: false }, signal)
+              : backend.planInstall([spec], signal),
+          ),
         execute: async (backend, ctx) => void (await backend.update(request.name, request.version, ctx)),
       };
     }
@@ -41,7 +68,7 @@ function operationForRequest(request: JobRequest): JobOperation {
       return {
         mutates: true,
         refreshFirst: false,
-        plan: (backend, signal) => backend.planRemove([request.name], signal),
+        plan: (backend, signal) => packagePlan(backend.planRemove([request.name], signal)),
         execute: async (backend, ctx) => void (await backend.remove([request.name], ctx)),
       };
     case 'patch_apply': {
@@ -49,27 +76,68 @@ function operationForRequest(request: JobRequest): JobOperation {
       return {
         mutates: !request.dry_run,
         refreshFirst: true,
-        plan: (backend, signal) => backend.planUpgrades(selection, signal),
+        plan: (backend, signal) =>
+          backend.deployments === undefined
+            ? packagePlan(backend.planUpgrades(selection, signal))
+            : deploymentPlan(backend.deployments.planUpgrade(signal)),
         execute: async (backend, ctx) => void (await backend.applyUpgrades(selection, ctx)),
       };
     }
+    default:
+      return deploymentOperation(request);
   }
 }
 
-/** A rollback undoes the original job's recorded changes: removals first, then reinstalls. */
+function deploymentOperation(request: DeploymentJobRequest): JobOperation {
+  const common = { mutates: !request.dry_run, refreshFirst: false };
+  switch (request.type) {
+    case 'deployment_rollback':
+      return {
+        ...common,
+        plan: (backend, signal) => deploymentPlan(deploymentsOf(backend).planRollback(signal)),
+        execute: async (backend, ctx) => void (await deploymentsOf(backend).rollback(ctx)),
+      };
+    case 'deployment_rebase':
+      return {
+        ...common,
+        plan: (backend, signal) => deploymentPlan(deploymentsOf(backend).planRebase(request.ref, signal)),
+        execute: async (backend, ctx) => void (await deploymentsOf(backend).rebase(request.ref, ctx)),
+      };
+    case 'deployment_undeploy':
+      return {
+        ...common,
+        plan: (backend, signal) => deploymentPlan(deploymentsOf(backend).planUndeploy(request.index, signal)),
+        execute: async (backend, ctx) => void (await deploymentsOf(backend).undeploy(request.index, ctx)),
+      };
+  }
+}
+
+/**
+ * A rollback undoes the original job's recorded changes: removals first, then reinstalls. On an
+ * atomic host packages cannot be put back one by one: the previous deployment becomes the default.
+ */
 function rollbackOperation(original: Readonly<Job>): JobOperation {
   const inverse = inverseOf(original.changes);
   return {
     mutates: true,
     refreshFirst: false,
-    plan: async () =>
-      original.changes.map((change) => ({
-        name: change.name,
-        action: INVERSE_ACTION[change.action],
-        from_version: change.to_version,
-        to_version: change.from_version,
-      })),
+    plan: async (backend, signal) =>
+      backend.deployments !== undefined
+        ? deploymentPlan(backend.deployments.planRollback(signal))
+        : {
+            changes: original.changes.map((change) => ({
+              name: change.name,
+              action: INVERSE_ACTION[change.action],
+              from_version: change.to_version,
+              to_version: change.from_version,
+            })),
+            deployment: null,
+          },
     async execute(backend, ctx) {
+      if (backend.deployments !== undefined) {
+        await backend.deployments.rollback(ctx);
+        return;
+      }
       if (backend.rollback !== undefined) {
         await backend.rollback(inverse, ctx);
         return;

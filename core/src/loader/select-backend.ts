@@ -8,8 +8,11 @@ export interface SelectedBackend {
   definition: BackendDefinition;
   /** The plugin that registered it. */
   plugin: string;
-  /** How it was chosen: named in the config, by os-release ID, by an ID_LIKE entry, or by its own detect() on the whole file. */
-  matchedBy: 'name' | 'id' | 'id_like' | 'detect';
+  /**
+   * How it was chosen: named in the config, claimed by the host itself (claimsHost, e.g. an
+   * OSTree-booted system), by os-release ID, by an ID_LIKE entry, or by its own detect() on the whole file.
+   */
+  matchedBy: 'name' | 'host' | 'id' | 'id_like' | 'detect';
 }
 
 function detects(definition: BackendDefinition, plugin: string, osRelease: OsRelease): boolean {
@@ -24,17 +27,31 @@ function detects(definition: BackendDefinition, plugin: string, osRelease: OsRel
   }
 }
 
+function claims(definition: BackendDefinition, plugin: string, root: string | null): boolean {
+  if (definition.claimsHost === undefined) return false;
+  try {
+    return definition.claimsHost(root) === true;
+  } catch (error) {
+    throw new LpaError(
+      'LPA_ERR_PLUGIN_LOAD',
+      `backend "${definition.name}" (plugin ${plugin}) failed in claimsHost(): ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error, details: { backend: definition.name, plugin } },
+    );
+  }
+}
+
 /**
  * Chooses the backend (SPEC §2). `backend.name` other than `auto` selects that backend or refuses
  * the start listing the available ones. `auto` asks each registered backend, in registration order,
- * whether it fits, one candidate ID at a time: first os-release `ID` alone, then each `ID_LIKE`
+ * whether it fits: first whether the host claims it (claimsHost, e.g. `/run/ostree-booted`, under
+ * `backend.root` when set), then one candidate os-release ID at a time: first os-release `ID` alone, then each `ID_LIKE`
  * entry in the file's order (detect() sees it as `id`, with an empty `idLike`), finally the whole
  * file. So on Rocky Linux (`ID=rocky`, `ID_LIKE="rhel centos fedora"`) a backend that knows
  * `rocky` wins over one that only knows `fedora`, whatever their order.
  */
 export function selectBackend(
   registry: PluginRegistry,
-  config: { backend: { name: string } },
+  config: { backend: { name: string; root?: string | null } },
   osRelease: OsRelease,
 ): SelectedBackend {
   const available = registry.backends.map((entry) => entry.definition.name);
@@ -51,6 +68,11 @@ export function selectBackend(
     return { definition: entry.definition, plugin: entry.plugin, matchedBy: 'name' };
   }
 
+  // A host that says what it is (an OSTree-booted system) wins over the distribution's package manager.
+  for (const entry of registry.backends) {
+    if (claims(entry.definition, entry.plugin, config.backend.root ?? null))
+      return { definition: entry.definition, plugin: entry.plugin, matchedBy: 'host' };
+  }
   const rounds: Array<[SelectedBackend['matchedBy'], OsRelease]> = [
     ['id', { ...osRelease, idLike: [] }],
     ...osRelease.idLike.map((like): [SelectedBackend['matchedBy'], OsRelease] => [

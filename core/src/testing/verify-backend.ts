@@ -248,7 +248,9 @@ export function backendChecks(options: VerifyBackendOptions): ConformanceCheck<P
       async run(backend) {
         const before = await backend.listInstalled();
         const plans = [];
-        if (fixtures.length > 0) {
+        // Without package layering the package plans are refused (checked below); only upgrades are planned.
+        const layering = backend.deployments?.packageLayering !== false;
+        if (layering && fixtures.length > 0) {
           const plan = await backend.planInstall(fixtures);
           for (const spec of fixtures) {
             assert.ok(
@@ -259,7 +261,7 @@ export function backendChecks(options: VerifyBackendOptions): ConformanceCheck<P
           plans.push(...plan);
         }
         const victim = before[0];
-        if (victim) plans.push(...(await backend.planRemove([victim.name])));
+        if (layering && victim) plans.push(...(await backend.planRemove([victim.name])));
         plans.push(...(await backend.planUpgrades({ names: null, securityOnly: false })));
         assertNoProblems(plans.flatMap((change, index) => plannedChangeProblems(change, `plan[${index}]`)));
         assert.deepEqual(snapshot(await backend.listInstalled()), snapshot(before), 'planning changed the installed set');
@@ -295,6 +297,8 @@ export function backendChecks(options: VerifyBackendOptions): ConformanceCheck<P
       },
     },
   ];
+
+  checks.push(...deploymentChecks());
 
   if (options.ascendingVersions && options.ascendingVersions.length > 1) {
     const ascending = options.ascendingVersions;
@@ -420,6 +424,88 @@ export function backendChecks(options: VerifyBackendOptions): ConformanceCheck<P
     });
   }
   return checks;
+}
+
+async function expectNotSupported(what: string, action: () => Promise<unknown>): Promise<void> {
+  let outcome: unknown;
+  try {
+    await action();
+    outcome = 'it resolved';
+  } catch (error) {
+    if (isLpaError(error, 'LPA_ERR_NOT_SUPPORTED')) return;
+    outcome = error;
+  }
+  assert.fail(
+    `${what} must reject with LpaError LPA_ERR_NOT_SUPPORTED; ${outcome instanceof Error ? `${outcome.name}: ${outcome.message}` : String(outcome)}`,
+  );
+}
+
+const CHECKSUM = /^[0-9a-f]{64}$/;
+
+/**
+ * Checks for backends with the deployments capability (atomic hosts, SPEC §13); each passes
+ * trivially for a backend without it. A backend without package layering must refuse every
+ * package mutation and its plan with NOT_SUPPORTED, never half-do it.
+ */
+function deploymentChecks(): ConformanceCheck<PackageManagerBackend>[] {
+  return [
+    {
+      name: 'deployments: the list is in boot order with well-formed records, at most one booted',
+      async run(backend) {
+        if (backend.deployments === undefined) return;
+        const deployments = await backend.deployments.list();
+        assert.ok(deployments.length > 0, 'the prepared sysroot has at least one deployment');
+        deployments.forEach((deployment, index) => {
+          assert.equal(deployment.index, index, 'indexes are the boot order, 0 first');
+          assert.match(deployment.checksum, CHECKSUM, `deployments[${index}].checksum`);
+          assert.ok(typeof deployment.osname === 'string' && deployment.osname.length > 0, `deployments[${index}].osname`);
+          for (const flag of ['booted', 'staged', 'pending', 'pinned'] as const) {
+            assert.equal(typeof deployment[flag], 'boolean', `deployments[${index}].${flag}`);
+          }
+          assert.ok(!(deployment.booted && deployment.pending), `deployments[${index}] cannot be booted and pending`);
+        });
+        assert.ok(deployments.filter((deployment) => deployment.booted).length <= 1, 'more than one deployment booted');
+      },
+    },
+    {
+      name: 'deployments: the next-boot inventory is the default image followed by its packages',
+      async run(backend) {
+        if (backend.deployments === undefined) return;
+        const [first] = await backend.deployments.list();
+        const inventory = await backend.deployments.nextBootInventory();
+        assert.ok(first !== undefined && inventory[0] !== undefined, 'an inventory of the default deployment');
+        assert.equal(inventory[0].name, first.osname, 'the first entry is the image, named for the osname');
+        assert.equal(inventory[0].version, first.version ?? first.checksum);
+        assertNoProblems(inventory.flatMap((pkg, index) => installedPackageProblems(pkg, `inventory[${index}]`)));
+      },
+    },
+    {
+      name: 'deployments: refs that could become options or paths are refused',
+      async run(backend) {
+        if (backend.deployments === undefined) return;
+        const refs = ['', '-x', '--repo=/', 'remote:--x', '../x', 'a/../b', 'a b', '$(id)', 'x;y'];
+        const accepted = refs.filter((ref) => backend.deployments?.validateRef(ref) === null).map(describeInput);
+        assert.deepEqual(accepted, [], 'hostile refs accepted');
+      },
+    },
+    {
+      name: 'without package layering, install/update/remove and their plans are refused NOT_SUPPORTED and change nothing',
+      async run(backend) {
+        if (backend.deployments?.packageLayering !== false) return;
+        const deploymentsBefore = JSON.stringify(await backend.deployments.list());
+        const installed = await backend.listInstalled();
+        const name = installed[0]?.name ?? 'lpa-fixture-valid';
+        const ctx = createOperationContext({ timeoutMs: 60_000 });
+        await expectNotSupported('install', () => backend.install([{ name }], ctx));
+        await expectNotSupported('update', () => backend.update(name, undefined, ctx));
+        await expectNotSupported('remove', () => backend.remove([name], ctx));
+        await expectNotSupported('planInstall', () => backend.planInstall([{ name }]));
+        await expectNotSupported('planRemove', () => backend.planRemove([name]));
+        assert.equal(JSON.stringify(await backend.deployments.list()), deploymentsBefore, 'the deployments changed');
+        assert.deepEqual(snapshot(await backend.listInstalled()), snapshot(installed), 'the installed set changed');
+      },
+    },
+  ];
 }
 
 /**

@@ -6,6 +6,7 @@ export function pendingJob(request: Record<string, unknown> = {}): Job {
     type: 'package_install',
     status: 'pending',
     progress: 0,
+    progress_message: null,
     created_at: '2026-01-01T00:00:00.000Z',
     started_at: null,
     finished_at: null,

@@ -33,10 +33,10 @@ const routes = [
     operationId: 'echo',
     summary: 'echo',
     params: z.object({ name: z.string().regex(/^[a-z]+$/) }).strict(),
-    query: z.object({ loud: z.enum(['true', 'false']).optional() }).strict(),
+    query: z.object({ loud: z.boolean().optional() }).strict(),
     body: z.object({ packages: z.array(z.object({ name: z.string() }).strict()) }).strict(),
     response: z.object({ name: z.string(), count: z.number(), loud: z.boolean() }),
-    handler: ({ params, query, body }) => ({ name: params.name, count: body.packages.length, loud: query.loud === 'true' }),
+    handler: ({ params, query, body }) => ({ name: params.name, count: body.packages.length, loud: query.loud === true }),
   }),
   defineRoute({
     method: 'PUT',

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { REPO_ROOT, startTestAgent, type TestAgent } from '../../../test/support/agent.js';
+import { JOB_STREAM_PATH } from '../../src/http/websocket.js';
 import { ROUTE_TESTS } from './route-test-map.js';
 
 let t: TestAgent;
@@ -20,7 +21,9 @@ before(async () => {
   registered = t.agent.app.router.stack.flatMap((layer) =>
     layer.methods.filter((method) => method !== 'HEAD').map((method) => `${method} ${openApiPath(String(layer.path))}`),
   );
-  document = (await t.request('/openapi.json')).json.data;
+  // The WebSocket upgrade is served beside the router (koa-websocket), and documented as a GET.
+  registered.push(`GET ${JOB_STREAM_PATH}`);
+  document = (await t.request('/openapi.json')).json;
 });
 after(() => t.stop());
 

@@ -18,4 +18,9 @@ export const ROUTE_TESTS: Readonly<Record<string, readonly string[]>> = {
   'GET /jobs': ['core/test/routes/jobs.test.ts'],
   'GET /jobs/{id}': ['core/test/routes/jobs.test.ts'],
   'POST /jobs/{id}/rollback': ['core/test/routes/jobs.test.ts', 'core/test/routes/exclusive.test.ts'],
+  'GET /ws/jobs': ['core/test/websocket/job-stream.test.ts', 'core/test/websocket/epoch-restart.test.ts'],
+  'GET /deployments': ['core/test/routes/deployments.test.ts', 'test/e2e-ostree/apply-rollback-rebase.test.ts'],
+  'POST /deployments': ['core/test/routes/deployments.test.ts', 'test/e2e-ostree/apply-rollback-rebase.test.ts'],
+  'POST /deployments/rollback': ['core/test/routes/deployments.test.ts', 'test/e2e-ostree/apply-rollback-rebase.test.ts'],
+  'DELETE /deployments/{index}': ['core/test/routes/deployments.test.ts', 'test/e2e-ostree/apply-rollback-rebase.test.ts'],
 };

@@ -19,6 +19,7 @@ function oldJob(status: Job['status']): Job {
     type: 'package_install',
     status,
     progress: 40,
+    progress_message: null,
     created_at: '2026-01-01T00:00:00Z',
     started_at: status === 'pending' ? null : '2026-01-01T00:00:01Z',
     finished_at: status === 'completed' ? '2026-01-01T00:00:09Z' : null,

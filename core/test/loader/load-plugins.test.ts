@@ -46,6 +46,7 @@ function job(request: Record<string, unknown>): Job {
     type: 'package_install',
     status: 'pending',
     progress: 0,
+    progress_message: null,
     created_at: new Date().toISOString(),
     started_at: null,
     finished_at: null,

@@ -111,4 +111,46 @@ describe('backend selection', () => {
       await rm(root, { recursive: true, force: true });
     }
   });
+
+  it('a backend the host claims (an OSTree-booted root) wins over os-release matching, registered last or not', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'lpa-root-'));
+    try {
+      const claimed: (string | null)[] = [];
+      const ostree: BackendDefinition = {
+        name: 'ostree',
+        detect: () => false,
+        claimsHost: (candidate) => {
+          claimed.push(candidate);
+          return candidate === root;
+        },
+        create: () => ({}) as never,
+      };
+      const registry = await registryOf(knows('apt', ['debian']), knows('dnf', ['fedora']), ostree);
+      const chosen = selectBackend(registry, { backend: { name: 'auto', root } }, os('ID=fedora\nVARIANT_ID=coreos'));
+      assert.deepEqual([chosen.definition.name, chosen.matchedBy], ['ostree', 'host']);
+      assert.deepEqual(claimed, [root], 'asked about backend.root');
+      // Without the claim the distribution's package manager is chosen, as before.
+      const plain = selectBackend(registry, { backend: { name: 'auto', root: null } }, os('ID=fedora'));
+      assert.deepEqual([plain.definition.name, plain.matchedBy], ['dnf', 'id']);
+      // backend.name still wins over a claim.
+      assert.equal(selectBackend(registry, { backend: { name: 'apt', root } }, os('ID=fedora')).definition.name, 'apt');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('a claimsHost() that throws refuses the start with the backend named', async () => {
+    const registry = await registryOf({
+      name: 'fragile',
+      detect: () => false,
+      claimsHost: () => {
+        throw new Error('cannot stat');
+      },
+      create: () => ({}) as never,
+    });
+    assert.throws(
+      () => selectBackend(registry, AUTO, os('ID=debian')),
+      (error) => isLpaError(error, 'LPA_ERR_PLUGIN_LOAD') && /backend "fragile".*claimsHost\(\): cannot stat/.test(error.message),
+    );
+  });
 });

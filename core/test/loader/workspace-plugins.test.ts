@@ -16,6 +16,7 @@ describe("this repository's plugins through the real loader", () => {
       'backend-apk',
       'backend-apt',
       'backend-dnf',
+      'backend-ostree',
       'backend-pacman',
       'backend-yum',
     ]) {

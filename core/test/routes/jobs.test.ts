@@ -42,6 +42,7 @@ test('GET /jobs lists jobs newest first with filters; GET /jobs/{id} returns one
     'log',
     'plan',
     'progress',
+    'progress_message',
     'request',
     'rollback_of',
     'rolled_back_by',

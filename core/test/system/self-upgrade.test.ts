@@ -15,6 +15,7 @@ function job(id: string): Job {
     type: 'patch_apply',
     status: 'running',
     progress: 0,
+    progress_message: null,
     created_at: '2026-01-01T00:00:00Z',
     started_at: '2026-01-01T00:00:00Z',
     finished_at: null,

@@ -4,6 +4,7 @@ import { detectApt } from './detect.js';
 
 export { AptBackend } from './apt-backend.js';
 export { compareDebianVersions } from './debian-version.js';
+export { parseDpkgStatus } from './dpkg-status.js';
 export { validateDebianVersion, validatePackageName } from './package-grammar.js';
 
 export default definePlugin({

@@ -3,13 +3,15 @@ import type { AgentServices } from '../../services.js';
 import { CORE_VERSION } from '../../version.js';
 import { defineRoute } from '../route.js';
 
-export const healthSchema = z.object({
-  status: z.enum(['healthy', 'degraded']),
-  uptime_seconds: z.number().int().nonnegative(),
-  version: z.string(),
-  last_cache_update: z.string().nullable(),
-  cache_status: z.enum(['fresh', 'stale', 'unknown', 'failed']),
-});
+export const healthSchema = z
+  .object({
+    status: z.enum(['healthy', 'degraded']),
+    uptime_seconds: z.number().int().nonnegative(),
+    version: z.string(),
+    last_cache_update: z.string().nullable(),
+    cache_status: z.enum(['fresh', 'stale', 'unknown', 'failed']),
+  })
+  .meta({ id: 'Health' });
 
 export function healthRoutes(services: AgentServices) {
   return [

@@ -7,23 +7,25 @@ import { readOsRelease } from '../../system/os-release.js';
 import { CORE_VERSION } from '../../version.js';
 import { defineRoute } from '../route.js';
 
-export const systemInfoSchema = z.object({
-  hostname: z.string(),
-  os: z.object({
-    id: z.string(),
-    name: z.string(),
-    version_id: z.string().nullable(),
-    id_like: z.array(z.string()),
-  }),
-  kernel: z.string(),
-  architecture: z.string(),
-  uptime_seconds: z.number().int().nonnegative(),
-  last_update_time: z.string().nullable().describe('When the last package change made through the agent finished'),
-  package_manager: z.string().nullable(),
-  package_manager_path: z.string().nullable().describe('The package manager program the backend runs, where it chose one'),
-  reboot_required: z.boolean().nullable().describe('null when neither the backend nor the distribution can tell'),
-  agent_version: z.string(),
-});
+export const systemInfoSchema = z
+  .object({
+    hostname: z.string(),
+    os: z.object({
+      id: z.string(),
+      name: z.string(),
+      version_id: z.string().nullable(),
+      id_like: z.array(z.string()),
+    }),
+    kernel: z.string(),
+    architecture: z.string(),
+    uptime_seconds: z.number().int().nonnegative(),
+    last_update_time: z.string().nullable().describe('When the last package change made through the agent finished'),
+    package_manager: z.string().nullable(),
+    package_manager_path: z.string().nullable().describe('The package manager program the backend runs, where it chose one'),
+    reboot_required: z.boolean().nullable().describe('null when neither the backend nor the distribution can tell'),
+    agent_version: z.string(),
+  })
+  .meta({ id: 'SystemInfo' });
 
 /** Where Debian and Ubuntu flag a pending reboot (written by update-notifier / needrestart hooks). */
 export const DEBIAN_REBOOT_FLAG = '/var/run/reboot-required';

@@ -1,37 +1,39 @@
 import { z } from 'zod';
+import { changeSchema } from './deployment.js';
 
 /** SPEC §5: package names and versions are at most 255 characters (the distro grammar is checked too). */
-export const packageName = z.string().min(1).max(255);
-export const packageVersion = z.string().min(1).max(255);
+export const packageName = z.string().min(1).max(255).meta({ id: 'PackageName' });
+export const packageVersion = z.string().min(1).max(255).meta({ id: 'PackageVersion' });
 export const MAX_PACKAGES_PER_REQUEST = 100;
 
-const booleanString = z.enum(['true', 'false']).transform((value) => value === 'true');
-const count = z
-  .string()
-  .regex(/^\d{1,9}$/, 'a non-negative integer')
-  .transform(Number);
+/** A page bound in a query string (`limit`, `offset`). */
+const count = z.number().int().min(0).max(999_999_999);
 
-export const packageSchema = z.object({
-  name: z.string(),
-  version: z.string(),
-  architecture: z.string().nullable(),
-  status: z.string(),
-  description: z.string().nullable(),
-  installed_size: z.number().nullable().describe('Bytes, where the package database says'),
-  upgradable: z.boolean(),
-  available_version: z.string().nullable(),
-});
+export const packageSchema = z
+  .object({
+    name: z.string(),
+    version: z.string(),
+    architecture: z.string().nullable(),
+    status: z.string(),
+    description: z.string().nullable(),
+    installed_size: z.number().nullable().describe('Bytes, where the package database says'),
+    upgradable: z.boolean(),
+    available_version: z.string().nullable(),
+  })
+  .meta({ id: 'Package' });
 
-export const packageListSchema = z.object({ packages: z.array(packageSchema), total: z.number().int().nonnegative() });
+export const packageListSchema = z
+  .object({ packages: z.array(packageSchema), total: z.number().int().nonnegative() })
+  .meta({ id: 'PackageList' });
 
 export const packageListQuery = z
   .object({
     name: z.string().max(255).optional().describe('Substring, or a glob with * ? [...]'),
     version: z.string().max(255).optional().describe('Exact installed version'),
     status: z.string().max(64).optional(),
-    upgradable: booleanString.optional(),
-    limit: count.optional(),
-    offset: count.optional(),
+    upgradable: z.boolean().optional(),
+    limit: count.optional().describe('At most this many packages'),
+    offset: count.optional().describe('Skip this many packages first'),
   })
   .strict();
 
@@ -44,33 +46,43 @@ export const installBody = z
       .min(1)
       .max(MAX_PACKAGES_PER_REQUEST),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'InstallRequest' });
 
-export const updateBody = z.object({ version: packageVersion.optional() }).strict().optional();
+export const updateBody = z.object({ version: packageVersion.optional() }).strict().meta({ id: 'UpdateRequest' }).optional();
 
-export const patchSchema = z.object({
-  name: z.string(),
-  current_version: z.string(),
-  available_version: z.string(),
-  architecture: z.string().nullable(),
-  security: z.boolean().nullable().describe('null when the distribution has no such metadata'),
-  severity: z.string().nullable(),
-  advisories: z.array(z.string()),
-  repository: z.string().nullable(),
-  held_back: z
-    .object({ reason: z.enum(['held', 'pinned', 'phased', 'dependency', 'ignored', 'policy']), detail: z.string() })
-    .nullable()
-    .optional()
-    .describe('Set when the package manager would not apply this update (e.g. an apk world pin)'),
-});
+export const patchSchema = z
+  .object({
+    name: z.string(),
+    current_version: z.string(),
+    available_version: z.string(),
+    architecture: z.string().nullable(),
+    security: z.boolean().nullable().describe('null when the distribution has no such metadata'),
+    severity: z.string().nullable(),
+    advisories: z.array(z.string()),
+    repository: z.string().nullable(),
+    package_changes: z
+      .array(changeSchema)
+      .nullable()
+      .optional()
+      .describe('Atomic hosts: the package differences between the two commits (null when a commit has no package database)'),
+    held_back: z
+      .object({ reason: z.enum(['held', 'pinned', 'phased', 'dependency', 'ignored', 'policy']), detail: z.string() })
+      .nullable()
+      .optional()
+      .describe('Set when the package manager would not apply this update (e.g. an apk world pin)'),
+  })
+  .meta({ id: 'Patch' });
 
-export const patchListSchema = z.object({
-  patches: z.array(patchSchema),
-  total: z.number().int().nonnegative(),
-  last_cache_update: z.string().nullable(),
-});
+export const patchListSchema = z
+  .object({
+    patches: z.array(patchSchema),
+    total: z.number().int().nonnegative(),
+    last_cache_update: z.string().nullable(),
+  })
+  .meta({ id: 'PatchList' });
 
-export const patchListQuery = z.object({ security: booleanString.optional() }).strict();
+export const patchListQuery = z.object({ security: z.boolean().optional().describe('true: security updates only') }).strict();
 
 export const applyBody = z
   .object({
@@ -79,4 +91,5 @@ export const applyBody = z
     dry_run: z.boolean().optional(),
   })
   .strict()
+  .meta({ id: 'PatchApplyRequest' })
   .optional();

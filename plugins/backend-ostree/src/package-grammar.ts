@@ -1,0 +1,16 @@
+import { validateDebianVersion, validatePackageName } from '@linux-patch-api/backend-apt';
+import { validateRpmName, validateRpmVersion } from '@linux-patch-api/rpm-common';
+
+/**
+ * An image carries a dpkg or an rpm database: a name or version is valid when the grammar of
+ * either accepts it. Both refuse everything option-like, path-like or shell-like.
+ */
+export function validateImagePackageName(name: string): string | null {
+  const debian = validatePackageName(name);
+  return debian === null || validateRpmName(name) === null ? null : debian;
+}
+
+export function validateImagePackageVersion(version: string): string | null {
+  const debian = validateDebianVersion(version);
+  return debian === null || validateRpmVersion(version) === null ? null : debian;
+}
