@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import WebSocket, { type ClientOptions } from 'ws';
 import { JOB_STREAM_PATH } from '../../core/src/http/websocket.js';
+import { NAME_GRAMMAR_PROBES } from '../../core/src/testing/hostile-input.js';
+import { NAME_PATTERN } from '../../plugins/backend-apt/src/package-grammar.js';
 import { HELLO } from '../support/sandbox/apt.js';
 import { fingerprintFile } from '../support/sandbox/common.js';
 import type { MtlsResponse } from '../support/tls-client.js';
@@ -123,4 +125,16 @@ it(`DELETE /packages/${HELLO}?dry_run=true does not remove the package`, async (
   }
   assert.equal(packageDatabase(), database, 'the package database changed');
   assert.equal((await agent.sandbox.dpkgQuery()).get(HELLO), '1.0-1');
+});
+
+it("the document's PackageName pattern is apt's grammar, and the agent accepts exactly the names it describes", async () => {
+  const schema = document.components.schemas.PackageName;
+  assert.equal(schema.pattern, NAME_PATTERN.source);
+  assert.equal(schema.maxLength, 255);
+  const pattern = new RegExp(schema.pattern);
+  for (const name of NAME_GRAMMAR_PROBES) {
+    const res = await agent.request('GET', `/packages/${encodeURIComponent(name)}`);
+    const documented = name.length <= schema.maxLength && pattern.test(name);
+    assert.equal(res.status === 400, !documented, `${name}: ${res.status} ${res.text}`);
+  }
 });

@@ -45,6 +45,38 @@ export const HOSTILE_VERSIONS: readonly string[] = [
 ];
 
 /** Printable form of a string for check names and messages. */
+/**
+ * Names near the edges of the distributions' grammars (case, leading and trailing punctuation, `..`,
+ * multi-arch qualifiers, one character), for checking that a backend's namePattern and its
+ * validateName agree.
+ */
+export const NAME_GRAMMAR_PROBES: readonly string[] = [
+  'a',
+  'ab',
+  'a1',
+  '0ad',
+  'A',
+  'Abc',
+  '_a',
+  '@a',
+  '+a',
+  '.a',
+  'a.',
+  'a-',
+  'a+',
+  'a..b',
+  'a.b',
+  'a_b',
+  'a@b',
+  'lib+plus',
+  'g++',
+  'libc6:amd64',
+  'libc6:',
+  'a:b:c',
+  'x'.repeat(255),
+  'x'.repeat(256),
+];
+
 export function describeInput(value: string): string {
   const shown = value.length > 40 ? `${value.slice(0, 20)}…(${value.length} chars)` : value;
   return JSON.stringify(shown);

@@ -3,7 +3,7 @@ import type { InstalledPackage, PackageManagerBackend, PackageSpec } from '../co
 import { isLpaError } from '../errors.js';
 import { BACKEND_METHODS } from '../loader/plugin-shape.js';
 import { type ConformanceCheck, registerChecks } from './checks.js';
-import { describeInput, HOSTILE_PACKAGE_NAMES, HOSTILE_VERSIONS } from './hostile-input.js';
+import { describeInput, HOSTILE_PACKAGE_NAMES, HOSTILE_VERSIONS, NAME_GRAMMAR_PROBES } from './hostile-input.js';
 import { createOperationContext } from './operation-context.js';
 import { installedPackageProblems, packageDetailsProblems, plannedChangeProblems, upgradeProblems } from './record-shapes.js';
 
@@ -113,6 +113,24 @@ export function backendChecks(options: VerifyBackendOptions): ConformanceCheck<P
           const reason = backend.validateName(name);
           assert.ok(typeof reason === 'string' && reason.length > 0, `the refusal of ${describeInput(name)} needs a reason`);
         }
+      },
+    },
+    {
+      name: 'namePattern, when given, accepts exactly what validateName accepts (within 255 characters)',
+      async run(backend) {
+        const pattern = backend.namePattern;
+        if (pattern === undefined) return;
+        const samples = [
+          ...HOSTILE_PACKAGE_NAMES,
+          ...(await backend.listInstalled()).map((pkg) => pkg.name),
+          ...(options.validNames ?? []),
+          ...fixtures.map((spec) => spec.name),
+          ...NAME_GRAMMAR_PROBES,
+        ];
+        const disagreements = samples
+          .filter((name) => (backend.validateName(name) === null) !== (name.length <= 255 && pattern.test(name)))
+          .map(describeInput);
+        assert.deepEqual(disagreements, [], `validateName and namePattern ${pattern} disagree`);
       },
     },
     {

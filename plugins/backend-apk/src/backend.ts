@@ -21,7 +21,7 @@ import {
   type Upgrade,
   type UpgradeSelection,
 } from '@linux-patch-api/core';
-import { validateApkName, validateApkVersion } from './grammar.js';
+import { NAME_PATTERN, validateApkName, validateApkVersion } from './grammar.js';
 import { InstalledDatabase } from './installed-db.js';
 import {
   type ApkChangeLine,
@@ -230,6 +230,8 @@ export class ApkBackend implements PackageManagerBackend {
   isFetchError(output: string): boolean {
     return isApkFetchError(output);
   }
+
+  readonly namePattern = NAME_PATTERN;
 
   validateName(name: string): string | null {
     return validateApkName(name);

@@ -8,6 +8,8 @@ import { isValidApkVersion } from './version.js';
 
 const MAX_LENGTH = 255;
 const NAME = /^[a-z0-9_][a-z0-9._+-]*$/;
+/** The whole name grammar below as one expression (with the length limit): published in /openapi.json. */
+export const NAME_PATTERN = /^(?!.*\.\.)[a-z0-9_][a-z0-9._+-]*$/;
 
 export function validateApkName(name: string): string | null {
   if (typeof name !== 'string' || name.length === 0) return 'package name is empty';

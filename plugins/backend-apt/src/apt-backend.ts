@@ -23,7 +23,7 @@ import { isAptFetchError, isAptLockError, isAptUnknownPackage, lockHolderFromOut
 import { findAptLockHolder } from './apt-locks.js';
 import { compareDebianVersions } from './debian-version.js';
 import { fileIdentity, InstalledSet } from './installed-set.js';
-import { validateDebianVersion, validatePackageName } from './package-grammar.js';
+import { NAME_PATTERN, validateDebianVersion, validatePackageName } from './package-grammar.js';
 import { parsePlanSummary } from './plan-summary.js';
 import { statusProgressReporter } from './status-fd.js';
 import { parseUpgradableList } from './upgradable-list.js';
@@ -245,6 +245,8 @@ export class AptBackend implements PackageManagerBackend {
   }
 
   // ---- grammar -----------------------------------------------------------------------------
+
+  readonly namePattern = NAME_PATTERN;
 
   validateName(name: string): string | null {
     return validatePackageName(name);

@@ -9,6 +9,9 @@ const MAX_LENGTH = 255;
 /** Debian policy §5.6.1, plus an optional `:arch` qualifier (multi-arch). */
 const NAME = /^[a-z0-9][a-z0-9+.-]+(?::[a-z0-9][a-z0-9-]*)?$/;
 
+/** The whole name grammar below as one expression (with the length limit): published in /openapi.json. */
+export const NAME_PATTERN = /^(?!.*\.\.)[a-z0-9][a-z0-9+.-]*[a-z0-9.](?::[a-z0-9][a-z0-9-]*)?$/;
+
 /** deb-version(7): [epoch:]upstream[-revision]. */
 const VERSION = /^(?:(\d+):)?([0-9][A-Za-z0-9.+~:-]*?)(?:-([A-Za-z0-9.+~]+))?$/;
 

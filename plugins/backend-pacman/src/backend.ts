@@ -20,7 +20,7 @@ import {
   type UpgradeSelection,
 } from '@linux-patch-api/core';
 import { PacmanDbLock } from './db-lock.js';
-import { validatePackageName, validatePackageVersion } from './grammar.js';
+import { NAME_PATTERN, validatePackageName, validatePackageVersion } from './grammar.js';
 import type { PacmanLayout } from './layout.js';
 import { LocalDatabase } from './local-db.js';
 import {
@@ -233,6 +233,8 @@ export class PacmanBackend implements PackageManagerBackend {
   isFetchError(output: string): boolean {
     return isFetchError(output);
   }
+
+  readonly namePattern = NAME_PATTERN;
 
   validateName(name: string): string | null {
     return validatePackageName(name);

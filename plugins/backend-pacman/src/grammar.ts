@@ -5,6 +5,8 @@
 
 const MAX_LENGTH = 255;
 const NAME = /^[a-z0-9@_+][a-z0-9@._+-]*$/;
+/** The whole name grammar below as one expression (with the length limit): published in /openapi.json. */
+export const NAME_PATTERN = /^(?!.*\.\.)[a-z0-9@_+][a-z0-9@._+-]*$/;
 /** `[epoch:]pkgver[-pkgrel]`: pkgver has no `-`, `:`, `/` or whitespace; pkgrel is `N` or `N.M`. */
 const VERSION = /^(?:[0-9]+:)?[A-Za-z0-9][A-Za-z0-9._+~@]*(?:-[0-9]+(?:\.[0-9]+)?)?$/;
 

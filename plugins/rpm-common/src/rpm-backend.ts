@@ -25,7 +25,7 @@ import { findRpmLockHolder, isLockMessage, lockPathFromOutput, lockPidFromOutput
 import { parsePackageList } from './package-list.js';
 import { bootTime, configuredRebootPackages, needsReboot, REBOOT_PACKAGES } from './reboot-required.js';
 import { READ_TOUCHED, RpmDatabase } from './rpm-database.js';
-import { pinnedSpec, validateRpmName, validateRpmVersion } from './rpm-names.js';
+import { NAME_PATTERN, pinnedSpec, validateRpmName, validateRpmVersion } from './rpm-names.js';
 import type { RpmTool } from './rpm-tool.js';
 import { compareEvr, compareRequested } from './rpm-version.js';
 import { parseTransactionPlan } from './transaction-plan.js';
@@ -283,6 +283,8 @@ export class RpmBackend implements PackageManagerBackend {
   }
 
   // ---- grammar ----
+
+  readonly namePattern = NAME_PATTERN;
 
   validateName(name: string): string | null {
     return validateRpmName(name);

@@ -7,6 +7,8 @@
 const MAX_LENGTH = 255;
 /** Letters, digits and `._+-`, starting with a letter, digit or `_`. */
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9._+-]*$/;
+/** The whole name grammar below as one expression (with the length limit): published in /openapi.json. */
+export const NAME_PATTERN = /^(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9._+-]*$/;
 /** `[epoch:]version[-release]`; version and release use rpm's version characters (`~` and `^` included). */
 const VERSION = /^(?:\d{1,10}:)?[A-Za-z0-9][A-Za-z0-9._+~^]*(?:-[A-Za-z0-9._+~^]+)?$/;
 
