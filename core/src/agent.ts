@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { openAuditTrail } from './audit/open-audit-trail.js';
@@ -7,14 +8,16 @@ import { PackageCache } from './cache/package-cache.js';
 import type { ConfigManagerEvents } from './config/manager.js';
 import { ConfigManager } from './config/manager.js';
 import type { Config } from './config/schema.js';
+import { assertUsable, assertUsablePaths, installedBackendNames } from './config/usable.js';
 import type { AuditEventName } from './contracts/audit.js';
 import type { Plugin } from './contracts/plugin.js';
+import { LpaError } from './errors.js';
 import { createHooks } from './hooks.js';
 import { type AgentApp, createApp, type RequestGate } from './http/app.js';
 import { exclusiveGate } from './http/exclusive-gate.js';
 import { allRoutes } from './http/routes/index.js';
 import { SecureServer } from './http/server.js';
-import { loadTlsMaterial } from './http/tls/material.js';
+import { crlCondition, crlRegression, loadTlsMaterial } from './http/tls/material.js';
 import { TlsMaterialManager } from './http/tls/material-manager.js';
 import { JobUpdateStream } from './http/websocket.js';
 import { tapJobAudit } from './jobs/audit-tap.js';
@@ -101,6 +104,11 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const placeholderAudit = options.audit ?? loggerAuditTrail(logger);
   const config = await ConfigManager.load(options.configPath, logger, auditNow);
   const initial = config.current().config;
+  // The paths must be usable directories before anything opens them (a log_dir under /proc would
+  // make the file sink's mkdir spin forever).
+  await assertUsablePaths(initial);
+  if (!existsSync(initial.whitelist_file))
+    logger.warn({ whitelist_file: initial.whitelist_file }, 'the whitelist file does not exist: no address is admitted');
 
   // 3. Server TLS material: parses, key matches, chains to the CA, not expired.
   const tls = new TlsMaterialManager(await loadTlsMaterial(initial.tls), logger, auditNow);
@@ -117,7 +125,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     backend: null,
     cacheHealth: async () => ({ cache_status: 'unknown', last_cache_update: null }),
     lastUpdateTime: async () => null,
+    conditions: () => [crlCondition(tls.current())].filter((condition): condition is string => condition !== null),
   };
+  const startCondition = crlCondition(tls.current());
+  if (startCondition !== null) logger.warn({ condition: startCondition }, 'the agent runs degraded');
 
   // 6. Plugins (installed @linux-patch-api/* packages and `plugins:` entries), then 7. the backend:
   //    `backend.name`, or os-release detection (of `backend.root` when set). A broken plugin or no
@@ -240,6 +251,21 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       else logger.warn({ audit: next.config.audit }, 'audit settings changed; this agent keeps the audit trail it was given');
     }
   };
+  const runningPlugins = plugins;
+  config.setValidator(async (next, previous) => {
+    const material = await assertUsable(next, {
+      requireWhitelistFile: true,
+      backendNames:
+        runningPlugins === null
+          ? null
+          : async () =>
+              JSON.stringify(next.config.plugins) === JSON.stringify(previous.config.plugins)
+                ? runningPlugins.registry.backends.map((entry) => entry.definition.name)
+                : installedBackendNames(next.config, next.configPath, logger),
+    });
+    const regression = crlRegression(material, tls.current());
+    if (regression !== null) throw new LpaError('LPA_ERR_CONFIG_INVALID', `tls.crl: ${regression}`);
+  });
   config.on('change', onConfigChange);
   tls.on('change', (material) => server.setMaterial(material));
   config.startWatching(options.watchDebounceMs);

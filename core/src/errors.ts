@@ -4,6 +4,7 @@
  */
 export const ERROR_CODES = {
   LPA_ERR_VALIDATION: { api: 'VALIDATION_ERROR', status: 400 },
+  LPA_ERR_CROSS_ORIGIN: { api: 'CROSS_ORIGIN_REFUSED', status: 403 },
   LPA_ERR_NOT_FOUND: { api: 'NOT_FOUND', status: 404 },
   LPA_ERR_METHOD_NOT_ALLOWED: { api: 'METHOD_NOT_ALLOWED', status: 405 },
   LPA_ERR_CONFLICT: { api: 'CONFLICT', status: 409 },

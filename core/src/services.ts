@@ -30,6 +30,8 @@ export interface AgentServices {
   backend: PackageManagerBackend | null;
   /** Cache freshness for /health; may refresh a stale cache. Unknown until the cache module is wired. */
   cacheHealth(): Promise<CacheHealth>;
+  /** Named conditions that make the agent degraded besides the cache (e.g. `crl_expired: …`). */
+  conditions?: () => string[];
   /** When the last successful package change finished (RFC 3339), or null when unknown. */
   lastUpdateTime(): Promise<string | null>;
   /** The job manager (queue, rollback, exclusive mode); null until the agent has built it. */

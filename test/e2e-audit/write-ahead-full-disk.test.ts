@@ -52,6 +52,7 @@ it('a mutating request whose intent record cannot be written is refused with 503
   assert.equal(refused.status, 503, refused.text);
   assert.equal(refused.json.success, false);
   assert.equal(refused.json.error.code, 'AUDIT_UNAVAILABLE');
+  assert.match(String(refused.headers['retry-after']), /^[1-9]\d*$/, 'a 503 says when to retry');
   assert.deepEqual(await running.fakePm.events(), [], 'the package manager never ran');
   const jobs = await running.request('GET', '/jobs');
   assert.equal(jobs.json.data.total, 0, 'no job was created');

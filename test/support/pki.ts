@@ -7,13 +7,18 @@
  *   const expired = await ca.issueClient({ notBefore: daysFromNow(-10), notAfter: daysFromNow(-1) });
  *   const noEku = await ca.issueClient({ extendedKeyUsages: null });
  *   const crlPem = await ca.crl([client]);                 // revokes `client`
+ *   const stale = ca.opensslCrl([client], { lastUpdate: daysFromNow(-10), nextUpdate: daysFromNow(-1) });  // by openssl ca
  *   await writeServerFiles(dir, ca, server);               // dir/ca.pem, dir/server.pem, dir/server.key
  *
  * Every IssuedCertificate has certPem, keyPem, serial (upper-case hex) and fingerprint256 (the
  * colon-separated form Node's TLS layer reports), so tests can compare what the agent saw.
  */
+
+import { execFileSync } from 'node:child_process';
 import { createHash, X509Certificate as NodeX509Certificate, randomBytes, webcrypto } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
@@ -167,6 +172,47 @@ export class TestCa {
     });
     // OpenSSL (and so Node's TLS layer) reads CRLs under the 'X509 CRL' PEM label only.
     return x509.PemConverter.encode(crl.rawData, 'X509 CRL');
+  }
+
+  /**
+   * A CRL made by OpenSSL itself (`openssl ca -revoke`, then `-gencrl` with explicit
+   * lastUpdate/nextUpdate), e.g. one whose nextUpdate is already past.
+   */
+  opensslCrl(revoked: readonly IssuedCertificate[], dates: { lastUpdate: Date; nextUpdate: Date }): string {
+    const dir = mkdtempSync(join(tmpdir(), 'lpa-openssl-ca-'));
+    try {
+      writeFileSync(join(dir, 'ca.pem'), this.certPem);
+      writeFileSync(join(dir, 'ca.key'), this.keyPem, { mode: 0o600 });
+      writeFileSync(join(dir, 'index.txt'), '');
+      writeFileSync(join(dir, 'crlnumber'), '01\n');
+      writeFileSync(
+        join(dir, 'ca.cnf'),
+        `[ca]\ndefault_ca = test_ca\n[test_ca]\ndatabase = ${dir}/index.txt\ncrlnumber = ${dir}/crlnumber\ndefault_md = sha256\n`,
+      );
+      const ca = ['-config', join(dir, 'ca.cnf'), '-keyfile', join(dir, 'ca.key'), '-cert', join(dir, 'ca.pem')];
+      revoked.forEach((certificate, index) => {
+        const file = join(dir, `revoked-${index}.pem`);
+        writeFileSync(file, certificate.certPem);
+        execFileSync('openssl', ['ca', ...ca, '-revoke', file], { stdio: 'pipe' });
+      });
+      const generalized = (date: Date) => `${date.toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
+      execFileSync(
+        'openssl',
+        [
+          'ca',
+          ...ca,
+          '-gencrl',
+          '-crl_lastupdate',
+          generalized(dates.lastUpdate),
+          '-crl_nextupdate',
+          generalized(dates.nextUpdate),
+        ].concat(['-out', join(dir, 'crl.pem')]),
+        { stdio: 'pipe' },
+      );
+      return readFileSync(join(dir, 'crl.pem'), 'utf8');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 }
 

@@ -27,6 +27,8 @@ const DEFAULT_WRITE_TIMEOUT_MS = 10_000;
 const DEFAULT_FAILURE_REPORT_INTERVAL_MS = 60_000;
 const DEFAULT_UNRESPONSIVE_COOLDOWN_MS = 30_000;
 
+/** The Retry-After of a 503 AUDIT_UNAVAILABLE: time for an admin or logrotate to free the disk, or a sink to come back. */
+export const AUDIT_RETRY_AFTER_SECONDS = 30;
 /** A write a sink has not answered yet. */
 interface InFlightWrite {
   startedAt: number;
@@ -178,7 +180,8 @@ export class FanOutAuditTrail implements AuditTrail {
   }
 
   async recordDurable(event: AuditEventName, fields: Record<string, unknown> = {}): Promise<void> {
-    if (this.closed) throw new LpaError('LPA_ERR_AUDIT_UNAVAILABLE', 'the audit trail is closed');
+    if (this.closed)
+      throw new LpaError('LPA_ERR_AUDIT_UNAVAILABLE', 'the audit trail is closed', { retryAfter: AUDIT_RETRY_AFTER_SECONDS });
     const record = buildAuditRecord(event, fields, this.agent, this.clock());
     const attempts = this.lanes.map((lane) => this.track(this.writeOrFallBack(lane, record, true)));
     if (attempts.length === 0 && this.fallback !== null)
@@ -191,6 +194,7 @@ export class FanOutAuditTrail implements AuditTrail {
       throw new LpaError('LPA_ERR_AUDIT_UNAVAILABLE', 'the audit trail cannot record this operation, so it was not started', {
         details: { event },
         cause: error,
+        retryAfter: AUDIT_RETRY_AFTER_SECONDS,
       });
     }
   }

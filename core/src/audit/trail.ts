@@ -26,7 +26,7 @@ export class MemoryAuditTrail implements AuditTrail {
   async recordDurable(event: AuditEventName, fields: Record<string, unknown> = {}): Promise<void> {
     if (this.failDurable) {
       const { LpaError } = await import('../errors.js');
-      throw new LpaError('LPA_ERR_AUDIT_UNAVAILABLE', 'no audit sink could take the intent record');
+      throw new LpaError('LPA_ERR_AUDIT_UNAVAILABLE', 'no audit sink could take the intent record', { retryAfter: 30 });
     }
     this.record(event, fields);
   }

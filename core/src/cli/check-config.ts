@@ -1,18 +1,29 @@
 import { loadSettings } from '../config/load.js';
+import { assertUsable, installedBackendNames } from '../config/usable.js';
 import { toLpaError } from '../errors.js';
-import { loadTlsMaterial } from '../http/tls/material.js';
+import { crlCondition } from '../http/tls/material.js';
+import { createLogger } from '../logger.js';
 import { type CliCommand, parseConfigOption } from './command.js';
 
 /** Validates the config, the whitelist and the TLS files the config names, without starting. */
 export const checkConfigCommand: CliCommand = {
   name: 'check-config',
-  summary: 'validate the config, whitelist and TLS files, then exit (0 = valid)',
+  summary: 'validate the config, whitelist, TLS files, paths and backend, then exit (0 = valid)',
   usage: 'linux-patch-api check-config --config FILE',
   async run(argv) {
     const { configPath } = parseConfigOption(argv);
     try {
       const settings = await loadSettings(configPath);
-      const material = await loadTlsMaterial(settings.config.tls);
+      const material = await assertUsable(settings, {
+        requireWhitelistFile: true,
+        backendNames: () => installedBackendNames(settings.config, settings.configPath, createLogger({ level: 'silent' })),
+      });
+      // Loads, but the running agent would report degraded: the deployment should know now.
+      const condition = crlCondition(material);
+      if (condition !== null) {
+        process.stderr.write(`${settings.configPath}: tls.crl: ${condition}\n`);
+        return 1;
+      }
       process.stdout.write(
         `${settings.configPath}: valid (${settings.allowList.entries.length} allow-list entries, server certificate valid until ${material.serverCertificate.validTo})\n`,
       );

@@ -6,6 +6,7 @@ import Koa, { type Context, type Middleware, type Next } from 'koa';
 import { LpaError, toLpaError } from '../errors.js';
 import type { AgentServices } from '../services.js';
 import { normalizePeerAddress } from './allow-list.js';
+import { refuseCrossSite } from './cross-site.js';
 import { sendError } from './envelope.js';
 import { identityOfSocket } from './identity.js';
 import { type AnyRoute, registerRoutes } from './route.js';
@@ -119,7 +120,7 @@ export interface AgentApp extends Koa {
   readonly router: Router;
 }
 
-/** The Koa application: request id, identity, audit and log, envelope errors, gates, routes. */
+/** The Koa application: request id, identity, audit and log, envelope errors, cross-site refusal, gates, routes. */
 export function createApp({ services, routes, gates = [] }: AppOptions): AgentApp {
   const app = new Koa();
   app.silent = true;
@@ -128,6 +129,7 @@ export function createApp({ services, routes, gates = [] }: AppOptions): AgentAp
   registerRoutes(router, routes);
   app.use(requestRecord(services));
   app.use(errorEnvelope(services));
+  app.use(refuseCrossSite);
   app.use(runGates(gates));
   app.use(router.routes());
   app.use(async (ctx) => unmatched(ctx as unknown as Context));

@@ -48,5 +48,8 @@ export function sendError(ctx: Context, error: LpaError): void {
   const body = errorBody(requestIdOf(ctx), error);
   ctx.status = error.status;
   if (error.retryAfter !== undefined) ctx.set('Retry-After', String(Math.max(1, Math.ceil(error.retryAfter))));
+  // The rest of an oversized body is not read: Node would drain it to keep the connection alive,
+  // so a client could make the agent take in any amount. The connection ends after the answer.
+  if (error.code === 'LPA_ERR_PAYLOAD_TOO_LARGE') ctx.set('Connection', 'close');
   setJsonBody(ctx, body);
 }

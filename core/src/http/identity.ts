@@ -11,20 +11,20 @@ export function identityOfCertificate(cert: PeerCertificate): ClientIdentity {
   };
 }
 
-/** A connection's certificate cannot change, so its identity is worked out once per socket. */
+/** Identities of connections the server's post-handshake check admitted (a certificate cannot change). */
 const identities = new WeakMap<TLSSocket, ClientIdentity>();
 
+/** Called by the server once its check has admitted the connection; nothing else vouches for a peer. */
+export function admitIdentity(socket: TLSSocket): ClientIdentity {
+  const identity = identityOfCertificate(socket.getPeerCertificate());
+  identities.set(socket, identity);
+  return identity;
+}
+
 /**
- * The identity of the peer on an authorized TLS socket, or null when the socket carries no
+ * The identity of the peer on a connection the server admitted, or null when the socket carries no
  * verified certificate. Only the TLS layer is consulted: request headers never count.
  */
 export function identityOfSocket(socket: TLSSocket): ClientIdentity | null {
-  if (!socket.authorized) return null;
-  const known = identities.get(socket);
-  if (known !== undefined) return known;
-  const cert = socket.getPeerCertificate();
-  if (cert === null || typeof cert !== 'object' || !cert.fingerprint256) return null;
-  const identity = identityOfCertificate(cert);
-  identities.set(socket, identity);
-  return identity;
+  return identities.get(socket) ?? null;
 }

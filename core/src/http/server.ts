@@ -8,9 +8,10 @@ import type { AuditTrail } from '../audit/trail.js';
 import type { ClientIdentity } from '../contracts/audit.js';
 import type { AllowList } from './allow-list.js';
 import { normalizePeerAddress } from './allow-list.js';
-import { identityOfCertificate, identityOfSocket } from './identity.js';
-import { type ClientCertificatePolicy, clientCertificateProblem } from './tls/client-policy.js';
-import { normalizeSerial, type TlsMaterial } from './tls/material.js';
+import { admitIdentity } from './identity.js';
+import { RefusalAggregator } from './refusal-aggregator.js';
+import { type ClientCertificatePolicy, clientCertificateProblem, verificationProblem } from './tls/client-policy.js';
+import { crlCondition, normalizeSerial, type TlsMaterial } from './tls/material.js';
 
 export interface SecureServerOptions {
   handler: RequestListener;
@@ -64,6 +65,8 @@ export class SecureServer {
   /** Requests being answered, per TLS socket (a socket with none is idle). */
   private readonly inFlight = new WeakMap<Socket, number>();
   private closing = false;
+  /** ip_denied and auth_failure records, aggregated per peer and reason. */
+  private readonly refusals: RefusalAggregator;
 
   constructor(options: SecureServerOptions) {
     this.material = options.material;
@@ -71,6 +74,7 @@ export class SecureServer {
     this.maxClientCertDays = options.maxClientCertDays;
     this.logger = options.logger;
     this.audit = options.audit;
+    this.refusals = new RefusalAggregator({ record: (event, fields) => this.audit().record(event, fields) });
     this.https = createHttpsServer(
       {
         ...options.material.contextOptions,
@@ -93,7 +97,7 @@ export class SecureServer {
     // Runs before the HTTP layer's own listener: a refused socket is destroyed before it is read.
     this.https.prependListener('secureConnection', (socket: TLSSocket) => this.checkClient(socket));
     this.https.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
-      this.audit().record('auth_failure', {
+      this.refusals.refuse('auth_failure', {
         ip: this.peerAddressOf(socket),
         reason: error.code ?? error.message,
         ...presentedCertificate(socket),
@@ -108,15 +112,24 @@ export class SecureServer {
 
   private checkClient(socket: TLSSocket): void {
     const ip = normalizePeerAddress(socket.remoteAddress ?? '');
-    const certificate = socket.authorized ? socket.getPeerX509Certificate() : undefined;
-    const problem = socket.authorized ? clientCertificateProblem(certificate, this.policy()) : String(socket.authorizationError);
-    if (problem !== null || certificate === undefined) {
-      this.audit().record('auth_failure', { ip, reason: problem ?? 'no_certificate', ...presentedCertificate(socket) });
+    const certificate = socket.getPeerX509Certificate();
+    const problem =
+      certificate === undefined
+        ? 'no_certificate'
+        : (verificationProblem(socket.authorizationError) ?? clientCertificateProblem(certificate, this.policy()));
+    if (problem !== null) {
+      const crl = crlCondition(this.material);
+      this.refusals.refuse('auth_failure', {
+        ip,
+        reason: problem,
+        ...presentedCertificate(socket),
+        ...(crl === null ? {} : { crl_condition: crl }),
+      });
       socket.destroy();
       return;
     }
-    // Worked out once per connection and cached on the socket; requests read the same identity.
-    const identity = identityOfSocket(socket) ?? identityOfCertificate(socket.getPeerCertificate());
+    // Worked out once per connection and kept with the socket; requests read the same identity.
+    const identity = admitIdentity(socket);
     this.clients.set(socket, identity);
     socket.once('close', () => this.clients.delete(socket));
 
@@ -132,7 +145,11 @@ export class SecureServer {
     const ip = socket.remoteAddress;
     if (this.closing || !this.allowList.admits(ip)) {
       socket.destroy();
-      this.audit().record('ip_denied', { ip: normalizePeerAddress(ip ?? ''), port: socket.remotePort ?? null });
+      this.refusals.refuse('ip_denied', {
+        ip: normalizePeerAddress(ip ?? ''),
+        reason: this.closing ? 'shutting_down' : 'not_allowed',
+        port: socket.remotePort ?? null,
+      });
       return;
     }
     this.rawSockets.add(socket);
@@ -201,8 +218,16 @@ export class SecureServer {
     return this.address();
   }
 
+  /** Swaps the allow-list and closes the open connections (WebSockets included) of addresses it no longer admits. */
   setAllowList(allowList: AllowList): void {
     this.allowList = allowList;
+    for (const socket of this.rawSockets) {
+      const ip = this.admittedAddresses.get(socket);
+      if (ip === undefined || allowList.admits(ip)) continue;
+      this.logger.warn({ ip }, 'closing a connection of an address removed from the allow-list');
+      this.refusals.refuse('ip_denied', { ip, reason: 'removed_from_allow_list', port: socket.remotePort ?? null });
+      socket.destroy();
+    }
   }
 
   setMaxClientCertDays(days: number): void {
@@ -261,6 +286,7 @@ export class SecureServer {
     }
     for (const socket of this.rawSockets) socket.destroy();
     for (const [socket] of this.clients) socket.destroy();
+    this.refusals.flush();
     // Stops the HTTP layer's timeout checks (it was never listening, so close() only reports that).
     this.https.close(() => {});
   }

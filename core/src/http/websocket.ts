@@ -13,6 +13,7 @@ import type { Logger } from '../contracts/logger.js';
 import { LpaError, toLpaError } from '../errors.js';
 import type { AgentHooks } from '../hooks.js';
 import { normalizePeerAddress } from './allow-list.js';
+import { crossSiteProblem } from './cross-site.js';
 import { errorBody } from './envelope.js';
 import { identityOfSocket } from './identity.js';
 import { readQuery } from './query.js';
@@ -185,6 +186,21 @@ export class JobUpdateStream {
       socket.destroy();
       return;
     }
+    const audited = {
+      method: 'GET',
+      path: JOB_STREAM_PATH,
+      ip: normalizePeerAddress(socket.remoteAddress ?? ''),
+      client_cn: client.cn,
+      client_serial: client.serial,
+      client_fingerprint: client.fingerprint256,
+    };
+    // A page on another site must not read job updates through a browser holding the certificate.
+    const crossSite = crossSiteProblem(request.headers);
+    if (crossSite !== null) {
+      this.#options.audit().record('api_request', { ...audited, status: 403, reason: crossSite });
+      this.#refuse(done, new LpaError('LPA_ERR_CROSS_ORIGIN', crossSite));
+      return;
+    }
     let query: StreamQuery;
     try {
       query = readQuery(jobStreamQuery, parseQueryString(url.search.slice(1)));
@@ -192,15 +208,7 @@ export class JobUpdateStream {
       this.#refuse(done, toLpaError(error));
       return;
     }
-    this.#options.audit().record('api_request', {
-      method: 'GET',
-      path: JOB_STREAM_PATH,
-      status: 101,
-      ip: normalizePeerAddress(socket.remoteAddress ?? ''),
-      client_cn: client.cn,
-      client_serial: client.serial,
-      client_fingerprint: client.fingerprint256,
-    });
+    this.#options.audit().record('api_request', { ...audited, status: 101 });
     this.#accepted.set(request, query);
     done(true);
   }

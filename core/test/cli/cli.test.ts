@@ -94,6 +94,29 @@ test('check-config: non-zero with the reason for an unknown key, bad YAML, or un
   assert.match(tls.stderr, /server key file/);
 });
 
+test('check-config: exit 1 with the reason for an unusable path, an uninstalled backend or a missing whitelist', async () => {
+  const sub = await mkdtemp(join(dir, 'usable-'));
+  await writeFile(join(sub, 'a-file'), 'not a directory\n');
+  const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['log_dir is a regular file', { paths: { log_dir: join(sub, 'a-file') } }, /paths\.log_dir: .*a-file is not a directory/],
+    ['log_dir under /proc', { paths: { log_dir: '/proc/lpa-log' } }, /paths\.log_dir: \/proc\/lpa-log is inside \/proc/],
+    ['backend zypper', { backend: { name: 'zypper' } }, /backend\.name: "zypper" is not installed; installed backends: .*apt/],
+    [
+      'missing whitelist',
+      { whitelist_file: join(sub, 'missing-whitelist.yaml') },
+      /whitelist_file: .*missing-whitelist\.yaml does not exist/,
+    ],
+  ];
+  for (const [what, config, reason] of cases) {
+    const caseDir = await mkdtemp(join(sub, 'case-'));
+    await createTestPkiCopy(caseDir);
+    const { configPath } = await writeAgentConfig(caseDir, { port: 12443, config });
+    const result = await cli(['check-config', '--config', configPath]);
+    assert.equal(result.code, 1, `${what}: ${result.stdout}`);
+    assert.match(result.stderr, reason, what);
+  }
+});
+
 test('serve: logs JSON to stdout, answers over mTLS, and exits 0 on SIGTERM', async () => {
   const sub = await mkdtemp(join(dir, 'serve-'));
   await createTestPkiCopy(sub);

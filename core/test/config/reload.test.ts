@@ -84,6 +84,59 @@ describe('invalid changes leave the running config in force', () => {
   });
 });
 
+describe('a change must be usable as a whole, not only well-typed', () => {
+  test('a log_dir that is a regular file, /dev/null or under /proc is refused', async () => {
+    const file = join(t.dir, 'a-file');
+    await writeFile(file, 'x\n');
+    await expectRefusedChange(() => t.writeConfig({ paths: { log_dir: file } }), /paths\.log_dir: .*a-file is not a directory/);
+    await expectRefusedChange(
+      () => t.writeConfig({ paths: { log_dir: '/dev/null' } }),
+      /paths\.log_dir: \/dev\/null is inside \/dev/,
+    );
+    await expectRefusedChange(
+      () => t.writeConfig({ paths: { log_dir: '/proc/lpa-log' } }),
+      /paths\.log_dir: \/proc\/lpa-log is inside \/proc/,
+    );
+    await expectRefusedChange(
+      () => t.writeConfig({ paths: { state_dir: join(file, 'state') } }),
+      /paths\.state_dir: .* cannot be created: .*a-file is not a directory/,
+    );
+  });
+
+  test('a TLS path that does not load refuses the whole change: no accepted reload, no cert_reload', async () => {
+    const certReloads = t.audit.records.filter((r) => r.event === 'cert_reload').length;
+    const accepted = reloads(true);
+    await expectRefusedChange(
+      () => t.writeConfig({ tls: { cert: 'missing-server.pem' }, jobs: { max_queued: 3 } }),
+      /tls: cannot read the server certificate file .*missing-server\.pem/,
+    );
+    assert.equal(reloads(true), accepted, 'part of the change was accepted');
+    assert.equal(t.audit.records.filter((r) => r.event === 'cert_reload').length, certReloads);
+  });
+
+  test('a whitelist_file that does not exist is refused', async () => {
+    await expectRefusedChange(
+      () => t.writeConfig({ whitelist_file: 'no-such-whitelist.yaml' }),
+      /whitelist_file: .*no-such-whitelist\.yaml does not exist/,
+    );
+  });
+
+  test('the same bad file written again is refused, logged and audited again', async () => {
+    const refusalsOf = () =>
+      t.audit.records.filter((r) => r.event === 'config_reload' && r.accepted === false && /\/dev\/null/.test(String(r.reason)))
+        .length;
+    const logLinesOf = () => t.logs.filter((line) => /\/dev\/null/.test(String(line.reason))).length;
+    const before = refusalsOf();
+    const logsBefore = logLinesOf();
+    await t.writeConfig({ paths: { log_dir: '/dev/null' } });
+    await waitFor(() => refusalsOf() === before + 1, { what: 'the first refusal' });
+    await t.writeConfig({ paths: { log_dir: '/dev/null' } });
+    await waitFor(() => refusalsOf() === before + 2, { what: 'the repeated refusal' });
+    assert.equal(logLinesOf(), logsBefore + 2);
+    await restoreValidFiles();
+  });
+});
+
 describe('valid changes take effect without a restart', () => {
   test('a shorter max_client_cert_days refuses a client that was admitted', async () => {
     await t.writeConfig({});
@@ -131,9 +184,10 @@ describe('valid changes take effect without a restart', () => {
   });
 });
 
-test('a valid change to a setting bound at start is accepted and says it needs a restart', async () => {
+test('a valid change to a setting bound at start is accepted, says it needs a restart and leaves the running value', async () => {
   const before = reloads(true);
-  await t.writeConfig({ backend: { name: 'some-other-backend' } });
+  const runningStateDir = t.agent.services.getConfig().paths.state_dir;
+  await t.writeConfig({ paths: { state_dir: 'other-state' }, jobs: { max_queued: 9 } });
   const record = await waitFor(
     () =>
       t.audit.records
@@ -142,7 +196,9 @@ test('a valid change to a setting bound at start is accepted and says it needs a
         .find((r) => Array.isArray(r.restart_required) && r.restart_required.length > 0),
     { what: 'the accepted reload naming what needs a restart' },
   );
-  assert.deepEqual(record.restart_required, ['backend.name']);
+  assert.deepEqual(record.restart_required, ['paths.state_dir']);
   assert.ok(t.logs.some((line) => line.msg === 'config reloaded; these settings take effect at the next restart'));
+  assert.equal(t.agent.services.getConfig().paths.state_dir, runningStateDir, 'the running state_dir changed');
+  assert.equal(t.agent.services.getConfig().jobs.max_queued, 9, 'the rest of the change is in force');
   await restoreValidFiles();
 });

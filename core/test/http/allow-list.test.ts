@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { connect as netConnect } from 'node:net';
 import { describe, test } from 'node:test';
+import { connect } from 'node:tls';
+import { WebSocket } from 'ws';
 import { startTestAgent } from '../../../test/support/agent.js';
 import { probeRawTcp, probeTls } from '../../../test/support/tls-client.js';
 import { waitFor } from '../../../test/support/wait.js';
@@ -143,6 +146,48 @@ describe('allow-list on the raw connection', () => {
       });
       await t.writeWhitelist(['::1']);
       await waitFor(async () => (await probeRawTcp({ port: t.port })).bytesReceived === 0, { what: '127.0.0.1 to be dropped' });
+    } finally {
+      await t.stop();
+    }
+  });
+
+  test('removing an address closes its open connections, keep-alive and WebSocket alike', async () => {
+    const t = await startTestAgent({ allowed: ['127.0.0.1', '127.0.0.3'] });
+    try {
+      const tlsOptions = { ca: t.pki.ca.certPem, cert: t.pki.client.certPem, key: t.pki.client.keyPem };
+      const raw = netConnect({ host: '127.0.0.1', port: t.port, localAddress: '127.0.0.3' });
+      const keepAlive = connect({ socket: raw, servername: 'localhost', ...tlsOptions });
+      let keepAliveClosed = false;
+      let answered = 0;
+      keepAlive.on('data', (chunk: Buffer) => {
+        answered += chunk.length;
+      });
+      keepAlive.on('error', () => {});
+      keepAlive.on('close', () => {
+        keepAliveClosed = true;
+      });
+      await new Promise((resolve) => keepAlive.once('secureConnect', resolve));
+      keepAlive.write('GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n');
+      await waitFor(() => answered > 0, { what: 'the first answer on the keep-alive connection' });
+
+      const ws = new WebSocket(`wss://127.0.0.1:${t.port}/ws/jobs`, { localAddress: '127.0.0.3', ...tlsOptions });
+      let wsClosed = false;
+      ws.on('error', () => {});
+      ws.on('close', () => {
+        wsClosed = true;
+      });
+      await new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('unexpected-response', (_req, res) => reject(new Error(`WebSocket refused with ${res.statusCode}`)));
+      });
+      const stays = await t.request('/health');
+      assert.equal(stays.status, 200);
+
+      await t.writeWhitelist(['127.0.0.1']);
+      await waitFor(() => keepAliveClosed && wsClosed, { what: "127.0.0.3's connections to be closed" });
+      const record = await t.waitForAudit('ip_denied', (r) => r.ip === '127.0.0.3');
+      assert.equal(record.reason, 'removed_from_allow_list');
+      assert.equal((await t.request('/health')).status, 200, '127.0.0.1 is still served');
     } finally {
       await t.stop();
     }

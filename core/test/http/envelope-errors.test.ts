@@ -191,6 +191,41 @@ test('a body over 64 KiB is PAYLOAD_TOO_LARGE (413), declared or streamed', asyn
   assert.equal(chunked.status, 413);
 });
 
+test('after a 413 the connection is closed: the rest of a 100 MB body is never read', async () => {
+  const declared = 100 * 1024 * 1024;
+  const socket = connect({
+    host: '127.0.0.1',
+    port: server.address().port,
+    servername: 'localhost',
+    ca: pki.ca.certPem,
+    cert: pki.client.certPem,
+    key: pki.client.keyPem,
+  });
+  let answer = '';
+  let closed = false;
+  socket.on('data', (chunk: Buffer) => {
+    answer += chunk.toString('latin1');
+  });
+  socket.on('error', () => {});
+  socket.on('close', () => {
+    closed = true;
+  });
+  await new Promise((resolve) => socket.once('secureConnect', resolve));
+  socket.write(
+    `POST /echo/curl HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${declared}\r\n\r\n`,
+  );
+  const chunk = Buffer.alloc(64 * 1024, 0x20);
+  let written = 0;
+  while (!closed && written < declared) {
+    if (!socket.write(chunk)) await new Promise((resolve) => socket.once('drain', resolve).once('close', resolve));
+    written += chunk.length;
+  }
+  await waitFor(() => closed, { what: 'the agent to close the connection' });
+  assert.match(answer, /^HTTP\/1\.1 413 /);
+  assert.match(answer, /\r\nconnection: close\r\n/i);
+  assert.ok(written < declared, `the client got to send all ${written} bytes`);
+});
+
 test('bad path parameters and unknown query parameters are VALIDATION_ERRORs', async () => {
   const param = await call({ method: 'POST', path: '/echo/-rf', body: { packages: [] } });
   assert.equal(param.status, 400);

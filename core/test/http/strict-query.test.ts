@@ -113,3 +113,48 @@ test('DELETE /packages/{name}?dry_run=true never removes the package: refused un
   assert.equal(fingerprintFile(a.pm.dbPath), database, 'the package database changed');
   assert.equal((await a.call('GET', '/packages/hello')).status, 200, 'hello is still installed');
 });
+
+/** Values a documented parameter schema accepts and refuses, at its edges. */
+function edgesOf(schema: Record<string, unknown>): { accepted: string[]; refused: string[] } {
+  if (Array.isArray(schema.enum)) return { accepted: schema.enum.map(String), refused: ['not-one-of-them'] };
+  if (schema.type === 'boolean') return { accepted: ['true', 'false'], refused: ['yes', '1', 'TRUE'] };
+  if (schema.type === 'integer') {
+    const min = Number(schema.minimum ?? 0);
+    const max = Number(schema.maximum ?? Number.MAX_SAFE_INTEGER);
+    return { accepted: [String(min), String(max)], refused: [String(min - 1), String(max + 1), '1.5', 'ten'] };
+  }
+  if (schema.format === 'uuid') return { accepted: [randomUUID()], refused: ['not-a-uuid'] };
+  if (schema.type === 'string' && typeof schema.maxLength === 'number') {
+    return { accepted: ['x'.repeat(schema.maxLength)], refused: ['x'.repeat(schema.maxLength + 1)] };
+  }
+  return { accepted: [], refused: [] };
+}
+
+test('every documented query constraint of a read-only route is what the server enforces, and no more', async () => {
+  let checked = 0;
+  for (const { method, path } of routes.filter((route) => route.method === 'GET')) {
+    const operation = document.paths[path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}')][method.toLowerCase()];
+    for (const parameter of (operation.parameters ?? []).filter((p: { in: string }) => p.in === 'query')) {
+      const { accepted, refused } = edgesOf(parameter.schema);
+      for (const value of accepted) {
+        const url = `${concrete(path)}?${parameter.name}=${encodeURIComponent(value)}`;
+        const res = await a.call(method, url);
+        const issues = (res.json?.error?.details?.issues ?? []) as { path: string }[];
+        assert.ok(!issues.some((issue) => issue.path === parameter.name), `${url} is documented as valid: ${res.text}`);
+        checked += 1;
+      }
+      for (const value of refused) {
+        const url = `${concrete(path)}?${parameter.name}=${encodeURIComponent(value)}`;
+        const res = await a.call(method, url);
+        assert.equal(res.status, 400, `${url} is documented as invalid: ${res.text}`);
+        assert.deepEqual(
+          (res.json.error.details.issues as { path: string }[]).map((issue) => issue.path),
+          [parameter.name],
+          url,
+        );
+        checked += 1;
+      }
+    }
+  }
+  assert.ok(checked >= 20, `only ${checked} values checked`);
+});

@@ -7,8 +7,10 @@ import { probeTls } from '../../../test/support/tls-client.js';
 import { assertAllRefused, refusalCases } from './refusal-cases.js';
 
 let t: TestAgent;
+// Refusals are aggregated per peer address and reason (the first one is recorded at once), so each
+// test that reads a refusal's own record connects from a loopback address of its own.
 before(async () => {
-  t = await startTestAgent();
+  t = await startTestAgent({ allowed: ['127.0.0.0/8', '::1'] });
 });
 after(() => t.stop());
 
@@ -37,12 +39,12 @@ describe('client certificates', () => {
 
   test('a refused certificate is audited as auth_failure with its fingerprint', async () => {
     const noEku = await t.pki.ca.issueClient({ extendedKeyUsages: null });
-    assert.equal((await probe(noEku)).httpBytes, 0);
+    assert.equal((await probe(noEku, { localAddress: '127.0.0.11' })).httpBytes, 0);
     const record = await t.waitForAudit('auth_failure', (r) => r.cert_fingerprint === noEku.fingerprint256);
     assert.equal(record.reason, 'missing_client_auth_eku');
-    assert.equal(record.ip, '127.0.0.1');
+    assert.equal(record.ip, '127.0.0.11');
     const tooLong = await t.pki.ca.issueClient({ notBefore: daysFromNow(-1), notAfter: daysFromNow(400) });
-    assert.equal((await probe(tooLong)).httpBytes, 0);
+    assert.equal((await probe(tooLong, { localAddress: '127.0.0.12' })).httpBytes, 0);
     assert.equal(
       (await t.waitForAudit('auth_failure', (r) => r.cert_fingerprint === tooLong.fingerprint256)).reason,
       'validity_too_long',
@@ -51,7 +53,7 @@ describe('client certificates', () => {
 
   test('a connection without a certificate is audited as auth_failure', async () => {
     const before = t.audit.records.filter((r) => r.event === 'auth_failure').length;
-    assert.equal((await probe()).httpBytes, 0);
+    assert.equal((await probe(undefined, { localAddress: '127.0.0.13' })).httpBytes, 0);
     await t.waitForAudit('auth_failure', () => t.audit.records.filter((r) => r.event === 'auth_failure').length > before);
   });
 
@@ -59,11 +61,32 @@ describe('client certificates', () => {
     const stranger = await (await TestCa.create({ name: 'Other CA' })).issueClient({ cn: 'eve' });
     const failures = () => t.audit.records.filter((r) => r.event === 'auth_failure');
     const before = failures().length;
-    assert.equal((await probe(stranger)).httpBytes, 0);
+    assert.equal((await probe(stranger, { localAddress: '127.0.0.14' })).httpBytes, 0);
     await t.waitForAudit('auth_failure', () => failures().length > before);
     const record = failures()[before];
-    assert.equal(record?.ip, '127.0.0.1');
-    assert.equal(typeof record?.reason, 'string');
+    assert.equal(record?.ip, '127.0.0.14');
+    assert.equal(record?.reason, 'unknown_ca');
+  });
+
+  test('each refusal is audited with the verification error by name, never a connection reset', async () => {
+    const otherCa = await TestCa.create({ name: 'Foreign CA' });
+    const expectations: Array<[string, { certPem: string; keyPem: string; fingerprint256: string }]> = [
+      ['unknown_ca', await otherCa.issueClient({ cn: 'eve' })],
+      ['expired', await t.pki.ca.issueClient({ notBefore: daysFromNow(-30), notAfter: daysFromNow(-1) })],
+      ['not_yet_valid', await t.pki.ca.issueClient({ notBefore: daysFromNow(2), notAfter: daysFromNow(20) })],
+      ['missing_client_auth_eku', await t.pki.ca.issueClient({ extendedKeyUsages: ['1.3.6.1.5.5.7.3.1'] })],
+      ['validity_too_long', await t.pki.ca.issueClient({ notBefore: daysFromNow(-1), notAfter: daysFromNow(400) })],
+    ];
+    for (const [index, [reason, cert]] of expectations.entries()) {
+      const peer = `127.0.0.${20 + index}`;
+      assert.equal((await probe(cert, { localAddress: peer })).httpBytes, 0, reason);
+      const record = await t.waitForAudit('auth_failure', (r) => r.cert_fingerprint === cert.fingerprint256);
+      assert.equal(record.reason, reason);
+      assert.equal(record.ip, peer);
+    }
+    assert.equal((await probe(undefined, { localAddress: '127.0.0.30' })).httpBytes, 0);
+    const anonymous = await t.waitForAudit('auth_failure', (r) => r.ip === '127.0.0.30');
+    assert.equal(anonymous.reason, 'no_certificate');
   });
 
   test('exactly 366 days of validity is accepted (the limit is inclusive)', async () => {

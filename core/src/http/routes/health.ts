@@ -10,6 +10,8 @@ export const healthSchema = z
     version: z.string(),
     last_cache_update: z.string().nullable(),
     cache_status: z.enum(['fresh', 'stale', 'unknown', 'failed']),
+    /** Why the agent is degraded (present only when it is): `cache_failed`, `crl_expired: …`. */
+    reasons: z.array(z.string()).optional(),
   })
   .meta({ id: 'Health' });
 
@@ -24,8 +26,10 @@ export function healthRoutes(services: AgentServices) {
       response: healthSchema,
       async handler() {
         const cache = await services.cacheHealth();
+        const reasons = [...(cache.cache_status === 'failed' ? ['cache_failed'] : []), ...(services.conditions?.() ?? [])];
         return {
-          status: cache.cache_status === 'failed' ? ('degraded' as const) : ('healthy' as const),
+          status: reasons.length > 0 ? ('degraded' as const) : ('healthy' as const),
+          ...(reasons.length > 0 ? { reasons } : {}),
           uptime_seconds: Math.floor((Date.now() - services.startedAt.getTime()) / 1000),
           version: CORE_VERSION,
           last_cache_update: cache.last_cache_update,

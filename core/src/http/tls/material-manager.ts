@@ -2,8 +2,8 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { AuditTrail } from '../../audit/trail.js';
 import { type FileWatch, watchFiles } from '../../config/watch.js';
-import { toLpaError } from '../../errors.js';
-import { loadTlsMaterial, type TlsMaterial, type TlsPaths } from './material.js';
+import { LpaError, toLpaError } from '../../errors.js';
+import { crlCondition, crlRegression, loadTlsMaterial, type TlsMaterial, type TlsPaths } from './material.js';
 
 export interface TlsMaterialEvents {
   /** Validated new material: (next, previous). */
@@ -60,6 +60,8 @@ export class TlsMaterialManager extends EventEmitter<TlsMaterialEvents> {
     let next: TlsMaterial;
     try {
       next = await loadTlsMaterial(paths);
+      const regression = crlRegression(next, previous);
+      if (regression !== null) throw new LpaError('LPA_ERR_TLS_MATERIAL', regression);
     } catch (thrown) {
       const reason = toLpaError(thrown, 'LPA_ERR_TLS_MATERIAL').message;
       // One deployment often fires several file events: the same refusal is reported once.
@@ -74,13 +76,17 @@ export class TlsMaterialManager extends EventEmitter<TlsMaterialEvents> {
       return;
     this.material = next;
     if (!samePaths(paths, previous.paths) && this.watch !== null) this.startWatching();
+    const condition = crlCondition(next);
     const fields = {
       accepted: true,
       server_fingerprint: next.serverCertificate.fingerprint256,
       server_not_after: new Date(next.serverCertificate.validTo).toISOString(),
       revoked_count: next.revokedSerials.size,
+      crl_next_update: next.crlNextUpdate?.toISOString() ?? null,
+      ...(condition === null ? {} : { condition }),
     };
-    this.logger.info(fields, 'TLS material reloaded');
+    if (condition === null) this.logger.info(fields, 'TLS material reloaded');
+    else this.logger.warn(fields, 'TLS material reloaded with a CRL past its nextUpdate');
     this.audit().record('cert_reload', fields);
     this.emit('change', next, previous);
   }

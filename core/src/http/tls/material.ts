@@ -20,6 +20,24 @@ export interface TlsMaterial {
   readonly caCertificates: readonly X509Certificate[];
   /** Serial numbers (upper-case hex, no leading zeros) the CRL revokes. Empty without a CRL. */
   readonly revokedSerials: ReadonlySet<string>;
+  /** The CRL's nextUpdate (null without a CRL, or a CRL that names none). */
+  readonly crlNextUpdate: Date | null;
+}
+
+/**
+ * Why `next` must not replace `current`: its CRL is past nextUpdate while the CRL in force is
+ * fresh (an older CRL copied back could lack newer revocations). Null when the swap is fine.
+ */
+export function crlRegression(next: TlsMaterial, current: TlsMaterial, now: Date = new Date()): string | null {
+  const stale = crlCondition(next, now);
+  if (stale === null || current.crlNextUpdate === null || crlCondition(current, now) !== null) return null;
+  return `the new CRL is past its nextUpdate (${next.crlNextUpdate?.toISOString()}); the CRL in force (fresh until ${current.crlNextUpdate.toISOString()}) stays`;
+}
+
+/** The named condition of a CRL past its nextUpdate, or null while it is fresh (or there is none). */
+export function crlCondition(material: TlsMaterial, now: Date = new Date()): string | null {
+  if (material.crlNextUpdate === null || material.crlNextUpdate > now) return null;
+  return `crl_expired: the CRL ${material.paths.crl} is past its nextUpdate (${material.crlNextUpdate.toISOString()}); its revocations stay enforced, newer ones are unknown`;
 }
 
 /** Upper-case hex without leading zeros, so serials from OpenSSL and from the CRL compare equal. */
@@ -92,7 +110,10 @@ async function loadX509() {
   return import('@peculiar/x509');
 }
 
-async function parseCrl(pem: string, cas: readonly X509Certificate[]): Promise<Set<string>> {
+async function parseCrl(
+  pem: string,
+  cas: readonly X509Certificate[],
+): Promise<{ revokedSerials: Set<string>; nextUpdate: Date | null }> {
   const { X509Certificate: PeculiarCertificate, X509Crl } = await loadX509();
   let crl: X509Crl;
   try {
@@ -108,18 +129,24 @@ async function parseCrl(pem: string, cas: readonly X509Certificate[]): Promise<S
     ),
   );
   if (!issuedByCa.some(Boolean)) throw new LpaError('LPA_ERR_TLS_MATERIAL', 'the CRL is not signed by the configured CA');
-  return new Set(crl.entries.map((entry) => normalizeSerial(entry.serialNumber)));
+  return {
+    revokedSerials: new Set(crl.entries.map((entry) => normalizeSerial(entry.serialNumber))),
+    nextUpdate: crl.nextUpdate ?? null,
+  };
 }
 
 /**
  * The full server option set. Every secure-context swap passes all of it: Node resets `ca`, `crl`
  * and `minVersion` that are left out, and a reload must never re-admit TLS 1.2 or the public CAs.
  * Session tickets are off; Node keeps no internal session cache, so every connection is a full
- * handshake with certificate verification (the post-handshake check runs on each one as well).
+ * handshake with certificate verification. OpenSSL's verdict is not enforced in the handshake
+ * (`rejectUnauthorized: false`): the post-handshake check on every connection refuses any socket
+ * OpenSSL did not authorize, before a byte of HTTP is read, and audits the verification error by
+ * name (expired, unknown CA, revoked, …) instead of the connection reset a handshake alert causes.
  */
 export function serverContextOptions(pem: { ca: string; cert: string; key: string; crl: string | null }): SecureContextOptions & {
   requestCert: true;
-  rejectUnauthorized: true;
+  rejectUnauthorized: false;
 } {
   return {
     ca: pem.ca,
@@ -131,7 +158,7 @@ export function serverContextOptions(pem: { ca: string; cert: string; key: strin
     secureOptions: constants.SSL_OP_NO_TICKET,
     sessionTimeout: 0,
     requestCert: true,
-    rejectUnauthorized: true,
+    rejectUnauthorized: false,
   };
 }
 
@@ -159,12 +186,19 @@ export async function loadTlsMaterial(paths: TlsPaths, now: Date = new Date()): 
     throw new LpaError('LPA_ERR_TLS_MATERIAL', 'the server key does not match the server certificate');
   assertCurrentlyValid(serverCertificate, 'server certificate', now);
   assertChainsToCa(serverCertificate, intermediates, caCertificates);
-  const revokedSerials = crlPem === null ? new Set<string>() : await parseCrl(crlPem, caCertificates);
+  const crl = crlPem === null ? null : await parseCrl(crlPem, caCertificates);
   const contextOptions = serverContextOptions({ ca: caPem, cert: certPem, key: keyPem, crl: crlPem });
   try {
     createSecureContext(contextOptions);
   } catch (error) {
     throw new LpaError('LPA_ERR_TLS_MATERIAL', `the TLS files are not usable together: ${(error as Error).message}`);
   }
-  return { paths, contextOptions, serverCertificate, caCertificates, revokedSerials };
+  return {
+    paths,
+    contextOptions,
+    serverCertificate,
+    caCertificates,
+    revokedSerials: crl?.revokedSerials ?? new Set<string>(),
+    crlNextUpdate: crl?.nextUpdate ?? null,
+  };
 }
