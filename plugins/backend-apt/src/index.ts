@@ -5,7 +5,7 @@ import { detectApt } from './detect.js';
 export { AptBackend } from './apt-backend.js';
 export { compareDebianVersions } from './debian-version.js';
 export { parseDpkgStatus } from './dpkg-status.js';
-export { validateDebianVersion, validatePackageName } from './package-grammar.js';
+export { NAME_PATTERN as DEBIAN_NAME_PATTERN, validateDebianVersion, validatePackageName } from './package-grammar.js';
 
 export default definePlugin({
   name: '@linux-patch-api/backend-apt',

@@ -22,7 +22,7 @@ import { isOstreeFetchError } from './fetch-errors.js';
 import { OstreeCli } from './ostree-cli.js';
 import { OstreeDeployments } from './ostree-deployments.js';
 import type { DatabaseKind } from './package-database.js';
-import { validateImagePackageName, validateImagePackageVersion } from './package-grammar.js';
+import { IMAGE_NAME_PATTERN, validateImagePackageName, validateImagePackageVersion } from './package-grammar.js';
 import { Sysroot, type SysrootDeployment } from './sysroot.js';
 import { SysrootLock } from './sysroot-lock.js';
 
@@ -183,6 +183,8 @@ export class OstreeBackend implements PackageManagerBackend {
   }
 
   // ---- grammar -----------------------------------------------------------------------------
+
+  readonly namePattern = IMAGE_NAME_PATTERN;
 
   validateName(name: string): string | null {
     return validateImagePackageName(name);

@@ -1,5 +1,8 @@
-import { validateDebianVersion, validatePackageName } from '@linux-patch-api/backend-apt';
-import { validateRpmName, validateRpmVersion } from '@linux-patch-api/rpm-common';
+import { DEBIAN_NAME_PATTERN, validateDebianVersion, validatePackageName } from '@linux-patch-api/backend-apt';
+import { RPM_NAME_PATTERN, validateRpmName, validateRpmVersion } from '@linux-patch-api/rpm-common';
+
+/** Either grammar as one expression (published in /openapi.json). */
+export const IMAGE_NAME_PATTERN = new RegExp(`(?:${DEBIAN_NAME_PATTERN.source})|(?:${RPM_NAME_PATTERN.source})`);
 
 /**
  * An image carries a dpkg or an rpm database: a name or version is valid when the grammar of

@@ -15,7 +15,7 @@ export type { RpmBackendOptions } from './rpm-backend.js';
 export { RpmBackend } from './rpm-backend.js';
 export type { RpmDatabaseOptions, RpmPackage } from './rpm-database.js';
 export { parseRpmQuery, RPM_QUERY_FORMAT, RpmDatabase } from './rpm-database.js';
-export { pinnedSpec, validateRpmName, validateRpmVersion } from './rpm-names.js';
+export { NAME_PATTERN as RPM_NAME_PATTERN, pinnedSpec, validateRpmName, validateRpmVersion } from './rpm-names.js';
 export type { RpmTool } from './rpm-tool.js';
 export { DNF_TOOL, YUM_TOOL } from './rpm-tool.js';
 export type { Evr } from './rpm-version.js';
