@@ -32,6 +32,8 @@ export type {
   Upgrade,
   UpgradeSelection,
 } from './contracts/backend.js';
+export type { BackendCapabilities, HeldBackReason, RollbackSource } from './contracts/capabilities.js';
+export { DEFAULT_BACKEND_CAPABILITIES } from './contracts/capabilities.js';
 export type { CommandResult, CommandRunner, CommandSpec } from './contracts/command-runner.js';
 export type { Deployment, DeploymentManager, DeploymentPlan, DeploymentState } from './contracts/deployments.js';
 export type {
@@ -53,6 +55,7 @@ export type { ApiErrorCode, LpaErrorCode, LpaErrorOptions } from './errors.js';
 export { ERROR_CODES, isLpaError, LpaError } from './errors.js';
 export type { AgentHooks, CacheRefreshOutcome, PluginHooks, Veto } from './hooks.js';
 export { diffInstalled } from './jobs/changes.js';
+export { fingerprintFiles } from './plans/file-digest.js';
 export { parseOsRelease } from './system/os-release.js';
 export { findLockHolderPid } from './system/proc-locks.js';
 export { CORE_VERSION, PLUGIN_API_VERSION } from './version.js';

@@ -44,11 +44,12 @@ it('installs, lists the upgrade once stage 2 is published, applies it whole and 
   );
   assert.equal((await agent.request('GET', '/patches?security=true')).json.data.total, 0);
 
-  // A package list that leaves an upgradable package behind is a partial upgrade: refused, nothing changes.
-  const partial = await agent.runJob('POST', '/patches/apply', { packages: [DEP] });
-  assert.equal(partial.status, 'failed');
-  assert.equal(partial.error.code, 'VALIDATION_ERROR', JSON.stringify(partial.error));
-  assert.match(partial.error.message, /partial upgrades/);
+  // A package list that leaves an upgradable package behind is a partial upgrade: refused at once
+  // (409 NOT_SUPPORTED, no job), nothing changes.
+  const partial = await agent.request('POST', '/patches/apply', { packages: [DEP] });
+  assert.equal(partial.status, 409, partial.text);
+  assert.equal(partial.json.error.code, 'NOT_SUPPORTED');
+  assert.deepEqual(partial.json.error.details.left_behind, [HELLO]);
   assert.deepEqual(versions(await agent.sandbox.query()), { [HELLO]: '1.0-1' });
 
   const apply = await agent.runJob('POST', '/patches/apply');

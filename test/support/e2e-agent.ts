@@ -48,11 +48,11 @@ export interface E2eAgent {
   pki: TestPki;
   /** The running process (a new one after restart()). */
   readonly process: AgentProcess;
-  request(method: string, path: string, body?: unknown): Promise<MtlsResponse>;
+  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<MtlsResponse>;
   /** Polls GET /jobs/{id} until the job is completed, failed or timed_out. */
   waitForJob(id: string, timeoutMs?: number): Promise<JobRecord>;
   /** Submits (expects 202 + Location) and waits for the job to finish. */
-  runJob(method: string, path: string, body?: unknown): Promise<JobRecord>;
+  runJob(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<JobRecord>;
   /** Every record the file sink holds, oldest first (rotated .gz files, then audit.log). */
   auditRecords(): Promise<AuditLine[]>;
   /** Starts the agent again on the same config and state (after stop or a kill). */
@@ -85,7 +85,7 @@ export async function startE2eAgent(options: E2eAgentOptions): Promise<E2eAgent>
   const spawnIt = () => spawnAgentProcess({ configPath, timeoutMs: 60_000, ...(options.env ? { env: options.env } : {}) });
   let current = await spawnIt();
 
-  const request = (method: string, path: string, body?: unknown) =>
+  const request = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
     mtlsRequest({
       host: '127.0.0.1',
       port: current.port,
@@ -96,6 +96,7 @@ export async function startE2eAgent(options: E2eAgentOptions): Promise<E2eAgent>
       path,
       timeoutMs: 30_000,
       ...(body === undefined ? {} : { body }),
+      ...(headers === undefined ? {} : { headers }),
     });
 
   const waitForJob = (id: string, timeoutMs = options.jobTimeoutMs) =>
@@ -119,8 +120,8 @@ export async function startE2eAgent(options: E2eAgentOptions): Promise<E2eAgent>
     },
     request,
     waitForJob,
-    async runJob(method, path, body) {
-      const res = await request(method, path, body);
+    async runJob(method, path, body, headers) {
+      const res = await request(method, path, body, headers);
       assert.equal(res.status, 202, res.text);
       assert.equal(res.headers.location, `/jobs/${res.json.data.id}`);
       return waitForJob(res.json.data.id);

@@ -1,3 +1,4 @@
+import type { BackendCapabilities } from './capabilities.js';
 import type { CommandRunner } from './command-runner.js';
 import type { DeploymentManager } from './deployments.js';
 import type { PlannedChange } from './job.js';
@@ -157,6 +158,24 @@ export interface PackageManagerBackend {
   repair(ctx: OperationContext): Promise<RepairOutcome>;
   rebootRequired(): Promise<boolean>;
 
+  // ---- plugin API 1.1: optional, so backends written against 1.0 still load ----
+
+  /** What this backend supports (GET /capabilities); absent = DEFAULT_BACKEND_CAPABILITIES. */
+  capabilities?(): BackendCapabilities;
+  /** The package manager's own version, e.g. `2.6.1` for apt; null when it cannot be told. */
+  packageManagerVersion?(signal?: AbortSignal): Promise<string | null>;
+  /**
+   * A digest of the package index as the package manager last fetched it (apt lists and Release
+   * files, repomd.xml, sync dbs, APKINDEX): equal digests mean the same packages are offered. It
+   * goes into plan_hash; absent, the core digests listUpgrades() instead, which does not see
+   * new packages that are not installed.
+   */
+  indexFingerprint?(signal?: AbortSignal): Promise<string>;
+  /**
+   * The name/version pairs that can be installed from nowhere (neither a repository, the package
+   * cache nor the installed set). Required when `patch_apply.pinned_versions` is declared.
+   */
+  findUnavailableVersions?(specs: readonly Required<PackageSpec>[], signal?: AbortSignal): Promise<Required<PackageSpec>[]>;
   /**
    * Present on atomic hosts (OSTree, SPEC §13): the system is changed as whole deployments. Absent
    * on package-based hosts, where /deployments answers NOT_SUPPORTED.

@@ -46,6 +46,8 @@ export interface Job {
   changes: PackageChange[];
   /** Planned changes (dry runs, and what beforeApply taps saw). */
   plan: PlannedChange[] | null;
+  /** SHA-256 over the plan and what it was made from (SPEC §12.2); set with `plan`. */
+  plan_hash: string | null;
   /** Tail of the package manager's output. */
   log: string[];
   error: JobError | null;

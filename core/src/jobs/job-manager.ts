@@ -3,16 +3,26 @@ import type { AuditTrail } from '../audit/trail.js';
 import type { PackageCache } from '../cache/package-cache.js';
 import type { ClientIdentity } from '../contracts/audit.js';
 import type { InstalledPackage, OperationContext, PackageManagerBackend } from '../contracts/backend.js';
-import { type Job, type JobStatus, type JobType, type JobUpdateKind, TERMINAL_JOB_STATUSES } from '../contracts/job.js';
+import {
+  type Job,
+  type JobStatus,
+  type JobType,
+  type JobUpdateKind,
+  type PlannedChange,
+  TERMINAL_JOB_STATUSES,
+} from '../contracts/job.js';
 import type { Logger } from '../contracts/logger.js';
 import { isLpaError, LpaError, toLpaError } from '../errors.js';
 import type { AgentHooks } from '../hooks.js';
+import { canonicalJson } from '../plans/canonical-json.js';
+import { currentFingerprints, movedFingerprints, type PlanFingerprints, planHash, plannedRequest } from '../plans/plan-hash.js';
 import { diffInstalled } from './changes.js';
 import { isDeploymentRequest, isDryRun, type JobRequest, specsOf } from './job-request.js';
 import { JobStore } from './job-store.js';
 import { LogTail } from './log-tail.js';
 import type { MutationLock } from './mutation-lock.js';
 import { deploymentsOf, type JobOperation, operationFor } from './operations.js';
+import { preflight } from './preflight.js';
 import { inverseOf } from './rollback.js';
 
 /** The `jobs:` section of the config, read afresh for every decision (it may be reloaded). */
@@ -62,6 +72,16 @@ interface Entry {
   original: Job | null;
   controller: AbortController | null;
   done: Promise<void> | null;
+  /** The plan_hash of If-Match: the job runs only if its plan, made again under the lock, has it. */
+  ifMatch: string | null;
+  /** What a planned job's plan_hash was computed from (the If-Match check compares against it). */
+  fingerprints: PlanFingerprints | null;
+}
+
+export interface SubmitOptions {
+  requestId?: string | null;
+  /** The plan_hash the client's If-Match header names (SPEC §12.2). */
+  ifMatch?: string | null;
 }
 
 function rfc3339(date: Date): string {
@@ -69,6 +89,13 @@ function rfc3339(date: Date): string {
 }
 
 const isTerminal = (status: JobStatus) => TERMINAL_JOB_STATUSES.includes(status);
+
+/** Reads from the package manager at submit time: an uncoded failure is a BACKEND_ERROR. */
+function backendRead<T>(promise: Promise<T>): Promise<T> {
+  return promise.catch((error: unknown) => {
+    throw toLpaError(error, 'LPA_ERR_BACKEND');
+  });
+}
 
 /** Resolves like `promise`, or rejects with the signal's reason once it aborts. */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -191,13 +218,17 @@ export class JobManager {
   }
 
   /** Accepts a job: validates, checks the queue, writes the durable intent record, queues it. */
-  async submit(request: JobRequest, client: ClientIdentity | null, requestId: string | null = null): Promise<Job> {
+  async submit(request: JobRequest, client: ClientIdentity | null, options: SubmitOptions | string | null = null): Promise<Job> {
+    const { requestId = null, ifMatch = null } =
+      typeof options === 'string' || options === null ? { requestId: options } : options;
     const backend = this.#requireBackend();
     this.#validate(backend, request);
+    await backendRead(preflight(backend, request));
     this.#checkCapacity();
     const job = this.#newJob(request.type, { ...request }, client);
     delete job.request.type;
-    const entry: Entry = { job, request, original: null, controller: null, done: null };
+    if (ifMatch !== null) await this.#checkPrecondition(backend, job, ifMatch);
+    const entry: Entry = { job, request, original: null, controller: null, done: null, ifMatch, fingerprints: null };
     const mutates = !isDryRun(request);
     // Going back to the previous deployment is a rollback: the agent is exclusive while it runs.
     const exclusive = mutates && request.type === 'deployment_rollback';
@@ -248,7 +279,15 @@ export class JobManager {
     const inverse = inverseOf(original.changes);
     const job = this.#newJob('rollback', { job_id: id }, client);
     job.rollback_of = id;
-    const entry: Entry = { job, request: null, original: structuredClone(original), controller: null, done: null };
+    const entry: Entry = {
+      job,
+      request: null,
+      original: structuredClone(original),
+      controller: null,
+      done: null,
+      ifMatch: null,
+      fingerprints: null,
+    };
     // Taken before the intent write so that two rollbacks of the same job can never both pass.
     this.#takeExclusive(job.id);
     original.rolled_back_by = job.id;
@@ -375,6 +414,63 @@ export class JobManager {
     if (issues.length > 0) throw new LpaError('LPA_ERR_VALIDATION', 'invalid package name or version', { details: { issues } });
   }
 
+  /**
+   * If-Match names the plan_hash of a dry run this agent made for the same request; the installed
+   * set and the package index must still be what that plan was made from. Anything else is 412 at
+   * once (a hash this agent does not know, e.g. from before a restart, cannot be checked either).
+   */
+  async #checkPrecondition(backend: PackageManagerBackend, job: Job, ifMatch: string): Promise<void> {
+    const planned = [...this.#entries.values()].find(
+      (candidate) =>
+        candidate.job.plan_hash === ifMatch && candidate.fingerprints !== null && candidate.job.status === 'completed',
+    );
+    if (planned === undefined || planned.fingerprints === null) {
+      throw new LpaError('LPA_ERR_PRECONDITION_FAILED', 'If-Match names no plan this agent made (or it expired)', {
+        details: { if_match: ifMatch },
+      });
+    }
+    const sameRequest =
+      planned.job.type === job.type &&
+      canonicalJson(plannedRequest(planned.job.request)) === canonicalJson(plannedRequest(job.request));
+    if (!sameRequest) {
+      throw new LpaError('LPA_ERR_PRECONDITION_FAILED', `the plan ${ifMatch} was made for a different request`, {
+        details: { if_match: ifMatch, plan_job_id: planned.job.id },
+      });
+    }
+    const moved = movedFingerprints(planned.fingerprints, await backendRead(currentFingerprints(backend)));
+    if (moved.length > 0) {
+      throw new LpaError(
+        'LPA_ERR_PRECONDITION_FAILED',
+        `the ${moved.map((key) => key.replace('_', ' ')).join(' and ')} changed since the plan was made`,
+        { details: { if_match: ifMatch, plan_job_id: planned.job.id, moved } },
+      );
+    }
+  }
+
+  /** Plans a job and computes its plan_hash (SPEC §12.2). */
+  async #planWithHash(
+    entry: Entry,
+    operation: JobOperation,
+    backend: PackageManagerBackend,
+    signal: AbortSignal,
+  ): Promise<{ changes: PlannedChange[]; hash: string }> {
+    const fingerprints = await currentFingerprints(backend, signal);
+    const { changes, deployment } = await operation.plan(backend, signal);
+    const info = backend.info();
+    const hash = planHash({
+      backend: { name: info.packageManager, root: info.root },
+      request: { type: entry.job.type, ...plannedRequest(entry.job.request) },
+      changes,
+      fingerprints,
+    });
+    entry.fingerprints = fingerprints;
+    entry.job.plan = changes;
+    if (deployment !== null) entry.job.deployment = deployment;
+    entry.job.plan_hash = hash;
+    this.#emit(entry.job, 'updated');
+    return { changes, hash };
+  }
+
   #checkCapacity(): void {
     const { max_queued } = this.#options.limits();
     const waiting = this.#queue.length + this.#reserved;
@@ -399,6 +495,7 @@ export class JobManager {
       client: client?.cn ?? null,
       changes: [],
       plan: null,
+      plan_hash: null,
       log: [],
       error: null,
       rollback_of: null,
@@ -480,23 +577,38 @@ export class JobManager {
         throw new LpaError('LPA_ERR_BACKEND', `the package index refresh failed: ${outcome.error ?? 'unknown error'}`);
       progress(0, 10)(100);
     }
+    await operation.check?.(backend, signal);
     const { beforeApply } = this.#options.hooks;
-    // Planning is a full dependency resolution by the package manager: done for a dry run, whose
-    // result it is, and for beforeApply taps, which judge it; otherwise the measured changes are the
-    // record and the job does not pay for a second resolution.
-    if (!operation.mutates || beforeApply.isUsed()) {
-      const { changes: plan, deployment } = await operation.plan(backend, signal);
-      job.plan = plan;
-      if (deployment !== null) job.deployment = deployment;
-      this.#emit(job, 'updated');
-      if (!operation.mutates) return;
+    const judge = async (plan: PlannedChange[]) => {
       // A tap that never answers cannot hold the job past its timeout.
       const veto = await untilAborted(beforeApply.promise(this.#copy(job), plan), signal);
       if (veto !== undefined) throw new LpaError('LPA_ERR_VETOED', veto.reason, { details: { reason: veto.reason } });
       signal.throwIfAborted();
+    };
+    // Planning is a full dependency resolution by the package manager: done for a dry run, whose
+    // result it is, and for beforeApply taps, which judge it; otherwise the measured changes are the
+    // record and the job does not pay for a second resolution. A job with If-Match plans again
+    // under the lock (below), so that nothing can move between the comparison and the change.
+    if (entry.ifMatch === null && (!operation.mutates || beforeApply.isUsed())) {
+      const { changes } = await this.#planWithHash(entry, operation, backend, signal);
+      if (!operation.mutates) return;
+      await judge(changes);
     }
 
     await this.#options.lock.run(async () => {
+      if (entry.ifMatch !== null) {
+        const { changes, hash } = await this.#planWithHash(entry, operation, backend, signal);
+        if (hash !== entry.ifMatch) {
+          throw new LpaError(
+            'LPA_ERR_PLAN_CHANGED',
+            'the plan made now differs from the plan If-Match names; nothing was changed',
+            {
+              details: { if_match: entry.ifMatch, plan_hash: hash },
+            },
+          );
+        }
+        if (beforeApply.isUsed()) await judge(changes);
+      }
       await this.#options.beforeMutation?.(this.#copy(job));
       let before: InstalledPackage[] | null = null;
       let failure: unknown = null;

@@ -2,7 +2,7 @@ import type { OperationContext, PackageManagerBackend } from '../contracts/backe
 import type { DeploymentManager, DeploymentPlan } from '../contracts/deployments.js';
 import type { Job, PlannedChange } from '../contracts/job.js';
 import { LpaError } from '../errors.js';
-import type { DeploymentJobRequest, JobRequest } from './job-request.js';
+import { type DeploymentJobRequest, isDryRun, type JobRequest, type PinnedSpec, pinnedSpecsOf } from './job-request.js';
 import { inverseOf } from './rollback.js';
 
 /** What a job plans: the changes, and on atomic hosts the deployment change they belong to. */
@@ -17,6 +17,8 @@ export interface JobOperation {
   mutates: boolean;
   /** patch_apply: the package index is refreshed first, and a fetch error gets one refresh and retry. */
   refreshFirst: boolean;
+  /** Checks that must pass before anything changes, for every job of this kind (not only when planned). */
+  check?(backend: PackageManagerBackend, signal: AbortSignal): Promise<void>;
   plan(backend: PackageManagerBackend, signal: AbortSignal): Promise<OperationPlan>;
   execute(backend: PackageManagerBackend, ctx: OperationContext): Promise<void>;
 }
@@ -45,7 +47,7 @@ function operationForRequest(request: JobRequest): JobOperation {
   switch (request.type) {
     case 'package_install':
       return {
-        mutates: true,
+        mutates: !isDryRun(request),
         refreshFirst: false,
         plan: (backend, signal) => packagePlan(backend.planInstall(request.packages, signal)),
         execute: async (backend, ctx) => void (await backend.install(request.packages, ctx)),
@@ -53,7 +55,7 @@ function operationForRequest(request: JobRequest): JobOperation {
     case 'package_update': {
       const spec = request.version === undefined ? { name: request.name } : { name: request.name, version: request.version };
       return {
-        mutates: true,
+        mutates: !isDryRun(request),
         refreshFirst: false,
         plan: (backend, signal) =>
           packagePlan(
@@ -66,13 +68,15 @@ function operationForRequest(request: JobRequest): JobOperation {
     }
     case 'package_remove':
       return {
-        mutates: true,
+        mutates: !isDryRun(request),
         refreshFirst: false,
         plan: (backend, signal) => packagePlan(backend.planRemove([request.name], signal)),
         execute: async (backend, ctx) => void (await backend.remove([request.name], ctx)),
       };
     case 'patch_apply': {
-      const selection = { names: request.packages, securityOnly: request.security_only };
+      const pinned = pinnedSpecsOf(request);
+      if (pinned !== null) return pinnedApplyOperation(pinned, !request.dry_run);
+      const selection = { names: request.packages as string[] | null, securityOnly: request.security_only };
       return {
         mutates: !request.dry_run,
         refreshFirst: true,
@@ -86,6 +90,33 @@ function operationForRequest(request: JobRequest): JobOperation {
     default:
       return deploymentOperation(request);
   }
+}
+
+/**
+ * A pinned apply (SPEC §12.3) brings each package to exactly its version, up or down, through the
+ * backend's versioned install. Every pair is checked first, so one that is offered nowhere fails
+ * the job VERSION_UNAVAILABLE, naming all of them, before anything changes.
+ */
+function pinnedApplyOperation(pinned: PinnedSpec[], mutates: boolean): JobOperation {
+  return {
+    mutates,
+    refreshFirst: true,
+    async check(backend, signal) {
+      if (backend.findUnavailableVersions === undefined) {
+        throw new LpaError('LPA_ERR_NOT_SUPPORTED', 'this backend cannot apply pinned versions');
+      }
+      const missing = await backend.findUnavailableVersions(pinned, signal);
+      if (missing.length > 0) {
+        throw new LpaError(
+          'LPA_ERR_VERSION_UNAVAILABLE',
+          `not available: ${missing.map((spec) => `${spec.name} ${spec.version}`).join(', ')}`,
+          { details: { missing: missing.map((spec) => ({ name: spec.name, version: spec.version })) } },
+        );
+      }
+    },
+    plan: (backend, signal) => packagePlan(backend.planInstall(pinned, signal)),
+    execute: async (backend, ctx) => void (await backend.install(pinned, ctx)),
+  };
 }
 
 function deploymentOperation(request: DeploymentJobRequest): JobOperation {

@@ -51,6 +51,12 @@ export interface VerifyBackendOptions {
   checkRepair?: boolean;
   /** Limit for each mutation (default 120 000 ms). */
   operationTimeoutMs?: number;
+  /**
+   * Makes another process hold the package-manager lock (as an admin's run would) until release():
+   * enables the check that a mutation waits lockWaitSeconds and then fails LOCKED, changing nothing.
+   * Needs `fixtures`.
+   */
+  holdLock?(): Promise<{ release(): Promise<void> }>;
 }
 
 /** A name valid in every distro grammar that no repository ships. */
@@ -334,7 +340,128 @@ export function backendChecks(options: VerifyBackendOptions): ConformanceCheck<P
     });
   }
 
+  checks.push(
+    {
+      name: 'declared capabilities are well-formed and backed by the methods they need',
+      async run(backend) {
+        if (backend.capabilities === undefined) return;
+        const declared = backend.capabilities();
+        const { operations } = declared;
+        for (const [operation, flags] of Object.entries(operations)) {
+          if (typeof flags === 'boolean') continue;
+          for (const [flag, value] of Object.entries(flags)) {
+            if (flag === 'sources') {
+              assert.ok(Array.isArray(value) && value.every((source) => ['repo', 'cache', 'store'].includes(source)));
+            } else assert.equal(typeof value, 'boolean', `operations.${operation}.${flag} must be a boolean`);
+          }
+        }
+        assert.equal(typeof operations.deployments, 'boolean');
+        if (operations.patch_apply.pinned_versions) {
+          assert.equal(typeof backend.findUnavailableVersions, 'function', 'pinned_versions needs findUnavailableVersions');
+        }
+      },
+    },
+    {
+      name: 'a feature declared unsupported is refused by the backend too, before anything changes',
+      async run(backend) {
+        const operations = backend.capabilities?.().operations;
+        if (operations === undefined || operations.patch_apply.security_only) return;
+        const before = snapshot(await backend.listInstalled());
+        for (const [what, attempt] of [
+          ['planUpgrades', () => backend.planUpgrades({ names: null, securityOnly: true })],
+          ['applyUpgrades', () => backend.applyUpgrades({ names: null, securityOnly: true }, context())],
+        ] as const) {
+          await assert.rejects(attempt, (error) => isLpaError(error), `${what} with security_only declared unsupported`);
+        }
+        assert.deepEqual(snapshot(await backend.listInstalled()), before, 'a refused security_only apply changed something');
+      },
+    },
+    {
+      name: 'findUnavailableVersions names a version nobody offers and accepts the installed ones',
+      async run(backend) {
+        if (backend.findUnavailableVersions === undefined) return;
+        const installed = (await backend.listInstalled()).slice(0, 3).map((pkg) => ({ name: pkg.name, version: pkg.version }));
+        assert.deepEqual(await backend.findUnavailableVersions(installed), [], 'installed versions are available');
+        const missing = { name: UNKNOWN_PACKAGE, version: '1.0' };
+        assert.deepEqual(await backend.findUnavailableVersions([...installed, missing]), [missing]);
+        if (options.upgradeFixture) {
+          const { name, from, to } = options.upgradeFixture;
+          assert.deepEqual(
+            await backend.findUnavailableVersions([
+              { name, version: from },
+              { name, version: to },
+            ]),
+            [],
+            'both versions of the upgrade fixture are offered',
+          );
+        }
+      },
+    },
+    {
+      name: 'indexFingerprint is stable while nothing changes',
+      async run(backend) {
+        if (backend.indexFingerprint === undefined) return;
+        const first = await backend.indexFingerprint();
+        assert.equal(typeof first, 'string');
+        assert.equal(await backend.indexFingerprint(), first);
+      },
+    },
+  );
+
   if (fixtures.length > 0) {
+    checks.push(
+      {
+        name: 'an operation whose AbortSignal is already aborted stops before anything changes',
+        async run(backend) {
+          const before = snapshot(await backend.listInstalled());
+          const ctx = context();
+          ctx.controller.abort(new Error('cancelled by the conformance kit'));
+          await assert.rejects(() => backend.install(fixtures, ctx));
+          assert.deepEqual(snapshot(await backend.listInstalled()), before, 'the cancelled install changed the installed set');
+        },
+      },
+      {
+        name: 'a mutation reports progress and output lines',
+        async run(backend) {
+          const ctx = context();
+          await backend.install(fixtures, ctx);
+          try {
+            assert.ok(ctx.progress.length > 0, 'install called onProgress not once');
+            assert.ok(
+              ctx.progress.every((percent) => percent >= 0 && percent <= 100),
+              `progress outside 0–100: ${ctx.progress.join(', ')}`,
+            );
+            assert.ok(ctx.log.length > 0, 'install called onLog not once');
+          } finally {
+            await backend.remove(
+              fixtures.map((spec) => spec.name),
+              context(),
+            );
+          }
+        },
+      },
+    );
+    if (options.holdLock) {
+      const holdLock = options.holdLock;
+      checks.push({
+        name: 'a package-manager lock held by another process fails a mutation LOCKED, changing nothing',
+        async run(backend) {
+          const before = snapshot(await backend.listInstalled());
+          const held = await holdLock();
+          try {
+            assert.notEqual(await backend.findLockHolder(), null, 'findLockHolder must see the held lock');
+            await assert.rejects(
+              () => backend.install(fixtures, createOperationContext({ timeoutMs, lockWaitSeconds: 1 })),
+              (error) => isLpaError(error, 'LPA_ERR_LOCKED'),
+              'install under a held lock must reject with LPA_ERR_LOCKED',
+            );
+          } finally {
+            await held.release();
+          }
+          assert.deepEqual(snapshot(await backend.listInstalled()), before, 'the locked install changed the installed set');
+        },
+      });
+    }
     checks.push({
       name: 'mutation round trip: install → listed → remove → gone',
       async run(backend) {

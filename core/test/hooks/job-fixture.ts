@@ -14,6 +14,7 @@ export function pendingJob(request: Record<string, unknown> = {}): Job {
     client: 'admin',
     changes: [],
     plan: null,
+    plan_hash: null,
     log: [],
     error: null,
     rollback_of: null,

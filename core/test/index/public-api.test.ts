@@ -17,6 +17,9 @@ const RUNTIME_EXPORTS = [
   'parseRotatedAuditFileName',
   'rotatedAuditFileName',
   'CORE_VERSION',
+  // Plugin API 1.1: what a 1.0 backend is assumed to support, and the index fingerprint helper.
+  'DEFAULT_BACKEND_CAPABILITIES',
+  'fingerprintFiles',
   'definePlugin',
   // Measured changes between two package sets: the job manager's own diff, for backends that plan by comparing sets (OSTree commits).
   'diffInstalled',
@@ -39,6 +42,7 @@ const TYPE_EXPORTS = [
   'AuditSinkDefinition',
   'AuditWriteOptions',
   'AuditWriteResult',
+  'BackendCapabilities',
   'BackendContext',
   'BackendDefinition',
   'BackendInfo',
@@ -48,6 +52,7 @@ const TYPE_EXPORTS = [
   'CommandResult',
   'CommandRunner',
   'CommandSpec',
+  'HeldBackReason',
   'Deployment',
   'DeploymentManager',
   'DeploymentPlan',
@@ -77,6 +82,7 @@ const TYPE_EXPORTS = [
   'PluginHost',
   'RepairOutcome',
   'RollbackPlan',
+  'RollbackSource',
   'Upgrade',
   'UpgradeSelection',
   'Veto',

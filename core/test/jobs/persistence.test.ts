@@ -27,6 +27,7 @@ function oldJob(status: Job['status']): Job {
     client: 'admin',
     changes: [],
     plan: null,
+    plan_hash: null,
     log: [],
     error: null,
     rollback_of: null,

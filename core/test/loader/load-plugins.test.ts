@@ -54,6 +54,7 @@ function job(request: Record<string, unknown>): Job {
     client: null,
     changes: [],
     plan: null,
+    plan_hash: null,
     log: [],
     error: null,
     rollback_of: null,
@@ -168,7 +169,7 @@ describe('loadPlugins: plugins broken on purpose refuse the start with the reaso
     await refusal(
       load([fixture('api-mismatch')]).registry,
       'LPA_ERR_PLUGIN_VERSION_MISMATCH',
-      /plugin lpa-fixture-api-mismatch .* supports plugin API \^2\.0\.0, but this core provides plugin API 1\.0\.0/,
+      /plugin lpa-fixture-api-mismatch .* supports plugin API \^2\.0\.0, but this core provides plugin API 1\.1\.0/,
     );
     assert.equal(globals.lpaFixtureApiMismatchApplied, false, 'apply() ran on a mismatched core');
   });

@@ -164,7 +164,7 @@ describe('plugin host', () => {
     });
     assert.match(
       await codeOf(applyPlugin(future, context())),
-      /^LPA_ERR_PLUGIN_VERSION_MISMATCH: plugin future \(test\) supports plugin API \^2\.0\.0, but this core provides plugin API 1\.0\.0/,
+      /^LPA_ERR_PLUGIN_VERSION_MISMATCH: plugin future \(test\) supports plugin API \^2\.0\.0, but this core provides plugin API 1\.1\.0/,
     );
     assert.equal(applied, false);
     const ranged = definePlugin({ name: 'ranged', apiVersion: '>=0.9 <2', apply() {} });

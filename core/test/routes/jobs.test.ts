@@ -41,6 +41,7 @@ test('GET /jobs lists jobs newest first with filters; GET /jobs/{id} returns one
     'id',
     'log',
     'plan',
+    'plan_hash',
     'progress',
     'progress_message',
     'request',

@@ -23,6 +23,7 @@ function job(id: string): Job {
     client: 'test',
     changes: [],
     plan: [],
+    plan_hash: null,
     log: [],
     error: null,
     rollback_of: null,

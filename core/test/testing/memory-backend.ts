@@ -84,8 +84,9 @@ export class MemoryBackend implements PackageManagerBackend {
 
   async install(specs: readonly PackageSpec[], ctx: OperationContext): Promise<OperationOutput> {
     this.validateSpecs(specs);
-    await this.runner.run({ file: '/bin/true', args: ['install', '--', ...specs.map((spec) => spec.name)], signal: ctx.signal });
+    await this.mutation(['install', '--', ...specs.map((spec) => spec.name)], ctx);
     for (const change of await this.planInstall(specs)) this.put(change.name, change.to_version as string);
+    ctx.onProgress(100);
     return { output: '' };
   }
 
@@ -95,9 +96,17 @@ export class MemoryBackend implements PackageManagerBackend {
 
   async remove(names: readonly string[], ctx: OperationContext): Promise<OperationOutput> {
     this.validateNames(names);
-    await this.runner.run({ file: '/bin/true', args: ['remove', '--', ...names], signal: ctx.signal });
+    await this.mutation(['remove', '--', ...names], ctx);
     for (const name of names) this.installed.delete(name);
+    ctx.onProgress(100);
     return { output: '' };
+  }
+
+  /** The process a real package manager would run; a cancelled one changes nothing. */
+  private async mutation(args: string[], ctx: OperationContext): Promise<void> {
+    const result = await this.runner.run({ file: '/bin/true', args, signal: ctx.signal });
+    if (result.aborted) throw new LpaError('LPA_ERR_CANCELLED', `${args[0]} was cancelled`);
+    ctx.onLog(`${args.join(' ')}: done`);
   }
 
   async applyUpgrades(selection: UpgradeSelection, ctx: OperationContext): Promise<OperationOutput> {

@@ -2,10 +2,12 @@ import { readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/prom
 import { release } from 'node:os';
 import { join } from 'node:path';
 import {
+  type BackendCapabilities,
   type BackendInfo,
   type CommandResult,
   type CommandRunner,
   findLockHolderPid,
+  fingerprintFiles,
   type InstalledPackage,
   type LockHolder,
   type Logger,
@@ -81,6 +83,41 @@ export class ApkBackend implements PackageManagerBackend {
 
   info(): BackendInfo {
     return { packageManager: 'apk', root: this.#root, executable: this.#apk };
+  }
+
+  /**
+   * apk installs and downgrades to an offered version (`name=version`); `apk del` refuses to remove
+   * a package others depend on instead of removing them too; APKINDEX has no advisory metadata, so
+   * security_only is refused. Pinned applies are not declared: apk reports an unavailable version
+   * only as an unsatisfiable world constraint, which cannot be told apart from a conflict reliably.
+   */
+  capabilities(): BackendCapabilities {
+    return {
+      operations: {
+        install: { version_pin: true, dry_run: true },
+        update: { downgrade: true, dry_run: true },
+        remove: { cascade: false, dry_run: true },
+        patch_apply: { selected: true, security_only: false, pinned_versions: false, dry_run: true },
+        rollback: { sources: ['repo'] },
+        deployments: false,
+      },
+      advisories: { security: false, severity: false, advisory_ids: false },
+      held_back_reasons: [],
+      reboot_forecast: false,
+    };
+  }
+
+  /** The APKINDEX files in ROOT/var/cache/apk, by content. */
+  async indexFingerprint(): Promise<string> {
+    let entries: string[] = [];
+    try {
+      entries = (await readdir(this.#indexDir))
+        .filter((entry) => /^APKINDEX\..+\.tar\.gz$/.test(entry))
+        .map((entry) => join(this.#indexDir, entry));
+    } catch {
+      /* never refreshed */
+    }
+    return fingerprintFiles(entries);
   }
 
   async listInstalled(): Promise<InstalledPackage[]> {

@@ -11,7 +11,7 @@ export { parseWorldPins, pinAllows, type WorldPin } from './world.js';
 
 export default definePlugin({
   name: '@linux-patch-api/backend-apk',
-  apiVersion: '^1.0.0',
+  apiVersion: '^1.1.0',
   apply(host) {
     host.registerBackend(apkBackendDefinition);
   },

@@ -1,6 +1,7 @@
-import { mkdir, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type {
+  BackendCapabilities,
   BackendContext,
   BackendInfo,
   CommandRunner,
@@ -17,7 +18,7 @@ import type {
   Upgrade,
   UpgradeSelection,
 } from '@linux-patch-api/core';
-import { LpaError } from '@linux-patch-api/core';
+import { fingerprintFiles, LpaError } from '@linux-patch-api/core';
 import { type AptPaths, aptPaths, updateStampPath, writeAptConfig } from './apt-config.js';
 import { isAptFetchError, isAptLockError, isAptUnknownPackage, lockHolderFromOutput } from './apt-errors.js';
 import { findAptLockHolder } from './apt-locks.js';
@@ -30,6 +31,7 @@ import { parseUpgradableList } from './upgradable-list.js';
 
 const APT_GET = '/usr/bin/apt-get';
 const APT = '/usr/bin/apt';
+const APT_CACHE = '/usr/bin/apt-cache';
 const DPKG = '/usr/bin/dpkg';
 /**
  * Plans read apt's change summary and stop before any download (--print-uris), without locking, so
@@ -76,6 +78,83 @@ export class AptBackend implements PackageManagerBackend {
 
   info(): BackendInfo {
     return { packageManager: 'apt', root: this.root };
+  }
+
+  /**
+   * apt installs and downgrades to any version an index offers (`name=version`,
+   * `--allow-downgrades`), removes what depends on a removed package, and tells security updates by
+   * their suite; it has no severities or advisory ids, and a rollback needs the old version in an
+   * index (the archives cache alone is not enough for apt).
+   */
+  capabilities(): BackendCapabilities {
+    return {
+      operations: {
+        install: { version_pin: true, dry_run: true },
+        update: { downgrade: true, dry_run: true },
+        remove: { cascade: true, dry_run: true },
+        patch_apply: { selected: true, security_only: true, pinned_versions: true, dry_run: true },
+        rollback: { sources: ['repo'] },
+        deployments: false,
+      },
+      advisories: { security: true, severity: false, advisory_ids: false },
+      held_back_reasons: [],
+      reboot_forecast: false,
+    };
+  }
+
+  /** `apt-get --version`: `apt 2.6.1 (amd64)`. */
+  async packageManagerVersion(signal?: AbortSignal): Promise<string | null> {
+    const result = await this.runner.run({
+      file: APT_GET,
+      args: ['--version'],
+      env: this.env,
+      timeoutMs: READ_TIMEOUT_MS,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    return /^apt (\S+)/m.exec(result.stdout)?.[1] ?? null;
+  }
+
+  /** The package lists and their Release/InRelease files, by content. */
+  async indexFingerprint(): Promise<string> {
+    let entries: string[] = [];
+    try {
+      entries = (await readdir(this.paths.listsDir, { withFileTypes: true }))
+        .filter((entry) => entry.isFile() && entry.name !== 'lock')
+        .map((entry) => join(this.paths.listsDir, entry.name));
+    } catch {
+      /* never refreshed */
+    }
+    return fingerprintFiles(entries);
+  }
+
+  /** `apt-cache madison` lists every version the indexes offer; the installed version counts too. */
+  async findUnavailableVersions(specs: readonly Required<PackageSpec>[], signal?: AbortSignal): Promise<Required<PackageSpec>[]> {
+    if (specs.length === 0) return [];
+    this.specArguments(specs);
+    const names = [...new Set(specs.map((spec) => spec.name))];
+    const result = await this.runner.run({
+      file: APT_CACHE,
+      args: ['madison', '-o', 'Debug::NoLocking=1', '--', ...names],
+      env: this.env,
+      timeoutMs: READ_TIMEOUT_MS,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    if (result.exitCode !== 0) {
+      throw new LpaError('LPA_ERR_BACKEND', `apt-cache madison failed: ${lastError(result.stdout + result.stderr)}`);
+    }
+    const offered = new Set<string>();
+    for (const line of result.stdout.split('\n')) {
+      const [name, version] = line.split('|').map((field) => field.trim());
+      if (name && version) offered.add(`${name}=${version}`);
+    }
+    const missing: Required<PackageSpec>[] = [];
+    for (const spec of specs) {
+      if (offered.has(`${spec.name}=${spec.version}`)) continue;
+      const installed = await this.installed.get(spec.name);
+      if (installed?.version === spec.version && installed.status !== 'config-files') continue;
+      missing.push({ name: spec.name, version: spec.version });
+    }
+    return missing;
   }
 
   // ---- reads -------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ export { NAME_PATTERN as DEBIAN_NAME_PATTERN, validateDebianVersion, validatePac
 
 export default definePlugin({
   name: '@linux-patch-api/backend-apt',
-  apiVersion: '^1.0.0',
+  apiVersion: '^1.1.0',
   apply(host) {
     host.registerBackend({ name: 'apt', detect: detectApt, create: (context) => AptBackend.create(context) });
   },

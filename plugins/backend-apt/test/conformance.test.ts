@@ -1,6 +1,7 @@
+import { join } from 'node:path';
 import { after } from 'node:test';
 import { createProcessRunner, RecordingRunner, verifyBackend } from '@linux-patch-api/core/testing';
-import { type AptSandbox, createAptSandbox, DEP, HELLO } from '../../../test/support/sandbox/apt.js';
+import { type AptSandbox, createAptSandbox, DEP, HELLO, holdFcntlLock } from '../../../test/support/sandbox/apt.js';
 import { aptBackendOn } from './helpers.js';
 
 let sandbox: AptSandbox | undefined;
@@ -33,4 +34,6 @@ verifyBackend({
   validNames: ['libstdc++6', 'python3.11', 'libc6:amd64'],
   validVersions: ['1:2.36-9+deb12u4', '2.0~rc1-0ubuntu1'],
   fixtures: [{ name: DEP, version: '1.0-1' }],
+  // apt and dpkg lock with fcntl: held the way an admin's apt-get would.
+  holdLock: () => holdFcntlLock(join((sandbox as AptSandbox).root, 'var/lib/dpkg/lock-frontend')),
 });

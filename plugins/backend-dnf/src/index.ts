@@ -11,7 +11,7 @@ export { isDnfDistribution } from './detect.js';
 
 export default definePlugin<DnfPluginOptions>({
   name: '@linux-patch-api/backend-dnf',
-  apiVersion: '^1.0.0',
+  apiVersion: '^1.1.0',
   apply(host, options) {
     host.registerBackend({
       name: 'dnf',

@@ -2,9 +2,11 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import {
+  type BackendCapabilities,
   type BackendInfo,
   type CommandResult,
   type CommandRunner,
+  fingerprintFiles,
   type InstalledPackage,
   type LockHolder,
   type Logger,
@@ -85,6 +87,62 @@ export class PacmanBackend implements PackageManagerBackend {
 
   info(): BackendInfo {
     return { packageManager: 'pacman', root: this.#layout.root };
+  }
+
+  /**
+   * Arch supports no partial upgrades, so a patch apply of a subset is refused, and its
+   * repositories carry no advisory metadata, so security_only is refused too. Versions other than
+   * the one the repositories offer come from package files in the cache, which is also where a
+   * rollback finds old versions.
+   */
+  capabilities(): BackendCapabilities {
+    return {
+      operations: {
+        install: { version_pin: true, dry_run: true },
+        update: { downgrade: true, dry_run: true },
+        remove: { cascade: true, dry_run: true },
+        patch_apply: { selected: false, security_only: false, pinned_versions: true, dry_run: true },
+        rollback: { sources: ['repo', 'cache'] },
+        deployments: false,
+      },
+      advisories: { security: false, severity: false, advisory_ids: false },
+      held_back_reasons: [],
+      reboot_forecast: false,
+    };
+  }
+
+  /** `pacman -V` prints a banner with `Pacman v6.0.2 - libalpm v13.0.2`. */
+  async packageManagerVersion(signal?: AbortSignal): Promise<string | null> {
+    const result = await this.#read(['-V'], signal);
+    return /Pacman v(\S+)/.exec(result.stdout)?.[1] ?? null;
+  }
+
+  /** The sync databases, by content. */
+  async indexFingerprint(): Promise<string> {
+    const syncDir = join(this.#layout.dbPath, 'sync');
+    let entries: string[] = [];
+    try {
+      entries = (await readdir(syncDir)).filter((entry) => entry.endsWith('.db')).map((entry) => join(syncDir, entry));
+    } catch {
+      /* never synced */
+    }
+    return fingerprintFiles(entries);
+  }
+
+  /** A pair is available when installed, in the package cache, or the version the repositories offer. */
+  async findUnavailableVersions(specs: readonly Required<PackageSpec>[], signal?: AbortSignal): Promise<Required<PackageSpec>[]> {
+    if (specs.length === 0) return [];
+    this.#requireValidSpecs(specs);
+    const installed = new Map((await this.#localDb.list()).map((pkg) => [pkg.name, pkg.version]));
+    const missing: Required<PackageSpec>[] = [];
+    for (const spec of specs) {
+      if (installed.get(spec.name) === spec.version) continue;
+      if ((await findCachedPackage(this.#layout.cacheDirs, spec.name, spec.version)) !== null) continue;
+      const offered = await this.#syncVersion(spec.name, signal);
+      if (offered !== null && vercmp(offered, spec.version) === 0) continue;
+      missing.push({ name: spec.name, version: spec.version });
+    }
+    return missing;
   }
 
   // ---- reads ---------------------------------------------------------------------------------

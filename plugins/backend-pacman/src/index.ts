@@ -9,7 +9,7 @@ export { vercmp } from './vercmp.js';
 
 export default definePlugin({
   name: '@linux-patch-api/backend-pacman',
-  apiVersion: '^1.0.0',
+  apiVersion: '^1.1.0',
   apply(host) {
     host.registerBackend(pacmanBackendDefinition);
   },

@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from '@linux-patch-api/core';
 import { createProcessRunner, RecordingRunner, verifyBackend } from '@linux-patch-api/core/testing';
 import { createPacmanSandbox, HELLO, type PacmanSandbox } from '../../../test/support/sandbox/pacman.js';
@@ -41,6 +42,17 @@ verifyBackend({
   validNames: ['linux-lts', 'libc++', 'android-sdk@29'],
   validVersions: ['2:1.2.3-4', '6.0.2-8.1', '20240101.r12.gabcdef-1'],
   fixtures: [{ name: HELLO }],
+  // A real pacman holding db.lck; stopped, it leaves the lock file behind as pacman does, and the
+  // administrator's part, removing it, is done here.
+  async holdLock() {
+    const held = await (sandbox as PacmanSandbox).holdLockWithPacman();
+    return {
+      async release() {
+        await held.stop();
+        await rm(join((sandbox as PacmanSandbox).dbPath, 'db.lck'), { force: true });
+      },
+    };
+  },
   upgradeFixture: { name: HELLO, from: '1.0-1', to: '1.1-1' },
   checkRefresh: true,
   checkRepair: true,

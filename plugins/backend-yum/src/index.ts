@@ -11,7 +11,7 @@ export { isYumDistribution } from './detect.js';
 
 export default definePlugin<YumPluginOptions>({
   name: '@linux-patch-api/backend-yum',
-  apiVersion: '^1.0.0',
+  apiVersion: '^1.1.0',
   apply(host, options) {
     host.registerBackend({
       name: 'yum',

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type {
+  BackendCapabilities,
   BackendContext,
   BackendInfo,
   CommandResult,
@@ -17,7 +18,7 @@ import type {
   Upgrade,
   UpgradeSelection,
 } from '@linux-patch-api/core';
-import { LpaError } from '@linux-patch-api/core';
+import { fingerprintFiles, LpaError } from '@linux-patch-api/core';
 import { isRpmFetchError } from './fetch-errors.js';
 import { treeFingerprint } from './file-fingerprint.js';
 import { parseHistoryList } from './history.js';
@@ -101,6 +102,78 @@ export class RpmBackend implements PackageManagerBackend {
 
   info(): BackendInfo {
     return { packageManager: this.tool.packageManager, root: this.root };
+  }
+
+  /**
+   * dnf and yum install and downgrade to any version a repository offers, remove what depends on a
+   * removed package, and read updateinfo for security, severity and advisory ids. A rollback needs
+   * the old version in a repository (the cache keeps no packages by default).
+   */
+  capabilities(): BackendCapabilities {
+    return {
+      operations: {
+        install: { version_pin: true, dry_run: true },
+        update: { downgrade: true, dry_run: true },
+        remove: { cascade: true, dry_run: true },
+        patch_apply: { selected: true, security_only: true, pinned_versions: true, dry_run: true },
+        rollback: { sources: ['repo'] },
+        deployments: false,
+      },
+      advisories: { security: true, severity: true, advisory_ids: true },
+      held_back_reasons: [],
+      reboot_forecast: false,
+    };
+  }
+
+  /**
+   * The tool's Python module version, asked of the interpreter its script names. Not `dnf
+   * --version`: that reads the host's rpm database and writes the host's hawkey.log even with
+   * --installroot.
+   */
+  async packageManagerVersion(signal?: AbortSignal): Promise<string | null> {
+    const script = await readFile(this.tool.binary, 'utf8').catch(() => '');
+    const interpreter = /^#!\s*(\/\S+)/.exec(script)?.[1];
+    if (interpreter === undefined) return null;
+    const probe =
+      this.tool.packageManager === 'dnf'
+        ? 'import sys, dnf.const; sys.stdout.write(dnf.const.VERSION)'
+        : 'import sys, yum; sys.stdout.write(yum.__version__)';
+    const result = await this.options.runner.run({
+      file: interpreter,
+      args: ['-c', probe],
+      timeoutMs: READ_TIMEOUT_MS,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    return result.exitCode === 0 && /^\d[\w.]*$/.test(result.stdout.trim()) ? result.stdout.trim() : null;
+  }
+
+  /** Every repository's repomd.xml in the cache, by content (it names the checksum of each metadata file). */
+  async indexFingerprint(): Promise<string> {
+    const files: string[] = [];
+    for (const dir of ['var/cache/dnf', 'var/cache/yum']) {
+      for (const repodata of await findDirs(join(this.root ?? '/', dir), 'repodata', 4)) files.push(join(repodata, 'repomd.xml'));
+    }
+    return fingerprintFiles(files);
+  }
+
+  /** `list --showduplicates` of the names: every version installed or offered by a repository. */
+  async findUnavailableVersions(specs: readonly Required<PackageSpec>[], signal?: AbortSignal): Promise<Required<PackageSpec>[]> {
+    if (specs.length === 0) return [];
+    this.assertSpecs(specs);
+    const names = [...new Set(specs.map((spec) => spec.name))];
+    const result = await this.runRead(['-q', 'list', '--showduplicates', '--', ...names], signal);
+    // Exit 1 with "No matching packages" when none of the names exists: then nothing is available.
+    if (result.exitCode !== 0 && !/No matching Packages/i.test(combined(result))) {
+      this.fail(result, `${this.tool.packageManager} list --showduplicates failed`);
+    }
+    const rows = result.stdout
+      .split('\n')
+      .filter((line) => !/^(Installed|Available) Packages/.test(line))
+      .join('\n');
+    const offered = parsePackageList(rows);
+    return specs
+      .filter((spec) => !offered.some((row) => row.name === spec.name && compareRequested(spec.version, row.evr) === 0))
+      .map((spec) => ({ name: spec.name, version: spec.version }));
   }
 
   // ---- reads ----

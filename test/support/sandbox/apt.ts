@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { makeSandboxDir, removeSandboxDir, runTool } from './common.js';
 
 export const HELLO = 'lpa-fixture-hello';
@@ -120,6 +120,24 @@ async function buildRepos(): Promise<AptRepos> {
   await indexRepo(built.main, 'stable', 'LpaFixtures');
   await indexRepo(built.security, 'stable-security', 'Debian-Security');
   return built;
+}
+
+/**
+ * Publishes more package versions to this sandbox only: a new repository under the sandbox with
+ * these packages, added to the root's sources. apt sees them after the next `apt-get update`.
+ */
+export async function publishAptPackages(
+  sandbox: AptSandbox,
+  packages: readonly { name: string; version: string; depends?: string }[],
+): Promise<void> {
+  const repoDir = join(sandbox.dir, `repo-extra-${Date.now()}`);
+  await mkdir(repoDir, { recursive: true });
+  for (const fixture of packages) await buildDeb({ ...fixture, repo: 'main' }, join(sandbox.dir, 'build-extra'), repoDir);
+  await indexRepo(repoDir, 'stable', 'LpaFixtures');
+  await writeFile(
+    join(sandbox.root, 'etc/apt/sources.list.d', `${basename(repoDir)}.list`),
+    `deb [trusted=yes] file:${repoDir} ./\n`,
+  );
 }
 
 export interface AptSandboxOptions {

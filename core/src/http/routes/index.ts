@@ -1,6 +1,7 @@
 import type { AgentServices } from '../../services.js';
 import type { AnyRoute, RouteFactory } from '../route.js';
 import { JOB_STREAM_DESCRIPTION } from '../schemas/job-stream.js';
+import { capabilitiesRoutes } from './capabilities.js';
 import { deploymentRoutes } from './deployments.js';
 import { healthRoutes } from './health.js';
 import { jobRoutes } from './jobs.js';
@@ -13,6 +14,7 @@ import { systemInfoRoutes } from './system-info.js';
 const ROUTE_FACTORIES: readonly RouteFactory[] = [
   healthRoutes,
   systemInfoRoutes,
+  capabilitiesRoutes,
   packageRoutes,
   patchRoutes,
   jobRoutes,

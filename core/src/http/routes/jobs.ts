@@ -3,6 +3,7 @@ import { LpaError } from '../../errors.js';
 import type { AgentServices } from '../../services.js';
 import { defineRoute } from '../route.js';
 import { jobIdParams, jobListQuery, jobListSchema, jobSchema } from '../schemas/job.js';
+import { ifMatchOf } from './if-match.js';
 import { jobsOf } from './services-required.js';
 
 export function jobRoutes(services: AgentServices) {
@@ -28,12 +29,14 @@ export function jobRoutes(services: AgentServices) {
       path: '/jobs/{id}',
       operationId: 'getJob',
       summary: 'One job',
+      description: 'A job with a plan_hash (a dry run) is sent with `ETag: "<plan_hash>"`.',
       tags: ['jobs'],
       params: jobIdParams,
       response: jobSchema,
-      handler({ params }) {
+      handler({ params, ctx }) {
         const job = jobsOf(services).get(params.id);
         if (job === null) throw new LpaError('LPA_ERR_NOT_FOUND', `no job ${params.id}`);
+        if (job.plan_hash !== null) ctx.set('ETag', `"${job.plan_hash}"`);
         return job;
       },
     }),
@@ -47,7 +50,16 @@ export function jobRoutes(services: AgentServices) {
       response: jobSchema,
       status: 202,
       location: (job: Job) => `/jobs/${job.id}`,
-      handler: ({ params, client, requestId }) => jobsOf(services).rollback(params.id, client, requestId),
+      handler({ params, client, requestId, ctx }) {
+        // A rollback has no dry run, so no plan_hash can match: never run one unchecked.
+        const ifMatch = ifMatchOf(ctx);
+        if (ifMatch !== null) {
+          throw new LpaError('LPA_ERR_PRECONDITION_FAILED', 'a rollback has no plan to match If-Match against', {
+            details: { if_match: ifMatch },
+          });
+        }
+        return jobsOf(services).rollback(params.id, client, requestId);
+      },
     }),
   ];
 }

@@ -11,8 +11,10 @@ import {
   packageListSchema,
   packageNameParams,
   packageSchema,
+  removeQuery,
   updateBody,
 } from '../schemas/package.js';
+import { IF_MATCH_DESCRIPTION, ifMatchOf } from './if-match.js';
 import { backendOf, fromBackend, jobsOf } from './services-required.js';
 
 const jobLocation = (job: Job) => `/jobs/${job.id}`;
@@ -99,32 +101,41 @@ export function packageRoutes(services: AgentServices) {
       path: '/packages',
       operationId: 'installPackages',
       summary: 'Install packages (optionally at a version); starts a job',
+      description: IF_MATCH_DESCRIPTION,
       tags: ['packages'],
       body: installBody,
       response: jobSchema,
       status: 202,
       location: jobLocation,
-      handler: ({ body, client, requestId }) =>
-        jobsOf(services).submit({ type: 'package_install', packages: body.packages }, client, requestId),
+      handler: ({ body, client, requestId, ctx }) =>
+        jobsOf(services).submit(
+          { type: 'package_install', packages: body.packages, ...(body.dry_run === true ? { dry_run: true as const } : {}) },
+          client,
+          { requestId, ifMatch: ifMatchOf(ctx) },
+        ),
     }),
     defineRoute({
       method: 'PUT',
       path: '/packages/{name}',
       operationId: 'updatePackage',
       summary: 'Update one package (to the newest or the given version); starts a job',
+      description: `404 at once when the package is not installed. ${IF_MATCH_DESCRIPTION}`,
       tags: ['packages'],
       params: packageNameParams,
       body: updateBody,
       response: jobSchema,
       status: 202,
       location: jobLocation,
-      handler: ({ params, body, client, requestId }) =>
+      handler: ({ params, body, client, requestId, ctx }) =>
         jobsOf(services).submit(
-          body?.version === undefined
-            ? { type: 'package_update', name: params.name }
-            : { type: 'package_update', name: params.name, version: body.version },
+          {
+            type: 'package_update',
+            name: params.name,
+            ...(body?.version === undefined ? {} : { version: body.version }),
+            ...(body?.dry_run === true ? { dry_run: true as const } : {}),
+          },
           client,
-          requestId,
+          { requestId, ifMatch: ifMatchOf(ctx) },
         ),
     }),
     defineRoute({
@@ -132,13 +143,19 @@ export function packageRoutes(services: AgentServices) {
       path: '/packages/{name}',
       operationId: 'removePackage',
       summary: 'Remove one package; starts a job',
+      description: `404 at once when the package is not installed. ${IF_MATCH_DESCRIPTION}`,
       tags: ['packages'],
       params: packageNameParams,
+      query: removeQuery,
       response: jobSchema,
       status: 202,
       location: jobLocation,
-      handler: ({ params, client, requestId }) =>
-        jobsOf(services).submit({ type: 'package_remove', name: params.name }, client, requestId),
+      handler: ({ params, query, client, requestId, ctx }) =>
+        jobsOf(services).submit(
+          { type: 'package_remove', name: params.name, ...(query.dry_run === true ? { dry_run: true as const } : {}) },
+          client,
+          { requestId, ifMatch: ifMatchOf(ctx) },
+        ),
     }),
   ];
 }

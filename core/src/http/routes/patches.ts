@@ -4,6 +4,7 @@ import type { AgentServices } from '../../services.js';
 import { defineRoute } from '../route.js';
 import { jobSchema } from '../schemas/job.js';
 import { applyBody, patchListQuery, patchListSchema } from '../schemas/package.js';
+import { IF_MATCH_DESCRIPTION, ifMatchOf } from './if-match.js';
 import { backendOf, fromBackend, jobsOf } from './services-required.js';
 
 export function patchRoutes(services: AgentServices) {
@@ -26,14 +27,17 @@ export function patchRoutes(services: AgentServices) {
       method: 'POST',
       path: '/patches/apply',
       operationId: 'applyPatches',
-      summary: 'Apply updates (all, named, or security only; dry_run plans only); starts a job',
-      description: 'The package index is refreshed first; a download failure gets one more refresh and one retry.',
+      summary: 'Apply updates (all, named, security only, or pinned to exact versions; dry_run plans only); starts a job',
+      description:
+        'The package index is refreshed first; a download failure gets one more refresh and one retry. ' +
+        'With name/version pairs, a pair no repository or cache offers fails the job VERSION_UNAVAILABLE, naming every ' +
+        `missing pair, before anything changes. ${IF_MATCH_DESCRIPTION}`,
       tags: ['patches'],
       body: applyBody,
       response: jobSchema,
       status: 202,
       location: (job: Job) => `/jobs/${job.id}`,
-      handler: ({ body, client, requestId }) =>
+      handler: ({ body, client, requestId, ctx }) =>
         jobsOf(services).submit(
           {
             type: 'patch_apply',
@@ -42,7 +46,7 @@ export function patchRoutes(services: AgentServices) {
             dry_run: body?.dry_run ?? false,
           },
           client,
-          requestId,
+          { requestId, ifMatch: ifMatchOf(ctx) },
         ),
     }),
   ];

@@ -28,6 +28,12 @@ export const jobSchema = z
     client: z.string().nullable().describe('Subject CN of the client certificate that asked for it'),
     changes: z.array(changeSchema).describe('Measured by diffing the installed set before and after'),
     plan: z.array(changeSchema).nullable().describe('What the package manager planned (dry runs, beforeApply taps)'),
+    plan_hash: z
+      .string()
+      .nullable()
+      .describe(
+        'SHA-256 over the plan, the request, the installed set and the package index; send it as If-Match to apply exactly this plan',
+      ),
     log: z.array(z.string()).describe("Tail of the package manager's output"),
     error: apiErrorSchema.nullable(),
     rollback_of: z.string().nullable(),

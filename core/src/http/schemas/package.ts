@@ -39,17 +39,28 @@ export const packageListQuery = z
 
 export const packageNameParams = z.object({ name: packageName }).strict();
 
+const dryRun = z.boolean().optional().describe('Plan only: the job completes with plan and plan_hash and changes nothing');
+
 export const installBody = z
   .object({
     packages: z
       .array(z.object({ name: packageName, version: packageVersion.optional() }).strict())
       .min(1)
       .max(MAX_PACKAGES_PER_REQUEST),
+    dry_run: dryRun,
   })
   .strict()
   .meta({ id: 'InstallRequest' });
 
-export const updateBody = z.object({ version: packageVersion.optional() }).strict().meta({ id: 'UpdateRequest' }).optional();
+export const updateBody = z
+  .object({ version: packageVersion.optional(), dry_run: dryRun })
+  .strict()
+  .meta({ id: 'UpdateRequest' })
+  .optional();
+
+export const removeQuery = z
+  .object({ dry_run: z.boolean().optional().describe('true: plan the removal only; nothing changes') })
+  .strict();
 
 export const patchSchema = z
   .object({
@@ -86,9 +97,19 @@ export const patchListQuery = z.object({ security: z.boolean().optional().descri
 
 export const applyBody = z
   .object({
-    packages: z.array(packageName).min(1).max(MAX_PACKAGES_PER_REQUEST).optional(),
+    packages: z
+      .union([
+        z.array(packageName).min(1).max(MAX_PACKAGES_PER_REQUEST),
+        z
+          .array(z.object({ name: packageName, version: packageVersion }).strict())
+          .min(1)
+          .max(MAX_PACKAGES_PER_REQUEST)
+          .refine((specs) => new Set(specs.map((spec) => spec.name)).size === specs.length, 'each package at most once'),
+      ])
+      .optional()
+      .describe('Names (apply their updates), or name/version pairs (bring each to exactly that version, up or down)'),
     security_only: z.boolean().optional(),
-    dry_run: z.boolean().optional(),
+    dry_run: dryRun,
   })
   .strict()
   .meta({ id: 'PatchApplyRequest' })

@@ -1,0 +1,162 @@
+/**
+ * Running the collection from the checkout against a fleet of real agents (../support/fleet.ts):
+ * a collections directory that points at `ansible/`, an inventory of the fleet's hosts, and
+ * ansible-playbook / pytest as child processes.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../support/agent.js';
+import type { Fleet, FleetHost } from '../support/fleet.js';
+import { makeSandboxDir } from '../support/sandbox/common.js';
+
+export const COLLECTION_DIR = join(REPO_ROOT, 'ansible');
+/** Debian's python3 (the one ansible-core runs on); a pyenv shim earlier in PATH would not have ansible. */
+export const SYSTEM_PYTHON = '/usr/bin/python3';
+
+/** A directory laid out as ansible_collections/linux_patch_api/agent → the checkout's ansible/. */
+export async function collectionsPath(): Promise<string> {
+  const dir = makeSandboxDir('collections');
+  await mkdir(join(dir, 'ansible_collections/linux_patch_api'), { recursive: true });
+  await symlink(COLLECTION_DIR, join(dir, 'ansible_collections/linux_patch_api/agent'));
+  return dir;
+}
+
+export interface ProcessResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function runProcess(file: string, args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT): Promise<ProcessResult> {
+  return new Promise((resolve) => {
+    execFile(file, args, { cwd, env, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export interface Rollout {
+  dir: string;
+  inventory: string;
+  collections: string;
+}
+
+/**
+ * An inventory (YAML, written as JSON) with the given hosts as the canary ring and the rest of the
+ * fleet as production; `hostVars` adds variables per host name.
+ */
+export async function prepareRollout(
+  fleet: Fleet,
+  canary: FleetHost[],
+  hostVars: Record<string, Record<string, unknown>> = {},
+): Promise<Rollout> {
+  const dir = makeSandboxDir('rollout');
+  const hostsOf = (hosts: FleetHost[]) =>
+    Object.fromEntries(
+      hosts.map((host) => [host.name, { lpa_address: host.address, lpa_port: fleet.port, ...hostVars[host.name] }]),
+    );
+  const production = fleet.hosts.filter((host) => !canary.includes(host));
+  const inventory = join(dir, 'inventory.yml');
+  await writeFile(
+    inventory,
+    JSON.stringify({ all: { children: { canary: { hosts: hostsOf(canary) }, production: { hosts: hostsOf(production) } } } }),
+  );
+  return { dir, inventory, collections: await collectionsPath() };
+}
+
+export interface PlaybookRun extends ProcessResult {
+  /** The per-host summary the playbook wrote (null when it wrote none). */
+  // biome-ignore lint/suspicious/noExplicitAny: the summary is JSON the test reads freely
+  summary: Record<string, any> | null;
+  /** PLAY RECAP counters per host. */
+  recap: Record<string, Record<string, number>>;
+}
+
+function parseRecap(stdout: string): Record<string, Record<string, number>> {
+  const recap: Record<string, Record<string, number>> = {};
+  const start = stdout.lastIndexOf('PLAY RECAP');
+  if (start === -1) return recap;
+  for (const line of stdout.slice(start).split('\n').slice(1)) {
+    const match = /^(\S+)\s+:\s+(.*)$/.exec(line.trim());
+    if (!match) continue;
+    recap[match[1]!] = Object.fromEntries([...match[2]!.matchAll(/(\w+)=(\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
+  }
+  return recap;
+}
+
+export async function runPlaybook(
+  fleet: Fleet,
+  rollout: Rollout,
+  options: { playbook?: string; extraVars?: Record<string, unknown>; check?: boolean; outputDir: string },
+): Promise<PlaybookRun> {
+  await mkdir(options.outputDir, { recursive: true });
+  const varsFile = join(options.outputDir, 'vars.json');
+  await writeFile(
+    varsFile,
+    JSON.stringify({
+      lpa_client_cert: fleet.client.cert,
+      lpa_client_key: fleet.client.key,
+      lpa_ca_path: fleet.client.ca,
+      lpa_output_dir: options.outputDir,
+      lpa_job_timeout: 300,
+      ...options.extraVars,
+    }),
+  );
+  const result = await runProcess(
+    '/usr/bin/ansible-playbook',
+    [
+      '-i',
+      rollout.inventory,
+      `linux_patch_api.agent.${options.playbook ?? 'rolling_patch'}`,
+      '-e',
+      `@${varsFile}`,
+      ...(options.check ? ['--check', '--diff'] : []),
+    ],
+    {
+      PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      HOME: rollout.dir,
+      LC_ALL: 'C.UTF-8',
+      ANSIBLE_COLLECTIONS_PATH: rollout.collections,
+      ANSIBLE_LOCAL_TEMP: join(rollout.dir, 'tmp'),
+      ANSIBLE_NOCOLOR: '1',
+      ANSIBLE_RETRY_FILES_ENABLED: '0',
+      ANSIBLE_FORKS: '5',
+    },
+    options.outputDir,
+  );
+  const summaryPath = join(options.outputDir, 'summary.json');
+  return {
+    ...result,
+    summary: existsSync(summaryPath) ? JSON.parse(readFileSync(summaryPath, 'utf8')) : null,
+    recap: parseRecap(result.stdout),
+  };
+}
+
+/** name → version of every fleet host's dpkg database, keyed by host name. */
+export async function fleetVersions(fleet: Fleet): Promise<Record<string, Record<string, string>>> {
+  const entries = await Promise.all(
+    fleet.hosts.map(async (host) => [host.name, Object.fromEntries([...(await host.sandbox.dpkgQuery())].sort())] as const),
+  );
+  return Object.fromEntries(entries);
+}
+
+/** Every mutating (not dry-run) job the host's agent has run. */
+export async function realJobs(fleet: Fleet, host: FleetHost): Promise<{ id: string; type: string }[]> {
+  const { mtlsRequest } = await import('../support/tls-client.js');
+  const res = await mtlsRequest({
+    host: host.address,
+    port: fleet.port,
+    ca: readFileSync(fleet.client.ca, 'utf8'),
+    cert: readFileSync(fleet.client.cert, 'utf8'),
+    key: readFileSync(fleet.client.key, 'utf8'),
+    path: '/jobs',
+  });
+  assert.equal(res.status, 200, res.text);
+  return (res.json.data.jobs as { id: string; type: string; request: { dry_run?: boolean } }[]).filter(
+    (job) => job.request?.dry_run !== true,
+  );
+}
