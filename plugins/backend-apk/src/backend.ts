@@ -102,7 +102,7 @@ export class ApkBackend implements PackageManagerBackend {
         deployments: false,
       },
       advisories: { security: false, severity: false, advisory_ids: false },
-      held_back_reasons: [],
+      held_back_reasons: ['pinned'],
       reboot_forecast: false,
     };
   }

@@ -168,20 +168,6 @@ describe('apk jobs through the job manager (real apk-tools 2.14.10 runs)', () =>
     }
   });
 
-  it('a remove apk refuses fails the job and leaves world unchanged', async () => {
-    const world = `${DEP}\n${HELLO}\n`;
-    const agent = await agentOn('installed-hello-1.1-dep', world, ['del-kept']);
-    try {
-      const job = await agent.run({ type: 'package_remove', name: DEP });
-      assert.equal(job.status, 'failed');
-      assert.equal(job.error?.code, 'BACKEND_ERROR');
-      assert.equal(await agent.root.readWorld(), world);
-      assert.deepEqual(changes(job), []);
-    } finally {
-      await agent.dispose();
-    }
-  });
-
   it('a held database lock fails the job LOCKED naming the holder; once free, the same install goes through', async () => {
     const agent = await agentOn('installed-empty', undefined, ['add-locked', 'add-after-lock']);
     const lockPath = join(agent.root.root, 'lib/apk/db/lock');
