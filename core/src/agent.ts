@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { startChainCheckpoints } from './audit/chain-checkpoints.js';
 import { openAuditTrail } from './audit/open-audit-trail.js';
 import { ReopenableAuditTrail } from './audit/reopenable-trail.js';
 import type { AuditTrail } from './audit/trail.js';
@@ -22,11 +23,14 @@ import { TlsMaterialManager } from './http/tls/material-manager.js';
 import { JobUpdateStream } from './http/websocket.js';
 import { tapJobAudit } from './jobs/audit-tap.js';
 import { JobManager } from './jobs/job-manager.js';
+import { tapJobLog } from './jobs/log-tap.js';
 import { MutationLock } from './jobs/mutation-lock.js';
 import { startPlugins } from './loader/start-plugins.js';
 import { createLogger } from './logger.js';
 import { ProcessRunner } from './runner/process-runner.js';
+import { SpawnAttribution } from './runner/spawn-attribution.js';
 import type { AgentServices } from './services.js';
+import { lastUpdateTime } from './system/last-update-time.js';
 import { SelfUpgradeGuard } from './system/self-upgrade.js';
 import { CORE_VERSION } from './version.js';
 
@@ -47,6 +51,8 @@ export interface AgentOptions {
    * (see system/self-upgrade.ts); `serve` stops and exits with SELF_RESTART_EXIT_CODE.
    */
   onSelfRestart?: () => void;
+  /** How often a `chain_checkpoint` seals the audit chain's head (ms, default 5 minutes). */
+  chainCheckpointMs?: number;
   /** How long stop() lets running jobs finish before recording them as interrupted (ms, default 60 000). */
   jobStopBoundMs?: number;
   /**
@@ -115,6 +121,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
 
   // 4. Hooks and the services object every later part receives.
   const hooks = createHooks();
+  // The plugins' runner reports which processes a job's backend call starts (job files record them).
+  const spawns = new SpawnAttribution();
   services = {
     getConfig: () => config.current().config,
     configPath: config.current().configPath,
@@ -141,7 +149,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
           configPath: config.current().configPath,
           logger,
           hooks,
-          runner: new ProcessRunner(),
+          runner: spawns.wrap(new ProcessRunner()),
           ...(options.plugins?.builtins === undefined ? {} : { plugins: options.plugins.builtins }),
           ...(options.plugins?.discover === undefined ? {} : { discover: options.plugins.discover }),
         });
@@ -203,14 +211,21 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     logger,
     limits: () => config.current().config.jobs,
     beforeMutation: (job) => selfUpgrade.mutationStarting(job.id),
+    spawns,
   });
-  tapJobAudit(hooks, () => withServices.audit);
+  tapJobAudit(
+    hooks,
+    () => withServices.audit,
+    (jobId) => jobs.clientIdentity(jobId),
+  );
+  tapJobLog(hooks, logger);
   // Ends a job's self-upgrade window after the audit tap has recorded its outcome.
   selfUpgrade.attach(hooks);
   services.cache = cache;
   services.jobs = jobs;
   services.cacheHealth = () => cache.health();
-  services.lastUpdateTime = async () => jobs.lastChangeTime();
+  services.lastUpdateTime = () =>
+    lastUpdateTime({ backend: () => withServices.backend, lastJobChange: () => jobs.lastChangeTime(), logger });
   await jobs.start();
 
   // 9. Routes, request gates and the Koa app.
@@ -274,6 +289,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const address = server.address();
   logger.info({ address: address.address, port: address.port, version: CORE_VERSION }, 'linux-patch-api listening');
   services.audit.record('agent_start', { version: CORE_VERSION, address: address.address, port: address.port, pid: process.pid });
+  // 12. The audit chain's head is sealed periodically, and by agent_stop at the end.
+  const stopCheckpoints = startChainCheckpoints(() => withServices.audit, options.chainCheckpointMs);
 
   let stopping: Promise<void> | null = null;
   const running: AgentServices = services;
@@ -294,6 +311,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         config.close();
         tls.close();
         await server.close(options.stopGraceMs);
+        stopCheckpoints();
         running.audit.record('agent_stop', { version: CORE_VERSION, pid: process.pid });
         await running.audit.flush();
         await running.audit.close();

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import type { CliCommand } from './cli/command.js';
 import { UsageError } from './cli/command.js';
 import { COMMANDS, DEFAULT_COMMAND } from './cli/commands.js';
 import { CORE_VERSION } from './version.js';
@@ -9,15 +10,25 @@ function helpText(): string {
     `linux-patch-api ${CORE_VERSION}: package and patch management for this host over mutual TLS`,
     '',
     'Usage:',
-    ...COMMANDS.map((command) => `  ${command.usage}`),
+    ...COMMANDS.map((command) => `  ${command.usage.replace(/\n {7}/g, '\n  ')}`),
     '  linux-patch-api --version | --help',
     '',
     'Commands:',
     ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
     '',
-    'The config defaults to /etc/linux_patch_api/config.yaml.',
+    'The config defaults to /etc/linux_patch_api/config.yaml. `linux-patch-api COMMAND --help` says more.',
     '',
   ].join('\n');
+}
+
+function commandHelp(command: CliCommand): string {
+  return `usage: ${command.usage}\n\n${command.summary}\n\n${command.help}\n`;
+}
+
+/** `--help`/`-h` anywhere before a `--` asks for the command's help, whatever else is given. */
+function asksForHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).some((arg) => arg === '--help' || arg === '-h');
 }
 
 /** Dispatches argv to a command (the first positional argument, `serve` when there is none). */
@@ -37,6 +48,10 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const command = named ?? DEFAULT_COMMAND;
+  if (named !== undefined && asksForHelp(rest)) {
+    process.stdout.write(commandHelp(command));
+    return 0;
+  }
   try {
     return await command.run(named === undefined ? argv : rest);
   } catch (error) {

@@ -3,7 +3,14 @@
  * exported here, and nothing else.
  */
 
-export { CURRENT_AUDIT_FILE, parseRotatedAuditFileName, rotatedAuditFileName } from './audit/file-names.js';
+export {
+  AUDIT_SEAL_FILE,
+  type AuditChainSeal,
+  CHAIN_SEALING_EVENTS,
+  CURRENT_AUDIT_FILE,
+  parseRotatedAuditFileName,
+  rotatedAuditFileName,
+} from './audit/file-names.js';
 export { chainAuditLine, hashAuditLine } from './audit/hash-chain.js';
 export type {
   AuditEventName,
@@ -43,6 +50,7 @@ export type {
   JobStatus,
   JobType,
   JobUpdateKind,
+  LockWait,
   PackageChange,
   PlannedChange,
 } from './contracts/job.js';

@@ -28,7 +28,7 @@ export const DESCRIPTION = [
  */
 export function buildPackages({ outDir, targets = TARGETS.map((t) => t.id), skipBuild = false, packager, log = () => {} }) {
   const selected = targets.map(findTarget);
-  const version = JSON.parse(readFileSync(join(REPO_ROOT, 'core', 'package.json'), 'utf8')).version;
+  const { version, homepage } = JSON.parse(readFileSync(join(REPO_ROOT, 'core', 'package.json'), 'utf8'));
   const buildDate = process.env.SOURCE_DATE_EPOCH ? new Date(Number(process.env.SOURCE_DATE_EPOCH) * 1000) : new Date();
   const who = packager ?? process.env.LPA_PACKAGER ?? 'linux-patch-api packagers <packagers@linux-patch-api.org>';
   const arch = architectureNames(process.arch);
@@ -69,6 +69,7 @@ export function buildPackages({ outDir, targets = TARGETS.map((t) => t.id), skip
       arch: arch[target.format],
       packager: who,
       description: DESCRIPTION,
+      homepage,
       buildDate,
     });
     log(`${target.id}: ${built[target.id]}`);

@@ -27,7 +27,7 @@ function dataEntries(stageDir, mtime) {
   });
 }
 
-export function buildApk(target, { stageDir, outDir, version, arch, packager, description, buildDate }) {
+export function buildApk(target, { stageDir, outDir, version, arch, packager, description, homepage, buildDate }) {
   const pkgver = `${version}-r0`;
   const mtime = Math.floor(buildDate.getTime() / 1000);
   const dataStream = gzipSync(writeTar(dataEntries(stageDir, mtime)), { level: 9 });
@@ -36,6 +36,7 @@ export function buildApk(target, { stageDir, outDir, version, arch, packager, de
     'pkgname = linux-patch-api',
     `pkgver = ${pkgver}`,
     `pkgdesc = ${description[0]}`,
+    `url = ${homepage}`,
     `builddate = ${mtime}`,
     `packager = ${packager}`,
     `size = ${installedSize(stageDir)}`,

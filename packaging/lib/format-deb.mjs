@@ -23,7 +23,7 @@ function sharedLibraryDepends(stageDir, workDir) {
   return match ? match[1].split(/,\s*/) : [];
 }
 
-export function buildDeb(target, { stageDir, workDir, outDir, version, arch, packager, description }) {
+export function buildDeb(target, { stageDir, workDir, outDir, version, arch, packager, description, homepage }) {
   const debianVersion = `${version}-1`;
   const sizeKiB = Math.ceil(installedSize(stageDir) / 1024);
   const control = join(stageDir, 'DEBIAN');
@@ -49,6 +49,7 @@ export function buildDeb(target, { stageDir, workDir, outDir, version, arch, pac
       `Depends: ${[target.nodeDependency, ...sharedLibraryDepends(stageDir, workDir), ...target.requires].join(', ')}`,
       'Section: admin',
       'Priority: optional',
+      `Homepage: ${homepage}`,
       `Description: ${summary}`,
       ...body.map((line) => (line === '' ? ' .' : ` ${line}`)),
       '',

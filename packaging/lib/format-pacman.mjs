@@ -9,7 +9,7 @@ import { installedSize } from './tree.mjs';
 
 const OWNED_BY_ROOT = ['--uid', '0', '--gid', '0', '--uname', 'root', '--gname', 'root'];
 
-export function buildPacman(target, { stageDir, outDir, version, arch, packager, description, buildDate }) {
+export function buildPacman(target, { stageDir, outDir, version, arch, packager, description, homepage, buildDate }) {
   const pkgver = `${version}-1`;
   const topLevel = ['etc', 'usr', 'var'];
   writeFileSync(
@@ -20,6 +20,7 @@ export function buildPacman(target, { stageDir, outDir, version, arch, packager,
       'pkgbase = linux-patch-api',
       `pkgver = ${pkgver}`,
       `pkgdesc = ${description[0]}`,
+      `url = ${homepage}`,
       `builddate = ${Math.floor(buildDate.getTime() / 1000)}`,
       `packager = ${packager}`,
       `size = ${installedSize(stageDir)}`,

@@ -3,7 +3,7 @@
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rpmScriptlets } from './maintainer-scripts.mjs';
-import { CONFIG_DIR, CONFIG_FILES, INSTALL_PREFIX, MAN_PAGE, PRIVATE_DIRS } from './paths.mjs';
+import { CONFIG_DIR, CONFIG_FILES, INSTALL_PREFIX, LICENSE_PATH, MAN_PAGE, PRIVATE_DIRS } from './paths.mjs';
 import { run } from './run.mjs';
 
 /** A gzip payload: every rpm reads it (EL7's too), and it builds several times faster than xz. */
@@ -20,15 +20,27 @@ function fileList(target) {
     INSTALL_PREFIX,
     ...service,
     `%attr(0644,root,root) ${MAN_PAGE}`,
-    '%doc /usr/share/doc/linux-patch-api/README.md',
-    '%license /usr/share/doc/linux-patch-api/copyright',
+    `%license ${LICENSE_PATH}`,
     `%dir %attr(0755,root,root) ${CONFIG_DIR}`,
     ...CONFIG_FILES.map((file) => `%config(noreplace) %attr(0640,root,root) ${file}`),
     ...PRIVATE_DIRS.map((dir) => `%dir %attr(0700,root,root) ${dir}`),
   ].join('\n');
 }
 
-function spec(target, { stageDir, version, arch, packager, description }) {
+/** rpm names libraries by soname, as its automatic dependencies would (rpmlint: explicit-lib-dependency). */
+function requirement(dependency, arch) {
+  const sonames = { 'libstdc++': 'libstdc++.so.6' };
+  const soname = sonames[dependency];
+  if (soname === undefined) return dependency;
+  return /64|s390x/.test(arch) ? `${soname}()(64bit)` : soname;
+}
+
+function changelogDate(date) {
+  const [weekday, month, day, year] = date.toDateString().split(' ');
+  return `${weekday} ${month} ${day} ${year}`;
+}
+
+function spec(target, { stageDir, version, arch, packager, description, buildDate, homepage }) {
   const scriptlets = rpmScriptlets();
   const [summary, ...body] = description;
   return `%define debug_package %{nil}
@@ -42,9 +54,11 @@ Version: ${version}
 Release: ${target.release}
 Summary: ${summary}
 License: MIT
+Group: System Environment/Daemons
+URL: ${homepage}
 Packager: ${packager}
 AutoReqProv: no
-${[target.nodeDependency, ...target.requires].map((dep) => `Requires: ${dep}`).join('\n')}
+${[target.nodeDependency, ...target.requires].map((dep) => `Requires: ${requirement(dep, arch)}`).join('\n')}
 Requires(post): /bin/sh
 Requires(preun): /bin/sh
 Requires(postun): /bin/sh
@@ -66,6 +80,9 @@ ${scriptlets.post}
 ${scriptlets.preun}
 %postun
 ${scriptlets.postun}
+%changelog
+* ${changelogDate(buildDate)} ${packager} - ${version}-${target.release}
+- Release ${version}.
 `;
 }
 

@@ -4,7 +4,8 @@
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { CONFIG_DIR, INSTALL_PREFIX, MAN_PAGE, PRIVATE_DIRS, REPO_ROOT, TEMPLATES_DIR } from './paths.mjs';
+import { CONFIG_DIR, INSTALL_PREFIX, LICENSE_PATH, MAN_PAGE, PRIVATE_DIRS, REPO_ROOT, TEMPLATES_DIR } from './paths.mjs';
+import { pruneProductionTree } from './prune.mjs';
 import { run } from './run.mjs';
 import { renderSystemdUnit } from './systemd-unit.mjs';
 
@@ -80,50 +81,6 @@ function nodeGypEnvironment() {
   return env;
 }
 
-/** Dev-only files npm packages publish anyway: linters' and VCS settings, tests and examples. */
-const DEV_ONLY_FILES =
-  /^\.(npmignore|eslintrc.*|eslintignore|gitignore|gitattributes|gitmodules|travis\.yml|editorconfig|prettierrc.*|jshintrc|nycrc.*|taprc|airtap\.yml|zuul\.yml)$/;
-const DEV_ONLY_DIRS = new Set(['test', 'tests', '__tests__', 'example', 'examples', '.github', 'benchmark', 'benchmarks']);
-
-function isPackageRoot(dir) {
-  return existsSync(join(dir, 'package.json'));
-}
-
-/**
- * Removes what a production tree does not need: native addon build products other than the
- * stripped .node itself, dev-only files, and test/example folders at each package's top level.
- */
-function pruneProductionTree(nodeModules) {
-  const walk = (dir) => {
-    const packageRoot = isPackageRoot(dir);
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isSymbolicLink()) continue;
-      if (entry.isFile() && DEV_ONLY_FILES.test(entry.name)) {
-        rmSync(path, { force: true });
-      } else if (entry.isDirectory() && packageRoot && DEV_ONLY_DIRS.has(entry.name)) {
-        rmSync(path, { recursive: true, force: true });
-      } else if (entry.isDirectory() && entry.name === 'build' && existsSync(join(path, 'Release'))) {
-        for (const leftover of readdirSync(path)) {
-          if (leftover !== 'Release') rmSync(join(path, leftover), { recursive: true, force: true });
-        }
-        for (const leftover of readdirSync(join(path, 'Release'))) {
-          const file = join(path, 'Release', leftover);
-          if (!leftover.endsWith('.node')) {
-            rmSync(file, { recursive: true, force: true });
-            continue;
-          }
-          run('strip', ['--strip-unneeded', file]);
-          chmodSync(file, 0o644);
-        }
-      } else if (entry.isDirectory()) {
-        walk(path);
-      }
-    }
-  };
-  walk(nodeModules);
-}
-
 function npmInstall(prefixDir, tarballPaths) {
   mkdirSync(prefixDir, { recursive: true });
   if (!existsSync(join(prefixDir, 'package.json'))) {
@@ -174,6 +131,27 @@ function productionInstall(prefixDir, tarballPaths, baseDir) {
   }
   writeFileSync(join(prefixDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   pruneProductionTree(nodeModules);
+  for (const name of readdirSync(join(nodeModules, SCOPE))) dropSourceConditions(join(nodeModules, SCOPE, name, 'package.json'));
+}
+
+/**
+ * The workspace manifests carry an `lpa-source` export condition that points at `src/` for the
+ * development loop, and `types` for TypeScript users; neither sources nor declarations are
+ * installed, so the installed manifests lose both.
+ */
+function dropSourceConditions(manifestPath) {
+  const manifest = readJson(manifestPath);
+  const strip = (value) => {
+    if (value === null || typeof value !== 'object') return value;
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => key !== 'lpa-source' && key !== 'types')
+        .map(([key, inner]) => [key, strip(inner)]),
+    );
+  };
+  if (manifest.exports !== undefined) manifest.exports = strip(manifest.exports);
+  delete manifest.types;
+  writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 function writeFile(root, path, content, mode) {
@@ -254,10 +232,16 @@ export function stageTarget(target, { stageDir, tarballs, baseDir, version, pack
     writeFile(stageDir, 'etc/conf.d/linux-patch-api', template('linux-patch-api.confd'), 0o644);
   }
 
-  const docDir = join(stageDir, 'usr/share/doc/linux-patch-api');
-  mkdirSync(docDir, { recursive: true });
-  cpSync(join(REPO_ROOT, 'README.md'), join(docDir, 'README.md'));
-  writeFile(stageDir, 'usr/share/doc/linux-patch-api/copyright', template('copyright'), 0o644);
+  if (target.format === 'deb') {
+    // Debian keeps the license in the copyright file; the other distributions in /usr/share/licenses.
+    writeFile(stageDir, 'usr/share/doc/linux-patch-api/copyright', template('copyright'), 0o644);
+  } else {
+    writeFile(stageDir, LICENSE_PATH.slice(1), readFileSync(join(REPO_ROOT, 'LICENSE')), 0o644);
+  }
+  if (target.init === 'openrc') {
+    // supervise-daemon appends the agent's output to one file that nothing else rotates.
+    writeFile(stageDir, 'etc/logrotate.d/linux-patch-api', template('linux-patch-api.logrotate'), 0o644);
+  }
   writeFile(stageDir, MAN_PAGE.slice(1), gzipReproducibly(template('linux-patch-api.8')), 0o644);
   if (target.format === 'deb') {
     const changelog = gzipReproducibly(

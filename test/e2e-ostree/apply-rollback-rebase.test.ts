@@ -31,6 +31,10 @@ async function deployments() {
 }
 
 it("is chosen by the sysroot's run/ostree-booted and lists the booted deployment", async () => {
+  const capabilities = await agent.request('GET', '/capabilities');
+  assert.equal(capabilities.status, 200, capabilities.text);
+  assert.equal(capabilities.json.data.operations.deployments, true);
+  assert.equal(capabilities.json.data.operations.package_layering, false);
   const info = await agent.request('GET', '/system/info');
   assert.equal(info.json.data.package_manager, 'ostree');
   assert.equal(info.json.data.reboot_required, false);

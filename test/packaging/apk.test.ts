@@ -12,7 +12,12 @@ import { before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { makeSandboxDir, runTool } from '../support/sandbox/common.js';
 import { builtPackages } from './support/build.js';
-import { assertLayoutAndModes, assertProductionOnly, assertShipsOnlyItsOwnBackend } from './support/checks.js';
+import {
+  assertLayoutAndModes,
+  assertOnlyWhatRuns,
+  assertProductionOnly,
+  assertShipsOnlyItsOwnBackend,
+} from './support/checks.js';
 import { readTar, splitGzipMembers, tarModes } from './support/inspect.js';
 
 const packages = { apk: '' };
@@ -39,6 +44,8 @@ test('holds the core, only the apk backend, the audit plugins and production dep
   const files = tarModes(apkEntries(packages.apk).data);
   assertShipsOnlyItsOwnBackend('apk', files, 'backend-apk');
   assertProductionOnly('apk', files);
+  assertOnlyWhatRuns('apk', files, '/usr/share/licenses/linux-patch-api/LICENSE');
+  assert.equal(files.get('/etc/logrotate.d/linux-patch-api'), '-rw-r--r--', 'apk: logrotate rotates the OpenRC output log');
   assertLayoutAndModes('apk', files, 'openrc');
 });
 

@@ -13,6 +13,7 @@ import { makeSandboxDir, runTool } from '../support/sandbox/common.js';
 import { builtPackages, REPO_ROOT } from './support/build.js';
 import {
   assertLayoutAndModes,
+  assertOnlyWhatRuns,
   assertProductionOnly,
   assertShipsOnlyItsOwnBackend,
   deadPid,
@@ -36,6 +37,7 @@ test('holds the core, only the apt backend, the audit plugins and production dep
   const files = await debFiles(packages.deb);
   assertShipsOnlyItsOwnBackend('deb', files, 'backend-apt');
   assertProductionOnly('deb', files);
+  assertOnlyWhatRuns('deb', files, '/usr/share/doc/linux-patch-api/copyright');
   assertLayoutAndModes('deb', files, 'systemd');
 });
 

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createTestPki, freePort, writeAgentConfig } from '../support/agent.js';
@@ -118,4 +119,37 @@ test('the installed agent starts from the package alone, loads only its own plug
   child.kill('SIGTERM');
   const [code] = await once(child, 'exit');
   assert.equal(code, 0, output);
+});
+
+test('the installed manifests point only at installed files (no lpa-source condition into src/, no declarations)', async () => {
+  const scope = join(root, SCOPE_DIR);
+  const targets = (exports: unknown): string[] =>
+    typeof exports === 'string'
+      ? [exports]
+      : exports !== null && typeof exports === 'object'
+        ? Object.entries(exports).flatMap(([key, value]) => {
+            assert.notEqual(key, 'lpa-source');
+            return targets(value);
+          })
+        : [];
+  const names = await readdir(scope);
+  assert.ok(names.length >= 4, names.join(', '));
+  for (const name of names) {
+    const manifest = JSON.parse(await readFile(join(scope, name, 'package.json'), 'utf8')) as { exports?: unknown };
+    for (const target of targets(manifest.exports)) {
+      assert.ok(existsSync(join(scope, name, target)), `${name}: ${target} is installed`);
+    }
+  }
+});
+
+test('the installed pki command runs from the pruned tree (@peculiar/x509 and tsyringe load)', async () => {
+  const cli = join(root, SCOPE_DIR, 'core/dist/cli.js');
+  const dir = join(makeSandboxDir('installed-pki'), 'pki');
+  for (const args of [
+    ['ca', '--dir', dir],
+    ['client', '--dir', dir, '--cn', 'ops'],
+  ]) {
+    await runTool(process.execPath, [cli, 'pki', ...args], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+  }
+  assert.ok(existsSync(join(dir, 'ops.pem')) && existsSync(join(dir, 'ops.key')));
 });

@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { makeSandboxDir, runTool } from '../support/sandbox/common.js';
 import { builtPackages } from './support/build.js';
-import { assertLayoutAndModes, assertProductionOnly, assertShipsOnlyItsOwnBackend, PRIVATE_DIRS } from './support/checks.js';
+import {
+  assertLayoutAndModes,
+  assertOnlyWhatRuns,
+  assertProductionOnly,
+  assertShipsOnlyItsOwnBackend,
+  PRIVATE_DIRS,
+} from './support/checks.js';
 import { addBusyboxShell, pacmanFiles } from './support/inspect.js';
 
 const packages = { pacman: '' };
@@ -26,6 +32,7 @@ test('holds the core, only the pacman backend, the audit plugins and production 
   const files = await pacmanFiles(packages.pacman);
   assertShipsOnlyItsOwnBackend('pacman', files, 'backend-pacman');
   assertProductionOnly('pacman', files);
+  assertOnlyWhatRuns('pacman', files, '/usr/share/licenses/linux-patch-api/LICENSE');
   assertLayoutAndModes('pacman', files, 'systemd');
 });
 

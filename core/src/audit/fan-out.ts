@@ -21,11 +21,26 @@ export interface AuditTrailOptions {
   unresponsiveCooldownMs?: number;
   /** At most one `audit_sink_failure` record (and error log line) per sink per interval. */
   failureReportIntervalMs?: number;
+  /** How many records no sink could take are held in memory to be written later (default 10 000). */
+  heldRecordLimit?: number;
 }
 
 const DEFAULT_WRITE_TIMEOUT_MS = 10_000;
 const DEFAULT_FAILURE_REPORT_INTERVAL_MS = 60_000;
 const DEFAULT_UNRESPONSIVE_COOLDOWN_MS = 30_000;
+/** At most one log line per this interval about records no sink could take (each line says how many). */
+const LOSS_LOG_INTERVAL_MS = 1000;
+
+/** How many records no sink could take are kept in memory to be written later (about 1 KiB each). */
+const DEFAULT_HELD_RECORD_LIMIT = 10_000;
+
+/** Records no sink (not even the fallback) could take nor the trail hold, since the last `audit_records_lost` record. */
+interface LostRecords {
+  count: number;
+  events: Record<string, number>;
+  first_lost_at: string;
+  last_lost_at: string;
+}
 
 /** The Retry-After of a 503 AUDIT_UNAVAILABLE: time for an admin or logrotate to free the disk, or a sink to come back. */
 export const AUDIT_RETRY_AFTER_SECONDS = 30;
@@ -149,6 +164,14 @@ export class FanOutAuditTrail implements AuditTrail {
   private readonly pending = new Set<Promise<unknown>>();
   private readonly sentToFallback = new WeakMap<AuditRecord, Promise<unknown>>();
   private closed = false;
+  private readonly heldRecordLimit: number;
+  /** Records no sink could take, to be written once one can (oldest first). */
+  private held: AuditRecord[] = [];
+  /** Records beyond heldRecordLimit, counted for the next `audit_records_lost` record. */
+  private dropped: LostRecords | null = null;
+  private resumedAt = Number.NEGATIVE_INFINITY;
+  private lossLoggedAt = Number.NEGATIVE_INFINITY;
+  private lossesNotLogged = 0;
 
   constructor(options: AuditTrailOptions) {
     this.clock = options.clock ?? (() => new Date());
@@ -164,6 +187,7 @@ export class FanOutAuditTrail implements AuditTrail {
     this.agent = options.agent;
     this.logger = options.logger;
     this.reportIntervalMs = options.failureReportIntervalMs ?? DEFAULT_FAILURE_REPORT_INTERVAL_MS;
+    this.heldRecordLimit = options.heldRecordLimit ?? DEFAULT_HELD_RECORD_LIMIT;
   }
 
   /** `at`: when the event happened, if not now (records held while the sinks were being replaced). */
@@ -217,8 +241,74 @@ export class FanOutAuditTrail implements AuditTrail {
     }
   }
 
+  /**
+   * Hands a record to the lanes. A record none of them (nor the fallback) took is not dropped
+   * silently: it is logged and held in memory (up to `heldRecordLimit`), and once a sink takes a
+   * record again the held records are written, in order and with their own timestamps; records
+   * beyond the limit are counted, and an `audit_records_lost` record then says how many of which
+   * events could not be kept, and when.
+   */
   private dispatch(record: AuditRecord, lanes: readonly SinkLane[]): void {
-    for (const lane of lanes) this.track(this.writeOrFallBack(lane, record, false)).catch(() => {});
+    if (lanes.length === 0) return;
+    const attempts = lanes.map((lane) => this.track(this.writeOrFallBack(lane, record, false)));
+    const taken = attempts.length === 1 ? attempts[0]! : Promise.any(attempts);
+    this.track(
+      taken.then(
+        () => this.resumeAfterLoss(),
+        () => this.noteLost(record),
+      ),
+    );
+  }
+
+  private noteLost(record: AuditRecord): void {
+    if (record.event !== 'audit_records_lost' && this.held.length < this.heldRecordLimit) this.held.push(record);
+    else this.countDropped(record);
+    this.lossesNotLogged += 1;
+    const now = this.clock().getTime();
+    if (now - this.lossLoggedAt < LOSS_LOG_INTERVAL_MS) return;
+    this.lossLoggedAt = now;
+    this.logger.error(
+      { event: record.event, records: this.lossesNotLogged, held: this.held.length, dropped: this.dropped?.count ?? 0 },
+      'audit records no sink could take: held to be written once a sink takes records again (beyond the limit, counted)',
+    );
+    this.lossesNotLogged = 0;
+  }
+
+  private countDropped(record: AuditRecord): void {
+    const summary = record.event === 'audit_records_lost' ? (record as unknown as LostRecords) : null;
+    const since = summary?.first_lost_at ?? record.timestamp;
+    this.dropped ??= { count: 0, events: {}, first_lost_at: since, last_lost_at: since };
+    const dropped = this.dropped;
+    if (summary !== null) {
+      // The summary itself could not be written: its counts stay for the next one.
+      dropped.count += summary.count;
+      for (const [event, count] of Object.entries(summary.events)) dropped.events[event] = (dropped.events[event] ?? 0) + count;
+      if (summary.first_lost_at < dropped.first_lost_at) dropped.first_lost_at = summary.first_lost_at;
+      if (summary.last_lost_at > dropped.last_lost_at) dropped.last_lost_at = summary.last_lost_at;
+    } else {
+      dropped.count += 1;
+      dropped.events[record.event] = (dropped.events[record.event] ?? 0) + 1;
+      dropped.last_lost_at = record.timestamp;
+    }
+  }
+
+  private resumeAfterLoss(): void {
+    if ((this.held.length === 0 && this.dropped === null) || this.closed) return;
+    // On a disk that takes small records but not large ones, retry the held ones at most once a second.
+    const now = this.clock().getTime();
+    if (now - this.resumedAt < LOSS_LOG_INTERVAL_MS) return;
+    this.resumedAt = now;
+    const held = this.held;
+    const dropped = this.dropped;
+    this.held = [];
+    this.dropped = null;
+    this.logger.warn(
+      { written_late: held.length, dropped: dropped?.count ?? 0 },
+      'audit sinks take records again; held records are written now',
+    );
+    for (const record of held) this.dispatch(record, this.lanes);
+    if (dropped !== null)
+      this.dispatch(buildAuditRecord('audit_records_lost', { ...dropped }, this.agent, this.clock()), this.lanes);
   }
 
   private track<T>(promise: Promise<T>): Promise<T> {

@@ -5,6 +5,25 @@
  */
 export const CURRENT_AUDIT_FILE = 'audit.log';
 
+/**
+ * Beside audit.log: the chain head as of the last `chain_checkpoint` or `agent_stop` line
+ * (`{"records": N, "head_hash": H, "timestamp": T}`, H = the hash of that line), so that
+ * `audit verify` can tell when lines were cut off the end of the chain.
+ */
+export const AUDIT_SEAL_FILE = 'audit.seal';
+
+/** The audit file's own chain seal: what the file sink writes to AUDIT_SEAL_FILE. */
+export interface AuditChainSeal {
+  /** Lines in audit.log up to and including the sealing line. */
+  records: number;
+  /** SHA-256 (hex) of the sealing line. */
+  head_hash: string;
+  timestamp: string;
+}
+
+/** Events whose line in the audit file carries the chain head before it (`head_hash`, `records`). */
+export const CHAIN_SEALING_EVENTS: ReadonlySet<string> = new Set(['chain_checkpoint', 'agent_stop']);
+
 const ROTATED = /^audit-(\d{4}-\d{2}-\d{2})(?:\.(\d+))?\.log\.gz$/;
 
 /** `day` is a Date or a UTC day as YYYY-MM-DD. */

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { listAuditFiles, verifyAuditFiles } from '../audit/verify.js';
+import { listAuditFiles, readAuditSeal, verifyAuditFiles } from '../audit/verify.js';
 import { loadConfig } from '../config/load.js';
 import { toLpaError } from '../errors.js';
 import { type CliCommand, DEFAULT_CONFIG_PATH, UsageError } from './command.js';
@@ -27,7 +27,7 @@ async function expand(paths: readonly string[]): Promise<string[]> {
 
 /**
  * `audit verify [FILE|DIR…] [--config FILE]`: walks the hash chain and reports the first broken
- * link. Without paths it checks the configured `paths.log_dir` (rotated .gz files oldest first,
+ * link, or records missing after the last checkpoint (audit.seal beside audit.log). Without paths it checks the configured `paths.log_dir` (rotated .gz files oldest first,
  * then audit.log). Exit 0 = intact, 1 = broken, 2 = nothing to check or a usage error.
  */
 export async function runAuditVerify(argv: string[], output: AuditVerifyOutput = processOutput): Promise<number> {
@@ -52,9 +52,13 @@ export async function runAuditVerify(argv: string[], output: AuditVerifyOutput =
     output.err('audit verify: no audit files found');
     return 2;
   }
-  const result = await verifyAuditFiles(files);
+  const result = await verifyAuditFiles(files, await readAuditSeal(files));
   if (result.ok) {
-    output.out(`audit verify: intact (${result.records} records in ${result.files} files)`);
+    const sealed =
+      result.sealed === undefined
+        ? ''
+        : `; sealed up to the last checkpoint, ${result.sealed.records_after_seal} records after it`;
+    output.out(`audit verify: intact (${result.records} records in ${result.files} files${sealed})`);
     return 0;
   }
   output.err(`audit verify: broken link at ${result.file}:${result.line}: ${result.reason}`);
@@ -65,5 +69,12 @@ export const auditCommand: CliCommand = {
   name: 'audit',
   summary: "verify the audit file's hash chain (exit 0 = intact, 1 = first broken link reported)",
   usage: 'linux-patch-api audit verify [FILE|DIR…] [--config FILE]',
+  help: `Walks the audit file's hash chain and reports the first broken link. Without a path it checks
+paths.log_dir of the configuration: rotated audit-*.log.gz files oldest first, then audit.log.
+
+Options:
+  -c, --config FILE  the configuration whose paths.log_dir to check (default /etc/linux_patch_api/config.yaml)
+
+Exit status: 0 = intact, 1 = a broken link (file and line on stderr), 2 = nothing to check or a usage error.`,
   run: (argv) => runAuditVerify(argv),
 };

@@ -10,6 +10,12 @@ export const checkConfigCommand: CliCommand = {
   name: 'check-config',
   summary: 'validate the config, whitelist, TLS files, paths and backend, then exit (0 = valid)',
   usage: 'linux-patch-api check-config --config FILE',
+  help: `Options:
+  -c, --config FILE  the configuration (default /etc/linux_patch_api/config.yaml)
+
+Reads the configuration, the whitelist and the TLS files it names as the agent would at start,
+without starting it. YAML errors name the line and column.
+Exit status: 0 = valid, 1 = invalid (the reason on stderr), 2 = usage error.`,
   async run(argv) {
     const { configPath } = parseConfigOption(argv);
     try {

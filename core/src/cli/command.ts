@@ -4,7 +4,10 @@ import { parseArgs } from 'node:util';
 export interface CliCommand {
   name: string;
   summary: string;
+  /** One or more `linux-patch-api …` lines; continuation lines are indented to line up after `usage: `. */
   usage: string;
+  /** What `linux-patch-api COMMAND --help` prints below the usage: options and exit statuses. */
+  help: string;
   run(argv: string[]): Promise<number>;
 }
 

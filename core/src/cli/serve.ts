@@ -12,6 +12,12 @@ export const serveCommand: CliCommand = {
   name: 'serve',
   summary: 'run the agent in the foreground (the default command)',
   usage: 'linux-patch-api [serve] --config FILE',
+  help: `Options:
+  -c, --config FILE  the configuration (default /etc/linux_patch_api/config.yaml)
+
+Logs JSON lines to stdout (level: LPA_LOG_LEVEL, default info). SIGTERM or SIGINT stops it cleanly.
+Exit status: 0 = stopped by a signal, 1 = could not start (the reason is logged),
+75 = restarting after a job upgraded the agent's own package.`,
   async run(argv) {
     const { configPath } = parseConfigOption(argv);
     const logger = createLogger();

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { LpaError } from '../errors.js';
 import { AllowList } from '../http/allow-list.js';
@@ -14,8 +14,8 @@ export interface Settings {
   readonly allowList: AllowList;
 }
 
-function invalid(file: string, reason: string): LpaError {
-  return new LpaError('LPA_ERR_CONFIG_INVALID', `${file}: ${reason}`, { details: { file, reason } });
+function invalid(file: string, reason: string, position: { line: number; column: number } | null = null): LpaError {
+  return new LpaError('LPA_ERR_CONFIG_INVALID', `${file}: ${reason}`, { details: { file, reason, ...position } });
 }
 
 async function readYaml(path: string): Promise<unknown> {
@@ -29,9 +29,16 @@ async function readYaml(path: string): Promise<unknown> {
   // middle of a non-atomic save, and applying it would rebind the agent and drop its TLS paths.
   if (text.trim() === '')
     throw invalid(path, 'the file is empty (write `{}` for all defaults, or `allowed: []` to admit nobody)');
-  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
   const firstError = document.errors[0];
-  if (firstError !== undefined) throw invalid(path, `invalid YAML: ${firstError.message.split('\n')[0]}`);
+  if (firstError !== undefined) {
+    const { line, col } = lineCounter.linePos(firstError.pos[0]);
+    throw invalid(path, `invalid YAML at line ${line}, column ${col}: ${firstError.message.split('\n')[0]}`, {
+      line,
+      column: col,
+    });
+  }
   return document.toJS() ?? {};
 }
 

@@ -13,13 +13,18 @@ export type AuditEventName =
   | 'job_interrupted'
   | 'config_reload'
   | 'cert_reload'
-  | 'audit_sink_failure';
+  | 'audit_sink_failure'
+  | 'audit_records_lost'
+  | 'chain_checkpoint'
+  | 'job_recovered';
 
 /** The client a record is about: from the verified client certificate. */
 export interface ClientIdentity {
   cn: string | null;
   serial: string;
   fingerprint256: string;
+  /** The peer address the certificate was presented from (IPv4-mapped IPv6 as IPv4), where known. */
+  ip?: string | null;
 }
 
 /**

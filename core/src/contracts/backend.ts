@@ -137,6 +137,12 @@ export interface PackageManagerBackend {
   refreshCache(ctx: OperationContext): Promise<OperationOutput>;
   /** When the package index was last refreshed, as the package manager's own files say. */
   lastCacheUpdate(): Promise<Date | null>;
+  /**
+   * When a package was last installed, upgraded or removed here, by anyone, as the package
+   * manager's own history says (dpkg.log, dnf history, pacman.log, …); null when it records none.
+   * Optional (plugin API 1.1): without it /system/info reports the agent's own last change.
+   */
+  lastUpdateTime?(): Promise<Date | null>;
   /** Whether this output shows a download failure (404, "Failed to fetch", …). */
   isFetchError(output: string): boolean;
 

@@ -55,6 +55,23 @@ export interface Job {
   rolled_back_by: string | null;
   /** On atomic hosts: the deployment change the job plans (set with `plan`), as beforeApply taps see it. */
   deployment?: DeploymentPlan | null;
+  /**
+   * Set while a running job waits for a package-manager lock another process holds; null (or
+   * absent) otherwise.
+   */
+  waiting?: LockWait | null;
+}
+
+/** A running job waiting for another process's package-manager lock. */
+export interface LockWait {
+  /** The lock file. */
+  lock: string;
+  /** The holder's pid where it can be found, else null. */
+  pid: number | null;
+  /** The holder's command line where it can be read, else null. */
+  command: string | null;
+  /** When the job started waiting (RFC 3339 UTC). */
+  since: string;
 }
 
 /** What a mutation is expected to do, as far as the package manager can say beforehand. */

@@ -81,10 +81,17 @@ function requestRecord(services: AgentServices) {
         client_fingerprint: client?.fingerprint256 ?? null,
         duration_ms: Math.round(durationMs * 1000) / 1000,
       };
-      // The log line stays short (it is written for every request): who asked is in the audit
-      // record, found by the same request_id.
+      // A served request is one short info line (who asked is in the audit record, by the same
+      // request_id); a refused one is a warning (4xx) or an error (5xx) that also names the error
+      // code and the client certificate's CN.
       const { method, path, status, duration_ms } = fields;
-      services.logger.info({ request_id: requestId, method, path, status, duration_ms }, 'request');
+      const line = { request_id: requestId, method, path, status, duration_ms };
+      if (status < 400) services.logger.info(line, 'request');
+      else {
+        const refused = { ...line, error_code: (ctx.state.errorCode as string | undefined) ?? null, client_cn: fields.client_cn };
+        if (status >= 500) services.logger.error(refused, 'request failed');
+        else services.logger.warn(refused, 'request refused');
+      }
       services.audit.record('api_request', fields);
     }
   };

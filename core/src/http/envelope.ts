@@ -47,6 +47,8 @@ export function errorBody(requestId: string, error: LpaError): Envelope<null> {
 export function sendError(ctx: Context, error: LpaError): void {
   const body = errorBody(requestIdOf(ctx), error);
   ctx.status = error.status;
+  // The request log names the code of every refused request.
+  ctx.state.errorCode = error.apiCode;
   if (error.retryAfter !== undefined) ctx.set('Retry-After', String(Math.max(1, Math.ceil(error.retryAfter))));
   // The rest of an oversized body is not read: Node would drain it to keep the connection alive,
   // so a client could make the agent take in any amount. The connection ends after the answer.

@@ -1,5 +1,6 @@
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import type { ClientIdentity } from '../contracts/audit.js';
+import { normalizePeerAddress } from './allow-list.js';
 
 /** The identity of a verified client certificate: subject CN, serial and SHA-256 fingerprint. */
 export function identityOfCertificate(cert: PeerCertificate): ClientIdentity {
@@ -17,6 +18,7 @@ const identities = new WeakMap<TLSSocket, ClientIdentity>();
 /** Called by the server once its check has admitted the connection; nothing else vouches for a peer. */
 export function admitIdentity(socket: TLSSocket): ClientIdentity {
   const identity = identityOfCertificate(socket.getPeerCertificate());
+  if (socket.remoteAddress !== undefined) identity.ip = normalizePeerAddress(socket.remoteAddress);
   identities.set(socket, identity);
   return identity;
 }

@@ -16,9 +16,14 @@ import { isLpaError, LpaError, toLpaError } from '../errors.js';
 import type { AgentHooks } from '../hooks.js';
 import { canonicalJson } from '../plans/canonical-json.js';
 import { currentFingerprints, movedFingerprints, type PlanFingerprints, planHash, plannedRequest } from '../plans/plan-hash.js';
+import type { SpawnAttribution, SpawnedProcess } from '../runner/spawn-attribution.js';
+import { readProcessStat } from '../system/process-table.js';
+import { jobClientFields } from './audit-tap.js';
 import { diffInstalled } from './changes.js';
+import { recoverInterruptedJobs } from './interrupted-recovery.js';
 import { isDeploymentRequest, isDryRun, type JobRequest, specsOf } from './job-request.js';
-import { JobStore } from './job-store.js';
+import { type JobFile, JobStore, type PackageManagerProcess } from './job-store.js';
+import { watchForeignLock } from './lock-watch.js';
 import { LogTail } from './log-tail.js';
 import type { MutationLock } from './mutation-lock.js';
 import { deploymentsOf, type JobOperation, operationFor } from './operations.js';
@@ -52,6 +57,13 @@ export interface JobManagerOptions {
    * for dry runs or vetoed jobs); a rejection fails the job with nothing run.
    */
   beforeMutation?: (job: Readonly<Job>) => Promise<void>;
+  /**
+   * Reports the processes the backend starts for a job, so the job file records the package
+   * manager's pid and process group (the runner given to the plugins must be wrapped by it).
+   */
+  spawns?: SpawnAttribution;
+  /** Between SIGTERM and SIGKILL when an orphaned package manager of an earlier run is stopped. */
+  orphanKillGraceMs?: number;
 }
 
 export interface JobFilter {
@@ -62,6 +74,9 @@ export interface JobFilter {
 /** While a rollback runs the agent is exclusive; clients are told to retry after this long. */
 export const ROLLBACK_RETRY_AFTER_SECONDS = 10;
 const REPAIR_TIMEOUT_MS = 10 * 60 * 1000;
+const ORPHAN_KILL_GRACE_MS = 10_000;
+/** Clients are told to retry this long after the state directory could not take a job record. */
+const STATE_RETRY_AFTER_SECONDS = 30;
 /** New output lines reach onJobUpdate (and the WebSocket) at most this often per job. */
 const LOG_UPDATE_INTERVAL_MS = 250;
 
@@ -72,6 +87,10 @@ interface Entry {
   original: Job | null;
   controller: AbortController | null;
   done: Promise<void> | null;
+  /** The certificate and address that asked for the job (the job itself shows only the CN). */
+  identity: ClientIdentity | null;
+  /** Package-manager processes started for the job, recorded in its file as each starts. */
+  processes: PackageManagerProcess[];
   /** The plan_hash of If-Match: the job runs only if its plan, made again under the lock, has it. */
   ifMatch: string | null;
   /** What a planned job's plan_hash was computed from (the If-Match check compares against it). */
@@ -149,22 +168,29 @@ export class JobManager {
         type: job.type,
         status: job.status,
         request: job.request,
-        client: job.client,
+        ...jobClientFields(job.client_identity, job.client),
         started_at: job.started_at,
+        package_manager: job.package_manager ?? [],
         phase: 'agent_start',
       });
     }
     const backend = this.#options.backend();
-    if (backend !== null && interrupted.some((job) => job.status === 'running')) {
-      try {
-        const outcome = await this.#options.lock.run(() => backend.repair(this.#repairContext()));
-        this.#options.logger.info(
-          { needed: outcome.needed, consistent: outcome.consistent },
-          'package database checked after an interrupted job',
-        );
-      } catch (error) {
-        this.#options.logger.error({ err: error }, 'repair after an interrupted job failed');
-      }
+    if (backend !== null) {
+      // Orphaned package managers are waited for or stopped, the database repaired, and what
+      // changed since each job's recorded installed set audited, before any new job starts.
+      await recoverInterruptedJobs(
+        interrupted.filter((job) => job.status === 'running'),
+        {
+          backend,
+          store: this.#store,
+          lock: this.#options.lock,
+          audit: this.#options.audit,
+          logger: this.#options.logger,
+          boundMs: this.#options.limits().lock_wait_seconds * 1000,
+          killGraceMs: this.#options.orphanKillGraceMs ?? ORPHAN_KILL_GRACE_MS,
+          repairContext: () => this.#repairContext(),
+        },
+      ).catch((error: unknown) => this.#options.logger.error({ err: error }, 'recovery after an interrupted job failed'));
     }
     await this.#store.clear();
     this.#scheduleSweep();
@@ -197,8 +223,9 @@ export class JobManager {
           type: entry.job.type,
           status: entry.job.status,
           request: entry.job.request,
-          client: entry.job.client,
+          ...jobClientFields(entry.identity, entry.job.client),
           started_at: entry.job.started_at,
+          package_manager: entry.processes,
           phase: 'agent_stop',
         });
         entry.controller?.abort(new LpaError('LPA_ERR_CANCELLED', 'the agent is stopping'));
@@ -228,16 +255,40 @@ export class JobManager {
     const job = this.#newJob(request.type, { ...request }, client);
     delete job.request.type;
     if (ifMatch !== null) await this.#checkPrecondition(backend, job, ifMatch);
-    const entry: Entry = { job, request, original: null, controller: null, done: null, ifMatch, fingerprints: null };
+    const entry: Entry = {
+      job,
+      request,
+      original: null,
+      controller: null,
+      done: null,
+      ifMatch,
+      fingerprints: null,
+      identity: client,
+      processes: [],
+    };
     const mutates = !isDryRun(request);
     // Going back to the previous deployment is a rollback: the agent is exclusive while it runs.
     const exclusive = mutates && request.type === 'deployment_rollback';
     if (exclusive) this.#takeExclusive(job.id);
-    const intent = { job_id: job.id, type: job.type, request: job.request, client: client ?? null, request_id: requestId };
+    const intent = {
+      job_id: job.id,
+      type: job.type,
+      request: job.request,
+      ...jobClientFields(client, null),
+      request_id: requestId,
+    };
     this.#reserved += 1;
     try {
-      if (mutates) await this.#options.audit().recordDurable('job_intent', intent);
-      else this.#options.audit().record('job_intent', intent);
+      if (mutates) {
+        await this.#writeAhead(entry);
+        await this.#options
+          .audit()
+          .recordDurable('job_intent', intent)
+          .catch(async (error: unknown) => {
+            await this.#store.delete(job.id).catch(() => {});
+            throw error;
+          });
+      } else this.#options.audit().record('job_intent', intent);
       // The agent may have begun stopping while the intent was written.
       this.#requireBackend();
     } catch (error) {
@@ -285,6 +336,8 @@ export class JobManager {
       original: structuredClone(original),
       controller: null,
       done: null,
+      identity: client,
+      processes: [],
       ifMatch: null,
       fingerprints: null,
     };
@@ -293,16 +346,18 @@ export class JobManager {
     original.rolled_back_by = job.id;
     this.#reserved += 1;
     try {
+      await this.#writeAhead(entry);
       await this.#options.audit().recordDurable('job_intent', {
         job_id: job.id,
         type: 'rollback',
         rollback_of: id,
         remove: inverse.remove,
         install: inverse.install,
-        client: client ?? null,
+        ...jobClientFields(client, null),
         request_id: requestId,
       });
     } catch (error) {
+      await this.#store.delete(job.id).catch(() => {});
       original.rolled_back_by = null;
       this.#exclusiveJobId = null;
       throw error;
@@ -319,6 +374,11 @@ export class JobManager {
     return this.#exclusiveJobId === null
       ? null
       : { jobId: this.#exclusiveJobId, retryAfterSeconds: ROLLBACK_RETRY_AFTER_SECONDS };
+  }
+
+  /** The certificate and address behind a job, for its audit records; null when unknown. */
+  clientIdentity(id: string): ClientIdentity | null {
+    return this.#entries.get(id)?.identity ?? null;
   }
 
   get(id: string): Job | null {
@@ -500,6 +560,7 @@ export class JobManager {
       error: null,
       rollback_of: null,
       rolled_back_by: null,
+      waiting: null,
     };
   }
 
@@ -609,30 +670,90 @@ export class JobManager {
         }
         if (beforeApply.isUsed()) await judge(changes);
       }
+      const before = await this.#inventory(backend);
+      // Write-ahead: the job file (running, with the installed set it starts from) and the
+      // self-upgrade marker are on disk before the package manager starts, or it never starts.
+      await this.#writeAhead(entry, before);
       await this.#options.beforeMutation?.(this.#copy(job));
-      let before: InstalledPackage[] | null = null;
       let failure: unknown = null;
+      const stopWatching = watchForeignLock(
+        backend,
+        (waiting) => {
+          job.waiting = waiting;
+          this.#emit(job, 'updated');
+        },
+        this.#now,
+      );
       try {
-        before = await this.#inventory(backend);
         const ctx = this.#operationContext(job, signal, deadline, progress(10, 95), log);
+        const execute = () => this.#attributed(entry, () => operation.execute(backend, ctx));
         try {
-          await operation.execute(backend, ctx);
+          await execute();
         } catch (error) {
           if (!operation.refreshFirst || signal.aborted || !this.#isFetchFailure(backend, error)) throw error;
           log.push('download failed; refreshing the package index and retrying once');
           const outcome = await this.#options.cache.refresh('retry', { lockHeld: true });
           if (!outcome.success) throw error;
-          await operation.execute(backend, ctx);
+          await execute();
         }
       } catch (error) {
         failure = error;
         // A job abandoned at agent stop is repaired by the next start, not on the way out.
-        if (before !== null && signal.aborted && !this.#abandoned.has(job.id)) await this.#repairAfterStop(backend, log);
+        if (signal.aborted && !this.#abandoned.has(job.id)) await this.#repairAfterStop(backend, log);
       } finally {
-        if (before !== null) await this.#measureChanges(job, backend, before);
+        stopWatching();
+        if (job.waiting) {
+          job.waiting = null;
+          this.#emit(job, 'updated');
+        }
+        await this.#measureChanges(job, backend, before);
       }
       if (failure !== null) throw failure;
     }, signal);
+  }
+
+  /**
+   * The job file, durably, before anything depends on it: at acceptance (refusing the request when
+   * state_dir cannot take it) and before the package manager starts (failing the job, nothing run).
+   */
+  async #writeAhead(entry: Entry, installedBefore?: readonly InstalledPackage[]): Promise<void> {
+    try {
+      if (installedBefore !== undefined) await this.#store.saveInstalledBefore(entry.job.id, installedBefore);
+      await this.#store.save(this.#fileOf(entry, entry.job), { durable: true });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.#options.logger.error({ err: error, job_id: entry.job.id }, 'the job record could not be written ahead');
+      throw new LpaError(
+        'LPA_ERR_STATE_UNAVAILABLE',
+        `the job record cannot be written to the state directory (${reason}), so nothing was started`,
+        { details: { dir: this.#store.dir }, retryAfter: STATE_RETRY_AFTER_SECONDS, cause: error },
+      );
+    }
+  }
+
+  /** Runs a backend call; each process it starts is recorded in the job file (pid and process group). */
+  #attributed<T>(entry: Entry, task: () => Promise<T>): Promise<T> {
+    const spawns = this.#options.spawns;
+    if (spawns === undefined) return task();
+    return spawns.within((spawned) => void this.#recordProcess(entry, spawned), task);
+  }
+
+  async #recordProcess(entry: Entry, spawned: SpawnedProcess): Promise<void> {
+    const stat = await readProcessStat(spawned.pid);
+    entry.processes.push({
+      pid: spawned.pid,
+      pgid: stat?.pgrp ?? spawned.pid,
+      file: spawned.file,
+      start_ticks: stat?.startTicks ?? null,
+      started_at: rfc3339(this.#now()),
+    });
+    this.#persist(entry.job);
+  }
+
+  #fileOf(entry: Entry | undefined, job: Job): JobFile {
+    const copy = this.#copy(job);
+    if (entry === undefined) return copy;
+    return { ...copy, client_identity: entry.identity, package_manager: [...entry.processes] };
   }
 
   #isFetchFailure(backend: PackageManagerBackend, error: unknown): boolean {
@@ -724,12 +845,14 @@ export class JobManager {
     job.error = error === null ? null : error.toJSON();
     entry.controller = null;
     this.#persist(job);
+    // An abandoned job's snapshot stays: the next start compares with it.
+    if (!this.#abandoned.has(job.id)) this.#store.forgetInstalledBefore(job.id).catch(() => {});
     this.#emit(job, 'finished');
   }
 
   #persist(job: Job): void {
     if (this.#abandoned.has(job.id)) return;
-    this.#store.save(this.#copy(job)).catch((error: unknown) => {
+    this.#store.save(this.#fileOf(this.#entries.get(job.id), job)).catch((error: unknown) => {
       this.#options.logger.error({ err: error, job_id: job.id }, 'could not write the job record');
     });
   }

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../contracts/logger.js';
+import { LpaError } from '../errors.js';
 import type { AgentHooks } from '../hooks.js';
 
 /**
@@ -80,9 +81,23 @@ export class SelfUpgradeGuard {
     });
   }
 
+  /**
+   * Rejects with LPA_ERR_STATE_UNAVAILABLE when the marker cannot be written: the job must then
+   * not run, since a self-upgrade would restart the service under it.
+   */
   mutationStarting(jobId: string): Promise<void> {
     this.#activeJobs.add(jobId);
-    return this.#serialise(() => this.#writeMarker(jobId));
+    const written = this.#queue.then(() => this.#writeMarker(jobId));
+    this.#queue = written.catch(() => {});
+    return written.catch((error: unknown) => {
+      this.#activeJobs.delete(jobId);
+      this.#options.logger.error({ err: error, job_id: jobId }, 'self-upgrade marker could not be written');
+      throw new LpaError(
+        'LPA_ERR_STATE_UNAVAILABLE',
+        `the self-upgrade marker cannot be written (${error instanceof Error ? error.message : String(error)}), so nothing was started`,
+        { details: { path: this.markerPath }, retryAfter: 30, cause: error },
+      );
+    });
   }
 
   /** Resolves once the marker is gone (when no other mutation runs) and a due restart was announced. */
@@ -104,9 +119,26 @@ export class SelfUpgradeGuard {
   async #writeMarker(jobId: string): Promise<void> {
     await mkdir(this.#markerDir, { recursive: true, mode: 0o700 });
     const temporary = `${this.markerPath}.${process.pid}.tmp`;
-    await writeFile(temporary, `${this.#options.pid ?? process.pid} ${jobId}\n`, { mode: 0o600 });
-    await chmod(temporary, 0o600);
-    await rename(temporary, this.markerPath);
+    try {
+      const handle = await open(temporary, 'w', 0o600);
+      try {
+        await handle.writeFile(`${this.#options.pid ?? process.pid} ${jobId}\n`);
+        await handle.chmod(0o600);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temporary, this.markerPath);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
+    const directory = await open(this.#markerDir, 'r');
+    try {
+      await directory.sync();
+    } finally {
+      await directory.close();
+    }
   }
 
   #serialise(step: () => Promise<void>): Promise<void> {

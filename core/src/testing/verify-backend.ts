@@ -320,6 +320,18 @@ export function backendChecks(options: VerifyBackendOptions): ConformanceCheck<P
         assert.equal(typeof (await backend.rebootRequired()), 'boolean', 'rebootRequired must be a boolean');
       },
     },
+    {
+      name: 'lastUpdateTime, when implemented, is a valid Date or null and never in the future',
+      async run(backend) {
+        if (backend.lastUpdateTime === undefined) return;
+        const last = await backend.lastUpdateTime();
+        assert.ok(
+          last === null || (last instanceof Date && !Number.isNaN(last.getTime())),
+          'lastUpdateTime must be a valid Date or null',
+        );
+        if (last !== null) assert.ok(last.getTime() <= Date.now(), `lastUpdateTime is in the future: ${last.toISOString()}`);
+      },
+    },
   ];
 
   checks.push(...deploymentChecks());

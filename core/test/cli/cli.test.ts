@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import {
   createTestPki,
   freePort,
   REPO_ROOT,
+  runCli,
   spawnAgentProcess,
   type TestPki,
   writeAgentConfig,
@@ -24,28 +24,7 @@ before(async () => {
 });
 after(() => rm(dir, { recursive: true, force: true }));
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=lpa-source', '--import', 'tsx', join(REPO_ROOT, 'core/src/cli.ts'), ...args],
-      {
-        cwd: REPO_ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = runCli;
 
 test('--version prints the core version', async () => {
   const result = await cli(['--version']);
@@ -80,10 +59,10 @@ test('check-config: non-zero with the reason for an unknown key, bad YAML, or un
   assert.notEqual(unknown.code, 0);
   assert.match(unknown.stderr, /unknown key server\.host/);
 
-  await writeFile(join(sub, 'broken.yaml'), 'server: [\n');
+  await writeFile(join(sub, 'broken.yaml'), 'server:\n  port: 12443\n  port: 12444\n');
   const broken = await cli(['check-config', '--config', join(sub, 'broken.yaml')]);
-  assert.notEqual(broken.code, 0);
-  assert.match(broken.stderr, /invalid YAML/);
+  assert.equal(broken.code, 1);
+  assert.match(broken.stderr, /broken\.yaml: invalid YAML at line 3, column 3: Map keys must be unique/);
 
   await writeFile(
     join(sub, 'tls.yaml'),

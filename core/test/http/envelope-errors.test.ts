@@ -321,3 +321,31 @@ test('a client that sends its headers too slowly is cut off (header and request 
     socket.destroy();
   }
 });
+
+test('the request log: served at info; refused at warn and failed at error, with the error code and the client CN', async () => {
+  const requestLine = (requestId: string) => {
+    const line = logs.find((entry) => entry.request_id === requestId && 'status' in entry);
+    assert.ok(line, `no request line for ${requestId}`);
+    return line;
+  };
+  const served = await call({ path: '/optional', method: 'PUT' });
+  assert.equal(served.status < 400, true, served.text);
+  const ok = requestLine(served.json.request_id);
+  assert.equal(ok.level, 30);
+  assert.equal(ok.msg, 'request');
+  assert.equal(ok.error_code, undefined);
+
+  const missing = await call({ path: '/no/such/thing' });
+  const refused = requestLine(missing.json.request_id);
+  assert.equal(refused.level, 40);
+  assert.equal(refused.msg, 'request refused');
+  assert.equal(refused.error_code, 'NOT_FOUND');
+  assert.equal(refused.client_cn, 'test-admin');
+
+  const boom = await call({ path: '/boom' });
+  const failed = requestLine(boom.json.request_id);
+  assert.equal(failed.level, 50);
+  assert.equal(failed.msg, 'request failed');
+  assert.equal(failed.error_code, 'INTERNAL_ERROR');
+  assert.equal(failed.client_cn, 'test-admin');
+});

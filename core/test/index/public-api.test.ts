@@ -11,6 +11,8 @@ import ts from 'typescript';
  */
 const RUNTIME_EXPORTS = [
   // The audit file's hash chain and names: shared by the audit-file plugin and the core's verifier.
+  'AUDIT_SEAL_FILE',
+  'CHAIN_SEALING_EVENTS',
   'chainAuditLine',
   'CURRENT_AUDIT_FILE',
   'hashAuditLine',
@@ -35,6 +37,7 @@ const RUNTIME_EXPORTS = [
 const TYPE_EXPORTS = [
   'AgentHooks',
   'ApiErrorCode',
+  'AuditChainSeal',
   'AuditEventName',
   'AuditRecord',
   'AuditSink',
@@ -65,6 +68,7 @@ const TYPE_EXPORTS = [
   'JobType',
   'JobUpdateKind',
   'LockHolder',
+  'LockWait',
   'LogFn',
   'Logger',
   'LpaErrorCode',

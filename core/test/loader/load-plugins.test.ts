@@ -8,6 +8,7 @@ import { definePlugin, isLpaError, type Job, type LpaErrorCode } from '@linux-pa
 import { createMemoryLogger } from '@linux-patch-api/core/testing';
 import { createHooks } from '../../src/hooks.js';
 import { loadPlugins } from '../../src/loader/load-plugins.js';
+import { PLUGIN_API_VERSION } from '../../src/version.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const fixture = (name: string) => join(FIXTURES, name);
@@ -169,7 +170,9 @@ describe('loadPlugins: plugins broken on purpose refuse the start with the reaso
     await refusal(
       load([fixture('api-mismatch')]).registry,
       'LPA_ERR_PLUGIN_VERSION_MISMATCH',
-      /plugin lpa-fixture-api-mismatch .* supports plugin API \^2\.0\.0, but this core provides plugin API 1\.1\.0/,
+      new RegExp(
+        `plugin lpa-fixture-api-mismatch .* supports plugin API \\^2\\.0\\.0, but this core provides plugin API ${PLUGIN_API_VERSION.replaceAll('.', '\\.')}$`,
+      ),
     );
     assert.equal(globals.lpaFixtureApiMismatchApplied, false, 'apply() ran on a mismatched core');
   });

@@ -164,7 +164,9 @@ describe('plugin host', () => {
     });
     assert.match(
       await codeOf(applyPlugin(future, context())),
-      /^LPA_ERR_PLUGIN_VERSION_MISMATCH: plugin future \(test\) supports plugin API \^2\.0\.0, but this core provides plugin API 1\.1\.0/,
+      new RegExp(
+        `^LPA_ERR_PLUGIN_VERSION_MISMATCH: plugin future \\(test\\) supports plugin API \\^2\\.0\\.0, but this core provides plugin API ${PLUGIN_API_VERSION.replaceAll('.', '\\.')}$`,
+      ),
     );
     assert.equal(applied, false);
     const ranged = definePlugin({ name: 'ranged', apiVersion: '>=0.9 <2', apply() {} });

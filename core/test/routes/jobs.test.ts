@@ -50,7 +50,9 @@ test('GET /jobs lists jobs newest first with filters; GET /jobs/{id} returns one
     'started_at',
     'status',
     'type',
+    'waiting',
   ]);
+  assert.equal(one.json.data.waiting, null, 'a job that does not wait for a lock says so');
   // What the agent sends is what /openapi.json publishes.
   jobSchema.strict().parse(one.json.data);
   jobListSchema.strict().parse(all.json.data);

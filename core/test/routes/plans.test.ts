@@ -42,7 +42,7 @@ test('GET /capabilities of a backend written against plugin API 1.0 shows the 1.
   const data = res.json.data;
   assert.equal(data.api_version, '1.1');
   assert.equal(data.backend.name, 'fake-pm');
-  assert.deepEqual(data.operations, DEFAULT_BACKEND_CAPABILITIES.operations);
+  assert.deepEqual(data.operations, { ...DEFAULT_BACKEND_CAPABILITIES.operations, package_layering: true });
   assert.equal(data.operations.patch_apply.pinned_versions, false);
   assert.deepEqual(data.advisories, DEFAULT_BACKEND_CAPABILITIES.advisories);
   assert.equal(data.limits.max_packages_per_request, 100);

@@ -4,7 +4,9 @@ import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import { mountSmallFileSystem } from '../../../test/support/full-disk.js';
 import type { Job } from '../../src/contracts/job.js';
+import { isLpaError } from '../../src/errors.js';
 import { createHooks } from '../../src/hooks.js';
 import { SelfUpgradeGuard } from '../../src/system/self-upgrade.js';
 import { createMemoryLogger } from '../../src/testing/memory-logger.js';
@@ -117,4 +119,26 @@ describe('SelfUpgradeGuard', () => {
     assert.ok(!existsSync(requestIn(stateDir)));
     assert.equal(restarts, 0);
   });
+});
+
+test('a marker the state directory cannot take (full disk) rejects STATE_UNAVAILABLE, so the job does not run', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'lpa-self-upgrade-full-'));
+  const disk = await mountSmallFileSystem(join(base, 'state'));
+  try {
+    const guard = new SelfUpgradeGuard({ stateDir: disk.mountPoint, logger: createMemoryLogger(), onRestartDue: () => {} });
+    await guard.start();
+    await disk.fill();
+    await assert.rejects(guard.mutationStarting('job-1'), (error: unknown) => {
+      assert.ok(isLpaError(error, 'LPA_ERR_STATE_UNAVAILABLE'), String(error));
+      assert.match(error.message, /self-upgrade marker/);
+      return true;
+    });
+    assert.ok(!existsSync(join(disk.mountPoint, 'state', 'mutation-in-progress')));
+    await disk.free();
+    await guard.mutationStarting('job-2');
+    assert.match(readFileSync(join(disk.mountPoint, 'state', 'mutation-in-progress'), 'utf8'), / job-2\n$/);
+  } finally {
+    disk.unmount();
+    rmSync(base, { recursive: true, force: true });
+  }
 });

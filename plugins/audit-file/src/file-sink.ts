@@ -1,10 +1,13 @@
 import { existsSync } from 'node:fs';
-import { chmod, type FileHandle, mkdir, open, readdir, unlink } from 'node:fs/promises';
+import { chmod, type FileHandle, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  AUDIT_SEAL_FILE,
+  type AuditChainSeal,
   type AuditRecord,
   type AuditSink,
   type AuditWriteOptions,
+  CHAIN_SEALING_EVENTS,
   CURRENT_AUDIT_FILE,
   chainAuditLine,
   hashAuditLine,
@@ -15,7 +18,7 @@ import {
 import { gzipFile } from './compress.js';
 import { type PendingLine, PendingLines } from './pending-lines.js';
 import { applyRetention, utcDay } from './retention.js';
-import { readLastLineOfGzip, repairTailAndReadLastLine } from './tail.js';
+import { countLines, readLastLineOfGzip, repairTailAndReadLastLine } from './tail.js';
 
 export interface FileSinkOptions {
   /** `paths.log_dir`: audit.log and its rotated .gz files live here (created 0700 when missing). */
@@ -40,6 +43,11 @@ const ROTATION_RETRY_MS = 5 * 60 * 1000;
  * an fsync that also covers every record written before it. When the UTC day changes,
  * audit.log is compressed to `audit-YYYY-MM-DD.log.gz` before the next line is written (and at the
  * first midnight check while idle), then files older than the retention are deleted.
+ *
+ * The chain head is sealed: an `agent_stop` or `chain_checkpoint` line carries `head_hash` (the hash
+ * of the line before it) and `records` (the lines before it in audit.log); once it is on disk,
+ * `audit.seal` names it, so `audit verify` reports lines cut off the end. A checkpoint right after
+ * another seal (nothing new to seal) is not written.
  */
 export class FileAuditSink implements AuditSink {
   readonly name = 'file';
@@ -53,6 +61,9 @@ export class FileAuditSink implements AuditSink {
   /** UTC day of the records in audit.log; null while it is empty. */
   private fileDay: string | null = null;
   private lastHash: string | null = null;
+  /** Lines in audit.log, and the event of the last one. */
+  private lines = 0;
+  private lastEvent: string | null = null;
   private directorySynced = false;
   /** After a rollback failed: the size audit.log had before the failed write, to cut it back to on reopening. */
   private cutBackTo: number | null = null;
@@ -153,10 +164,18 @@ export class FileAuditSink implements AuditSink {
     if (this.fileDay !== null && this.fileDay !== today) await this.rotate();
     const handle = this.handle!;
     let lastHash = this.lastHash;
+    let lines = this.lines;
+    let lastEvent = this.lastEvent;
+    let seal: AuditChainSeal | null = null;
     let text = '';
     for (const record of records) {
-      const line = chainAuditLine(record, lastHash);
+      const seals = CHAIN_SEALING_EVENTS.has(record.event);
+      if (record.event === 'chain_checkpoint' && lastEvent !== null && CHAIN_SEALING_EVENTS.has(lastEvent)) continue;
+      const line = chainAuditLine(seals ? { ...record, head_hash: lastHash, records: lines } : record, lastHash);
       lastHash = hashAuditLine(line);
+      lines += 1;
+      lastEvent = record.event;
+      if (seals) seal = { records: lines, head_hash: lastHash, timestamp: record.timestamp };
       text += `${line}\n`;
     }
     const bytes = Buffer.from(text, 'utf8');
@@ -171,7 +190,31 @@ export class FileAuditSink implements AuditSink {
     }
     this.size += bytes.length;
     this.lastHash = lastHash;
+    this.lines = lines;
+    this.lastEvent = lastEvent;
     this.fileDay ??= today;
+    if (seal !== null) await this.writeSeal(seal);
+  }
+
+  /** Syncs audit.log, then replaces audit.seal atomically; a seal that cannot be written is logged. */
+  private async writeSeal(seal: AuditChainSeal): Promise<void> {
+    const target = join(this.logDir, AUDIT_SEAL_FILE);
+    const temporary = `${target}.tmp`;
+    try {
+      await this.syncToDisk();
+      const handle = await open(temporary, 'w', 0o600);
+      try {
+        await handle.writeFile(`${JSON.stringify(seal)}\n`);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temporary, target);
+      await syncDirectory(this.logDir);
+    } catch (error) {
+      await unlink(temporary).catch(() => {});
+      this.logger?.error({ err: error }, 'audit file: the chain seal could not be written');
+    }
   }
 
   private async syncToDisk(): Promise<void> {
@@ -206,6 +249,8 @@ export class FileAuditSink implements AuditSink {
       this.cutBackTo = null;
       const { size, lastLine } = await repairTailAndReadLastLine(handle);
       this.size = size;
+      this.lines = size === 0 ? 0 : await countLines(handle, size);
+      this.lastEvent = lastLine === null ? null : eventOf(lastLine);
       this.fileDay = lastLine === null ? null : (dayOf(lastLine) ?? utcDay((await handle.stat()).mtime));
       if (lastLine !== null) this.lastHash = hashAuditLine(lastLine);
       else this.lastHash = chainHead !== undefined ? chainHead : await this.lastHashOfRotatedFiles();
@@ -292,6 +337,15 @@ export class FileAuditSink implements AuditSink {
       Math.min(Math.max(nextMidnight - now.getTime(), 1000), MAX_TIMER_MS),
     );
     this.midnightTimer.unref();
+  }
+}
+
+function eventOf(line: string): string | null {
+  try {
+    const event = (JSON.parse(line) as { event?: unknown }).event;
+    return typeof event === 'string' ? event : null;
+  } catch {
+    return null;
   }
 }
 

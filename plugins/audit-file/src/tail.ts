@@ -34,6 +34,19 @@ export async function repairTailAndReadLastLine(handle: FileHandle): Promise<{ s
   return { size: 0, lastLine: null };
 }
 
+/** Newlines in the first `size` bytes of the file (its complete lines), read in chunks. */
+export async function countLines(handle: FileHandle, size: number): Promise<number> {
+  const chunk = Buffer.alloc(CHUNK);
+  let count = 0;
+  for (let position = 0; position < size; ) {
+    const { bytesRead } = await handle.read(chunk, 0, Math.min(CHUNK, size - position), position);
+    if (bytesRead === 0) break;
+    for (let at = chunk.indexOf(0x0a); at !== -1 && at < bytesRead; at = chunk.indexOf(0x0a, at + 1)) count += 1;
+    position += bytesRead;
+  }
+  return count;
+}
+
 /** The last line of a gzip-compressed audit file. */
 export async function readLastLineOfGzip(path: string): Promise<string | null> {
   const raw = createReadStream(path);

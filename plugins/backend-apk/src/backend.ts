@@ -244,6 +244,14 @@ export class ApkBackend implements PackageManagerBackend {
     return this.#mutate(['--force-refresh', 'update'], ctx);
   }
 
+  /**
+   * apk keeps no history with times: it rewrites ROOT/lib/apk/db/installed on every commit that
+   * changes the installed set, so that file's modification time is the last change.
+   */
+  lastUpdateTime(): Promise<Date | null> {
+    return this.#installed.lastWritten();
+  }
+
   /** The newest APKINDEX apk keeps in ROOT/var/cache/apk. */
   async lastCacheUpdate(): Promise<Date | null> {
     let entries: string[];

@@ -55,6 +55,16 @@ export class InstalledDatabase {
     this.path = path;
   }
 
+  /** When apk last rewrote the database (it does on every change to the installed set); null before the first. */
+  async lastWritten(): Promise<Date | null> {
+    try {
+      return (await stat(this.path)).mtime;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
   async list(): Promise<ApkInstalledRecord[]> {
     let signature: string;
     try {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isLpaError, type LpaErrorCode } from '@linux-patch-api/core';
@@ -285,6 +285,25 @@ describe('apk backend on real apk-tools 2.14.10 runs', () => {
       assert.deepEqual(recorder.argvs, [], 'no process was started');
     } finally {
       await root.dispose();
+    }
+  });
+
+  it('takes the last change from when apk last rewrote ROOT/lib/apk/db/installed', async () => {
+    const apkRoot = await createApkRoot('installed-empty');
+    try {
+      const backend = await createApkBackend(apkRoot, await ApkTranscriptRunner.create(apkRoot, ['add-pinned']));
+      const database = apkRoot.installedPath;
+      const earlier = new Date('2026-11-02T03:04:05Z');
+      await utimes(database, earlier, earlier);
+      assert.equal((await backend.lastUpdateTime?.())?.getTime(), earlier.getTime());
+      // An add rewrites the database, as apk does on every commit.
+      await backend.install([{ name: HELLO, version: '1.0-r0' }], createOperationContext());
+      const after = await backend.lastUpdateTime?.();
+      assert.ok(after instanceof Date && after.getTime() > earlier.getTime(), String(after));
+      await rm(database);
+      assert.equal(await backend.lastUpdateTime?.(), null, 'no database: no recorded change');
+    } finally {
+      await apkRoot.dispose();
     }
   });
 

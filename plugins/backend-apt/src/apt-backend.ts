@@ -23,6 +23,7 @@ import { type AptPaths, aptPaths, updateStampPath, writeAptConfig } from './apt-
 import { isAptFetchError, isAptLockError, isAptUnknownPackage, lockHolderFromOutput } from './apt-errors.js';
 import { findAptLockHolder } from './apt-locks.js';
 import { compareDebianVersions } from './debian-version.js';
+import { readLastDpkgChange } from './dpkg-log.js';
 import { fileIdentity, InstalledSet } from './installed-set.js';
 import { NAME_PATTERN, validateDebianVersion, validatePackageName } from './package-grammar.js';
 import { parsePlanSummary } from './plan-summary.js';
@@ -304,6 +305,11 @@ export class AptBackend implements PackageManagerBackend {
       this.logger.warn({ err: error }, 'could not record the time of the package-list refresh');
     }
     return result;
+  }
+
+  /** From dpkg.log under the root: dpkg records every change, through apt or not. */
+  lastUpdateTime(): Promise<Date | null> {
+    return readLastDpkgChange(this.paths.dpkgLog);
   }
 
   async lastCacheUpdate(): Promise<Date | null> {

@@ -38,6 +38,7 @@ import {
   type UpgradeLine,
 } from './output.js';
 import { findCachedPackage } from './package-cache.js';
+import { readLastPacmanChange } from './pacman-log.js';
 import { vercmp } from './vercmp.js';
 
 export const PACMAN_BINARY = '/usr/bin/pacman';
@@ -266,6 +267,11 @@ export class PacmanBackend implements PackageManagerBackend {
   /** `pacman -Syy`: always re-downloads, since a database republished within one second is skipped by `-Sy`. */
   async refreshCache(ctx: OperationContext): Promise<OperationOutput> {
     return this.#mutate(['-Syy'], ctx);
+  }
+
+  /** From pacman.log: pacman records every change it makes, with the time. */
+  lastUpdateTime(): Promise<Date | null> {
+    return readLastPacmanChange(this.#layout.logFile);
   }
 
   async lastCacheUpdate(): Promise<Date | null> {

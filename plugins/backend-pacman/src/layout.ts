@@ -8,6 +8,8 @@ export interface PacmanLayout {
   configFile: string;
   dbPath: string;
   cacheDirs: string[];
+  /** pacman.log: what pacman did, with times. */
+  logFile: string;
   /** Placed before the operation on every pacman call. */
   globalArgs: string[];
 }
@@ -27,17 +29,20 @@ export async function resolveLayout(root: string | null): Promise<PacmanLayout> 
       configFile: '/etc/pacman.conf',
       dbPath: options.dbPath,
       cacheDirs: options.cacheDirs,
+      logFile: options.logFile,
       globalArgs: [...OUTPUT_ARGS],
     };
   }
   const configFile = join(root, 'etc/pacman.conf');
   const dbPath = join(root, 'var/lib/pacman');
   const cacheDir = join(root, 'var/cache/pacman/pkg');
+  const logFile = join(root, 'var/log/pacman.log');
   return {
     root,
     configFile,
     dbPath,
     cacheDirs: [cacheDir],
+    logFile,
     globalArgs: [
       '--config',
       configFile,
@@ -52,7 +57,7 @@ export async function resolveLayout(root: string | null): Promise<PacmanLayout> 
       '--gpgdir',
       join(root, 'etc/pacman.d/gnupg'),
       '--logfile',
-      join(root, 'var/log/pacman.log'),
+      logFile,
       ...OUTPUT_ARGS,
     ],
   };

@@ -4,14 +4,20 @@ import { readFile } from 'node:fs/promises';
 export interface PacmanOptions {
   dbPath: string;
   cacheDirs: string[];
+  logFile: string;
 }
 
-const DEFAULTS: PacmanOptions = { dbPath: '/var/lib/pacman', cacheDirs: ['/var/cache/pacman/pkg'] };
+const DEFAULTS: PacmanOptions = {
+  dbPath: '/var/lib/pacman',
+  cacheDirs: ['/var/cache/pacman/pkg'],
+  logFile: '/var/log/pacman.log',
+};
 
-/** Reads DBPath and CacheDir from `[options]`; anything missing keeps pacman's compiled-in default. */
+/** Reads DBPath, CacheDir and LogFile from `[options]`; anything missing keeps pacman's compiled-in default. */
 export function parsePacmanOptions(text: string): PacmanOptions {
   let section = '';
   let dbPath: string | null = null;
+  let logFile: string | null = null;
   const cacheDirs: string[] = [];
   for (const raw of text.split('\n')) {
     const line = raw.replace(/#.*$/, '').trim();
@@ -26,15 +32,20 @@ export function parsePacmanOptions(text: string): PacmanOptions {
     if (setting === null) continue;
     const value = (setting[2] as string).trim();
     if (setting[1] === 'DBPath') dbPath = value.replace(/\/+$/, '') || '/';
+    else if (setting[1] === 'LogFile') logFile = value;
     else if (setting[1] === 'CacheDir') cacheDirs.push(...value.split(/\s+/).map((dir) => dir.replace(/\/+$/, '') || '/'));
   }
-  return { dbPath: dbPath ?? DEFAULTS.dbPath, cacheDirs: cacheDirs.length > 0 ? cacheDirs : [...DEFAULTS.cacheDirs] };
+  return {
+    dbPath: dbPath ?? DEFAULTS.dbPath,
+    cacheDirs: cacheDirs.length > 0 ? cacheDirs : [...DEFAULTS.cacheDirs],
+    logFile: logFile ?? DEFAULTS.logFile,
+  };
 }
 
 export async function readPacmanOptions(path: string): Promise<PacmanOptions> {
   try {
     return parsePacmanOptions(await readFile(path, 'utf8'));
   } catch {
-    return { dbPath: DEFAULTS.dbPath, cacheDirs: [...DEFAULTS.cacheDirs] };
+    return { ...DEFAULTS, cacheDirs: [...DEFAULTS.cacheDirs] };
   }
 }

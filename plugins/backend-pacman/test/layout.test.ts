@@ -10,6 +10,7 @@ describe('pacman layout', () => {
       configFile: '/srv/arch-root/etc/pacman.conf',
       dbPath: '/srv/arch-root/var/lib/pacman',
       cacheDirs: ['/srv/arch-root/var/cache/pacman/pkg'],
+      logFile: '/srv/arch-root/var/log/pacman.log',
       globalArgs: [
         '--config',
         '/srv/arch-root/etc/pacman.conf',

@@ -145,19 +145,24 @@ describe('package cache file names and pacman.conf', () => {
     }
   });
 
-  it('reads DBPath and every CacheDir from [options] only', () => {
+  it('reads DBPath, LogFile and every CacheDir from [options] only', () => {
     const options = parsePacmanOptions(
       [
         '[options]',
         'DBPath = /srv/db/',
         'CacheDir = /a/ /b',
         'CacheDir = /c # comment',
+        'LogFile = /srv/log/pacman.log',
         '[core]',
         'CacheDir = /not-this',
         '',
       ].join('\n'),
     );
-    assert.deepEqual(options, { dbPath: '/srv/db', cacheDirs: ['/a', '/b', '/c'] });
-    assert.deepEqual(parsePacmanOptions(''), { dbPath: '/var/lib/pacman', cacheDirs: ['/var/cache/pacman/pkg'] });
+    assert.deepEqual(options, { dbPath: '/srv/db', cacheDirs: ['/a', '/b', '/c'], logFile: '/srv/log/pacman.log' });
+    assert.deepEqual(parsePacmanOptions(''), {
+      dbPath: '/var/lib/pacman',
+      cacheDirs: ['/var/cache/pacman/pkg'],
+      logFile: '/var/log/pacman.log',
+    });
   });
 });

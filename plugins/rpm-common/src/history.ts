@@ -28,3 +28,21 @@ export function parseHistoryList(output: string): HistoryRow[] {
   }
   return rows;
 }
+
+/** The `Date and time` column: `2026-12-07 01:02` in local time, to the minute (dnf 4 and yum 3 alike). */
+export function parseHistoryDate(date: string): Date | null {
+  const match = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d)$/.exec(date.trim());
+  if (match === null) return null;
+  const [year, month, day, hour, minute] = match.slice(1).map(Number) as number[];
+  return new Date(year!, month! - 1, day!, hour!, minute!);
+}
+
+/** When the newest transaction of a `history list` started; null when there is none. */
+export function newestTransactionTime(rows: readonly HistoryRow[]): Date | null {
+  let newest: Date | null = null;
+  for (const row of rows) {
+    const time = parseHistoryDate(row.date);
+    if (time !== null && (newest === null || time > newest)) newest = time;
+  }
+  return newest;
+}

@@ -21,7 +21,7 @@ import type {
 import { fingerprintFiles, LpaError } from '@linux-patch-api/core';
 import { isRpmFetchError } from './fetch-errors.js';
 import { treeFingerprint } from './file-fingerprint.js';
-import { parseHistoryList } from './history.js';
+import { newestTransactionTime, parseHistoryList } from './history.js';
 import { findRpmLockHolder, isLockMessage, lockPathFromOutput, lockPidFromOutput } from './lock-files.js';
 import { parsePackageList } from './package-list.js';
 import { bootTime, configuredRebootPackages, needsReboot, REBOOT_PACKAGES } from './reboot-required.js';
@@ -334,6 +334,30 @@ export class RpmBackend implements PackageManagerBackend {
       });
     }
     return { output };
+  }
+
+  /**
+   * The later of the newest install time in the rpm database (rpm -i by hand included) and the
+   * newest dnf/yum history transaction (which also records removals; minutes only). The history
+   * is read again only when the rpm database changed.
+   */
+  async lastUpdateTime(): Promise<Date | null> {
+    const installed = await this.database.list();
+    const newestInstall = installed.reduce((latest, pkg) => Math.max(latest, pkg.installTime), 0);
+    const key = treeFingerprint([this.database.directory], 1, READ_TOUCHED);
+    if (this.historyTime?.key !== key) this.historyTime = { key, time: await this.readNewestTransaction() };
+    const candidates = [newestInstall > 0 ? newestInstall * 1000 : null, this.historyTime.time?.getTime() ?? null].filter(
+      (time): time is number => time !== null,
+    );
+    return candidates.length === 0 ? null : new Date(Math.max(...candidates));
+  }
+
+  private historyTime: { key: string; time: Date | null } | null = null;
+
+  private async readNewestTransaction(): Promise<Date | null> {
+    await this.prepareHome();
+    const history = await this.runTool(['-q', '--disablerepo=*', 'history', 'list'], this.readOptions());
+    return history.exitCode === 0 ? newestTransactionTime(parseHistoryList(history.stdout)) : null;
   }
 
   async lastCacheUpdate(): Promise<Date | null> {

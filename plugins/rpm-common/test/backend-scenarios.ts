@@ -375,6 +375,23 @@ export function backendScenarios(options: ScenarioOptions): void {
       sandbox.cleanup();
     });
 
+    it('reports the last change from rpm install times and the history, also for changes made outside the agent', async () => {
+      const { sandbox, backend } = await setup();
+      assert.equal(await backend.lastUpdateTime?.(), null, 'nothing installed, empty history');
+      const beforeInstall = Math.floor(Date.now() / 1000) * 1000;
+      await sandbox.dnf(['install', '--', `${HELLO}-1.0-1`]);
+      const installed = await backend.lastUpdateTime?.();
+      assert.ok(installed instanceof Date);
+      assert.ok(installed.getTime() >= beforeInstall && installed.getTime() <= Date.now(), installed.toISOString());
+      // A removal leaves no install time behind: the history's transaction (to the minute) says when.
+      const beforeRemove = Math.floor(Date.now() / 60_000) * 60_000;
+      await sandbox.dnf(['remove', '--', HELLO]);
+      assert.equal((await sandbox.installed()).size, 0);
+      const removed = await backend.lastUpdateTime?.();
+      assert.ok(removed instanceof Date);
+      assert.ok(removed.getTime() >= beforeRemove && removed.getTime() <= Date.now(), removed.toISOString());
+    });
+
     it('orders versions like rpm', () => {
       return setup().then(({ sandbox, backend }) => {
         const ascending = ['1.0~rc1', '1.0', '1.0^git1', '1.0.1', '1.0.1-1', '1.0.1-2', '1:0.1'];

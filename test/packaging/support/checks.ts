@@ -48,6 +48,33 @@ export function assertProductionOnly(id: string, files: FileModes): void {
   assert.ok(files.has('/usr/lib/linux-patch-api/node_modules/koa/package.json'), `${id}: koa is installed`);
 }
 
+const MAN_PAGE = '/usr/share/man/man8/linux-patch-api.8.gz';
+/** A bundled module's license file, kept whatever its extension. */
+const LICENSE_NAME = /^(licen[cs]e|copying|copyright|copyrightnotice)([.-].*)?$/i;
+
+/**
+ * Only what runs: compiled JavaScript, production dependencies, the man page, licenses, configs
+ * and service files. No TypeScript (sources or declarations), source maps, Markdown or HTML, no
+ * C/C++ headers or sources, no `nan` (build-time headers) and no executable found through PATH.
+ */
+export function assertOnlyWhatRuns(id: string, files: FileModes, licensePath: string): void {
+  const unwanted: string[] = [];
+  for (const path of files.keys()) {
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    if (path === MAN_PAGE || LICENSE_NAME.test(name)) continue;
+    if (/\.([cm]?ts|tsx|map|md|markdown|html|h|cc|c|gyp)$/.test(name) || /\/node_modules\/(nan|\.bin)(\/|$)/.test(path)) {
+      unwanted.push(path);
+    }
+  }
+  assert.deepEqual(unwanted, [], `${id} ships files that never run`);
+  assert.ok(files.has(licensePath), `${id}: the project's license at ${licensePath}`);
+  assert.ok(files.has(`${SCOPE_DIR}/core/LICENSE`), `${id}: the core's LICENSE`);
+  assert.ok(files.has(MAN_PAGE), `${id}: the manual page`);
+  // zod is cut to the modules its entry imports: no CommonJS copy, no v3 or mini builds.
+  assert.ok(files.has('/usr/lib/linux-patch-api/node_modules/zod/index.js'), `${id}: zod's entry`);
+  assert.ok(!files.has('/usr/lib/linux-patch-api/node_modules/zod/index.cjs'), `${id}: zod's CommonJS copy is left out`);
+}
+
 /** Launcher 0755, configuration 0640, private directories 0700, the service file. */
 export function assertLayoutAndModes(id: string, files: FileModes, init: 'systemd' | 'openrc'): void {
   assert.equal(files.get('/usr/bin/linux-patch-api'), '-rwxr-xr-x', `${id}: launcher`);

@@ -10,7 +10,14 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { makeSandboxDir, runTool } from '../../support/sandbox/common.js';
 import { builtPackages } from './build.js';
-import { assertLayoutAndModes, assertProductionOnly, assertShipsOnlyItsOwnBackend, PRIVATE_DIRS, SCOPE_DIR } from './checks.js';
+import {
+  assertLayoutAndModes,
+  assertOnlyWhatRuns,
+  assertProductionOnly,
+  assertShipsOnlyItsOwnBackend,
+  PRIVATE_DIRS,
+  SCOPE_DIR,
+} from './checks.js';
 import { addBusyboxShell, rpmEnv, rpmFiles } from './inspect.js';
 
 export function rpmSuite(flavour: 'dnf' | 'yum'): void {
@@ -31,6 +38,7 @@ export function rpmSuite(flavour: 'dnf' | 'yum'): void {
     const files = await rpmFiles(rpmPath, rpmHome);
     assertShipsOnlyItsOwnBackend(id, files, `backend-${flavour}`);
     assertProductionOnly(id, files);
+    assertOnlyWhatRuns(id, files, '/usr/share/licenses/linux-patch-api/LICENSE');
     assertLayoutAndModes(id, files, 'systemd');
   });
 

@@ -29,6 +29,9 @@ export const capabilitiesSchema = z.object({
     patch_apply: dryRunnable({ selected: flag, security_only: flag, pinned_versions: flag }),
     rollback: z.object({ sources: z.array(z.enum(['repo', 'cache', 'store'])) }),
     deployments: flag,
+    package_layering: flag.describe(
+      'Whether packages can be installed, updated and removed one by one (false on an OSTree image)',
+    ),
   }),
   advisories: z.object({ security: flag, severity: flag, advisory_ids: flag }),
   held_back_reasons: z.array(z.enum(['held', 'pinned', 'phased', 'dependency', 'ignored', 'policy'])),
@@ -80,6 +83,7 @@ export function capabilitiesRoutes(services: AgentServices) {
           operations: {
             ...declared.operations,
             deployments: declared.operations.deployments || backend.deployments !== undefined,
+            package_layering: backend.deployments?.packageLayering ?? true,
             patch_apply: {
               ...declared.operations.patch_apply,
               pinned_versions: declared.operations.patch_apply.pinned_versions && backend.findUnavailableVersions !== undefined,

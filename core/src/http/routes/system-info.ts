@@ -19,7 +19,10 @@ export const systemInfoSchema = z
     kernel: z.string(),
     architecture: z.string(),
     uptime_seconds: z.number().int().nonnegative(),
-    last_update_time: z.string().nullable().describe('When the last package change made through the agent finished'),
+    last_update_time: z
+      .string()
+      .nullable()
+      .describe("When a package was last installed, upgraded or removed, from the package manager's own history"),
     package_manager: z.string().nullable(),
     package_manager_path: z.string().nullable().describe('The package manager program the backend runs, where it chose one'),
     reboot_required: z.boolean().nullable().describe('null when neither the backend nor the distribution can tell'),

@@ -42,6 +42,16 @@ export const jobSchema = z
       .nullable()
       .optional()
       .describe('Atomic hosts: the deployment change the job plans, as beforeApply taps see it'),
+    waiting: z
+      .object({
+        lock: z.string(),
+        pid: z.number().int().nullable(),
+        command: z.string().nullable(),
+        since: z.string(),
+      })
+      .nullable()
+      .optional()
+      .describe("Set while the running job waits for another process's package-manager lock"),
   })
   .meta({ id: 'Job' });
 
