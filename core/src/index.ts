@@ -26,6 +26,7 @@ export type {
   BackendContext,
   BackendDefinition,
   BackendInfo,
+  HeldBack,
   InstalledPackage,
   LockHolder,
   ObtainedPackageFile,
@@ -36,6 +37,7 @@ export type {
   PackageSpec,
   RepairOutcome,
   RollbackFiles,
+  RollbackPlan,
   Upgrade,
   UpgradeSelection,
 } from './contracts/backend.js';

@@ -72,7 +72,11 @@ function resolvePaths(config: Config, base: string): Config {
     },
     whitelist_file: resolvePath(base, config.whitelist_file),
     paths: { state_dir: resolvePath(base, config.paths.state_dir), log_dir: resolvePath(base, config.paths.log_dir) },
-    backend: { ...config.backend, root: resolvePath(base, config.backend.root) },
+    backend: {
+      ...config.backend,
+      root: resolvePath(base, config.backend.root),
+      apk_path: resolvePath(base, config.backend.apk_path),
+    },
     plugins: config.plugins.map((plugin) =>
       plugin.startsWith('./') || plugin.startsWith('../') ? resolve(base, plugin) : plugin,
     ),

@@ -119,6 +119,7 @@ const RESTART_ONLY_SETTINGS: ReadonlyArray<[string, (settings: Settings) => unkn
   ['paths.state_dir', (settings) => settings.config.paths.state_dir],
   ['backend.name', (settings) => settings.config.backend.name],
   ['backend.root', (settings) => settings.config.backend.root],
+  ['backend.apk_path', (settings) => settings.config.backend.apk_path],
   ['plugins', (settings) => settings.config.plugins],
 ];
 

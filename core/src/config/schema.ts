@@ -57,9 +57,11 @@ export const configSchema = z
       .object({
         name: z.string().min(1).default('auto'),
         root: z.string().min(1).nullable().default(null),
+        /** The apk backend's binary; null = looked up in /sbin, /usr/sbin, /bin, /usr/bin, then PATH. */
+        apk_path: z.string().min(1).nullable().default(null),
       })
       .strict()
-      .default({ name: 'auto', root: null }),
+      .default({ name: 'auto', root: null, apk_path: null }),
     audit: z
       .object({
         sinks: z.array(z.string().min(1)).min(1).default(['auto']),

@@ -40,6 +40,20 @@ export interface Upgrade {
    * null when a commit carries no readable package database. Absent for package updates.
    */
   package_changes?: PlannedChange[] | null;
+  /** Set when the package manager would not apply this update (SPEC §12.4); absent or null otherwise. */
+  held_back?: HeldBack | null;
+}
+
+export interface HeldBack {
+  reason: 'held' | 'pinned' | 'phased' | 'dependency' | 'ignored' | 'policy';
+  /** What holds it, in the package manager's terms (e.g. the pin line). */
+  detail: string;
+}
+
+/** What undoes a job: packages it installed are removed, the others go back to their previous version. */
+export interface RollbackPlan {
+  remove: string[];
+  install: PackageSpec[];
 }
 
 export interface PackageSpec {
@@ -91,6 +105,8 @@ export interface BackendInfo {
   packageManager: string;
   /** The root it operates on, null = the running system. */
   root: string | null;
+  /** The package manager's program as the backend runs it, where it chooses among several. */
+  executable?: string;
 }
 
 /**
@@ -171,6 +187,12 @@ export interface PackageManagerBackend {
    * on package-based hosts, where /deployments answers NOT_SUPPORTED.
    */
   readonly deployments?: DeploymentManager;
+  /**
+   * Optional: run a rollback in the package manager's own order. Without it the core removes what
+   * the job installed, then reinstalls the previous versions; a package manager that refuses to
+   * remove a dependency while its dependent is still at the new version reverses that order here.
+   */
+  rollback?(plan: RollbackPlan, ctx: OperationContext): Promise<OperationOutput>;
 
   /**
    * Optional (plugin API 1.x backends without it still load): how the backend obtains the
@@ -206,6 +228,8 @@ export interface BackendContext {
   logger: Logger;
   /** The agent's state directory (backends may keep generated config there). */
   stateDir: string;
+  /** The config's `backend` section, for backend-specific keys such as `apk_path`. */
+  options?: Readonly<Record<string, unknown>>;
 }
 
 export interface BackendDefinition {

@@ -170,6 +170,10 @@ function rollbackOperation(original: Readonly<Job>, store: RollbackStore | null)
         await backend.deployments.rollback(ctx);
         return;
       }
+      if (backend.rollback !== undefined) {
+        await backend.rollback(inverse, ctx);
+        return;
+      }
       const steps = (inverse.remove.length > 0 ? 1 : 0) + (inverse.install.length > 0 ? 1 : 0);
       let step = 0;
       const stepCtx = (): OperationContext => {

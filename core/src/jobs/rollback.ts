@@ -1,13 +1,7 @@
-import type { PackageSpec } from '../contracts/backend.js';
+import type { PackageSpec, RollbackPlan } from '../contracts/backend.js';
 import type { PackageChange } from '../contracts/job.js';
 
-/** The operations that undo a job's recorded changes. */
-export interface RollbackPlan {
-  /** Packages the job installed: removed again. */
-  remove: string[];
-  /** Packages the job removed, upgraded or downgraded: (re)installed at their previous version. */
-  install: PackageSpec[];
-}
+export type { RollbackPlan };
 
 export function inverseOf(changes: readonly PackageChange[]): RollbackPlan {
   const remove: string[] = [];

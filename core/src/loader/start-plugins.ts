@@ -51,6 +51,7 @@ export async function startPlugins(input: StartPluginsInput): Promise<StartedPlu
       runner: input.runner,
       logger: logger.child({ backend: selected.definition.name }),
       stateDir: config.paths.state_dir,
+      options: config.backend,
     });
   } catch (error) {
     if (isLpaError(error)) throw error;

@@ -49,7 +49,7 @@ test('relative paths resolve against the config file directory, absolute ones st
   const config = await loadConfig(
     await configFile(
       'relative.yaml',
-      'tls: { ca: certs/ca.pem, cert: /abs/server.pem, key: ./server.key, crl: crl.pem }\nwhitelist_file: wl.yaml\npaths: { state_dir: state, log_dir: /var/log/x }\nbackend: { root: sandbox }\nplugins: [./my-plugin, "@scope/plugin"]\n',
+      'tls: { ca: certs/ca.pem, cert: /abs/server.pem, key: ./server.key, crl: crl.pem }\nwhitelist_file: wl.yaml\npaths: { state_dir: state, log_dir: /var/log/x }\nbackend: { root: sandbox, apk_path: tools/apk }\nplugins: [./my-plugin, "@scope/plugin"]\n',
     ),
   );
   assert.equal(config.tls.ca, join(dir, 'certs/ca.pem'));
@@ -60,6 +60,7 @@ test('relative paths resolve against the config file directory, absolute ones st
   assert.equal(config.paths.state_dir, join(dir, 'state'));
   assert.equal(config.paths.log_dir, '/var/log/x');
   assert.equal(config.backend.root, join(dir, 'sandbox'));
+  assert.equal(config.backend.apk_path, join(dir, 'tools/apk'));
   assert.deepEqual(config.plugins, [join(dir, 'my-plugin'), '@scope/plugin']);
 });
 

@@ -28,12 +28,13 @@ test('GET /system/info reports this host', async () => {
   assert.equal(data.agent_version, CORE_VERSION);
   assert.equal(data.last_update_time, null);
   assert.equal(data.package_manager, null, 'no backend selected yet');
+  assert.equal(data.package_manager_path, null);
 });
 
 test('package manager, reboot flag and last update come from the backend and services when present', async () => {
   const services = t.agent.services;
   const backend = {
-    info: () => ({ packageManager: 'apt', root: null }),
+    info: () => ({ packageManager: 'apk', root: null, executable: '/usr/sbin/apk' }),
     rebootRequired: async () => true,
   } as unknown as PackageManagerBackend;
   const originalLastUpdate = services.lastUpdateTime;
@@ -41,7 +42,8 @@ test('package manager, reboot flag and last update come from the backend and ser
   services.lastUpdateTime = async () => '2026-03-04T05:06:07Z';
   try {
     const data = (await t.request('/system/info')).json.data;
-    assert.equal(data.package_manager, 'apt');
+    assert.equal(data.package_manager, 'apk');
+    assert.equal(data.package_manager_path, '/usr/sbin/apk', 'the program the backend runs');
     assert.equal(data.reboot_required, true);
     assert.equal(data.last_update_time, '2026-03-04T05:06:07Z');
   } finally {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import type { PackageManagerBackend, RollbackPlan } from '../../src/contracts/backend.js';
 import { isLpaError } from '../../src/errors.js';
 import { inverseOf } from '../../src/jobs/rollback.js';
 import { createHarness, type Harness, waitFor } from './harness.js';
@@ -127,4 +128,31 @@ test('a refused intent record leaves the original job rollback-able and the agen
   await h.jobs.rollback(install.id, null);
   await h.jobs.idle();
   assert.deepEqual((await h.pm.read()).installed, db.installed);
+});
+
+test('a backend with its own rollback order gets the whole inverse plan instead of remove-then-install', async () => {
+  const h = await harness({ db });
+  const install = await h.jobs.submit(
+    { type: 'package_install', packages: [{ name: 'dep' }, { name: 'tool', version: '2.1' }] },
+    null,
+  );
+  await h.jobs.idle();
+  const plans: RollbackPlan[] = [];
+  const backend = h.backend as PackageManagerBackend;
+  backend.rollback = async (plan, ctx) => {
+    plans.push(plan);
+    // Reinstall first, then remove: the order a package manager like apk needs.
+    const reinstalled = await backend.install(plan.install, ctx);
+    const removed = await backend.remove(plan.remove, ctx);
+    return { output: `${reinstalled.output}${removed.output}` };
+  };
+  try {
+    const rollback = await h.jobs.rollback(install.id, null);
+    await h.jobs.idle();
+    assert.equal(h.jobs.get(rollback.id)?.status, 'completed');
+    assert.deepEqual(plans, [{ remove: ['dep'], install: [{ name: 'tool', version: '2.0' }] }]);
+    assert.deepEqual((await h.pm.read()).installed, db.installed);
+  } finally {
+    delete backend.rollback;
+  }
 });

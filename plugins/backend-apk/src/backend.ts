@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -19,6 +19,7 @@ import {
   type PackageSpec,
   type PlannedChange,
   type RepairOutcome,
+  type RollbackPlan,
   type Upgrade,
   type UpgradeSelection,
 } from '@linux-patch-api/core';
@@ -29,13 +30,16 @@ import {
   apkErrorSummary,
   isApkFetchError,
   isApkLockError,
+  LOCK_WAIT_NOTICE,
   packagesKeptByDel,
   parseChangeLine,
   parseChangeLines,
   parseUpgradableList,
 } from './output.js';
 import { compareApkVersions } from './version.js';
+import { pinAllows, readWorldPins, type WorldPin } from './world.js';
 
+/** Where Alpine installs apk; used when no apk is found elsewhere (the backend then reports failures). */
 export const APK_BINARY = '/sbin/apk';
 const READ_TIMEOUT_MS = 120_000;
 /** apk writes `done/total` lines here (`--progress-fd`); the runner reads it as file descriptor 3. */
@@ -46,6 +50,7 @@ export interface ApkBackendOptions {
   root: string | null;
   runner: CommandRunner;
   logger: Logger;
+  /** The apk binary (see locateApk); default APK_BINARY. */
   apkPath?: string;
 }
 
@@ -62,6 +67,7 @@ export class ApkBackend implements PackageManagerBackend {
   readonly #installed: InstalledDatabase;
   readonly #lockPath: string;
   readonly #indexDir: string;
+  readonly #worldPath: string;
 
   constructor(options: ApkBackendOptions) {
     this.#root = options.root;
@@ -72,10 +78,11 @@ export class ApkBackend implements PackageManagerBackend {
     this.#installed = new InstalledDatabase(join(base, 'lib/apk/db/installed'));
     this.#lockPath = join(base, 'lib/apk/db/lock');
     this.#indexDir = join(base, 'var/cache/apk');
+    this.#worldPath = join(base, 'etc/apk/world');
   }
 
   info(): BackendInfo {
-    return { packageManager: 'apk', root: this.#root };
+    return { packageManager: 'apk', root: this.#root, executable: this.#apk };
   }
 
   /**
@@ -95,7 +102,7 @@ export class ApkBackend implements PackageManagerBackend {
         deployments: false,
       },
       advisories: { security: false, severity: false, advisory_ids: false },
-      held_back_reasons: [],
+      held_back_reasons: ['pinned'],
       reboot_forecast: false,
     };
   }
@@ -128,6 +135,8 @@ export class ApkBackend implements PackageManagerBackend {
   async listUpgrades(signal?: AbortSignal): Promise<Upgrade[]> {
     const result = await this.#read(['list', '--upgradable'], signal);
     if (result.exitCode !== 0) throw await this.#failure('listing upgrades', combined(result));
+    // apk lists updates its world pins forbid; `apk upgrade` then leaves those packages alone.
+    const pins = await readWorldPins(this.#worldPath);
     return parseUpgradableList(result.stdout).map((line) => ({
       name: line.name,
       current_version: line.currentVersion,
@@ -139,12 +148,13 @@ export class ApkBackend implements PackageManagerBackend {
       severity: null,
       advisories: [],
       repository: null,
+      held_back: heldBackBy(pins.get(line.name), line.availableVersion),
     }));
   }
 
   async install(specs: readonly PackageSpec[], ctx: OperationContext): Promise<OperationOutput> {
     this.#requireValidSpecs(specs);
-    return this.#mutate(['add', '--', ...specs.map(targetOf)], ctx);
+    return this.#keepingWorldOnFailure(() => this.#mutate(['add', '--', ...specs.map(targetOf)], ctx));
   }
 
   /** Unpinned: `apk add --upgrade NAME`; pinned: `apk add NAME=VERSION`, which apk keeps as a pin in world. */
@@ -152,30 +162,61 @@ export class ApkBackend implements PackageManagerBackend {
     const spec = version === undefined ? { name } : { name, version };
     this.#requireValidSpecs([spec]);
     await this.#requireInstalled([name]);
-    return version === undefined
-      ? this.#mutate(['add', '--upgrade', '--', name], ctx)
-      : this.#mutate(['add', '--', targetOf(spec)], ctx);
+    const args = version === undefined ? ['add', '--upgrade', '--', name] : ['add', '--', targetOf(spec)];
+    return this.#keepingWorldOnFailure(() => this.#mutate(args, ctx));
   }
 
   /**
    * `apk del`: apk removes the names from world and then every package nothing needs any more. A
-   * package another one still depends on is kept by apk (exit 0); that is reported as an error.
+   * package another one still depends on is kept by apk (exit 0, but the name is gone from world);
+   * that is reported as an error and world is put back as it was.
    */
   async remove(names: readonly string[], ctx: OperationContext): Promise<OperationOutput> {
     this.#requireValidNames(names);
     await this.#requireInstalled(names);
-    const result = await this.#mutate(['del', '--', ...names], ctx);
-    const kept = packagesKeptByDel(result.output);
-    if (kept.length > 0) {
-      throw new LpaError('LPA_ERR_BACKEND', `apk kept ${kept.join(', ')}: other installed packages still depend on it`, {
-        details: { kept, output: tail(result.output) },
-      });
-    }
-    return result;
+    return this.#keepingWorldOnFailure(async () => {
+      const result = await this.#mutate(['del', '--', ...names], ctx);
+      const kept = packagesKeptByDel(result.output);
+      if (kept.length > 0) {
+        throw new LpaError('LPA_ERR_BACKEND', `apk kept ${kept.join(', ')}: other installed packages still depend on it`, {
+          details: { kept, output: tail(result.output) },
+        });
+      }
+      return result;
+    });
   }
 
+  /**
+   * `apk upgrade` (all, or `-- names`). A named package whose world entry pins its version is
+   * upgraded with `apk add --upgrade -- name` instead, which releases the pin (world then holds the
+   * bare name); `apk upgrade` without names leaves pinned packages alone, as listUpgrades says.
+   */
   async applyUpgrades(selection: UpgradeSelection, ctx: OperationContext): Promise<OperationOutput> {
-    return this.#mutate(this.#upgradeArgs(selection), ctx);
+    const commands = await this.#upgradeCommands(selection);
+    const outputs: string[] = [];
+    for (const [index, command] of commands.entries()) {
+      const step = stepContext(ctx, index, commands.length);
+      const run = () => this.#mutate(command, step);
+      outputs.push((await (command[0] === 'add' ? this.#keepingWorldOnFailure(run) : run())).output);
+    }
+    return { output: outputs.join('\n') };
+  }
+
+  /**
+   * Rollback in apk's order: first back to the previous versions (`apk add name=old`, which also
+   * purges dependencies only the new versions needed), then `apk del` of what the job installed and
+   * is still there. Removing a new dependency first fails: apk keeps it while the new version of
+   * its dependent needs it.
+   */
+  async rollback(plan: RollbackPlan, ctx: OperationContext): Promise<OperationOutput> {
+    const outputs: string[] = [];
+    const steps = (plan.install.length > 0 ? 1 : 0) + 1;
+    if (plan.install.length > 0) outputs.push((await this.install(plan.install, stepContext(ctx, 0, steps))).output);
+    const installed = new Set((await this.#installed.list()).map((pkg) => pkg.name));
+    const stillInstalled = plan.remove.filter((name) => installed.has(name));
+    if (stillInstalled.length > 0) outputs.push((await this.remove(stillInstalled, stepContext(ctx, steps - 1, steps))).output);
+    ctx.onProgress(100);
+    return { output: outputs.join('\n') };
   }
 
   async planInstall(specs: readonly PackageSpec[], signal?: AbortSignal): Promise<PlannedChange[]> {
@@ -190,11 +231,17 @@ export class ApkBackend implements PackageManagerBackend {
   }
 
   async planUpgrades(selection: UpgradeSelection, signal?: AbortSignal): Promise<PlannedChange[]> {
-    return this.#simulate(this.#upgradeArgs(selection), signal);
+    const plans: PlannedChange[] = [];
+    for (const command of await this.#upgradeCommands(selection)) plans.push(...(await this.#simulate(command, signal)));
+    return plans;
   }
 
+  /**
+   * `apk --force-refresh update`: apk-tools 2.14.9 and later skip an index younger than four hours
+   * on a plain `apk update`, so the refresh before an apply would fetch nothing.
+   */
   async refreshCache(ctx: OperationContext): Promise<OperationOutput> {
-    return this.#mutate(['update'], ctx);
+    return this.#mutate(['--force-refresh', 'update'], ctx);
   }
 
   /**
@@ -279,16 +326,54 @@ export class ApkBackend implements PackageManagerBackend {
     return this.#root === null ? ['--no-progress'] : ['--root', this.#root, '--no-progress'];
   }
 
-  #upgradeArgs(selection: UpgradeSelection): string[] {
+  /** The apk commands an upgrade selection runs: `add --upgrade` for pinned names, `upgrade` for the rest. */
+  async #upgradeCommands(selection: UpgradeSelection): Promise<string[][]> {
     if (selection.securityOnly) {
       throw new LpaError(
         'LPA_ERR_VALIDATION',
         "security_only cannot be honoured on Alpine: its repositories' indexes carry no security advisory metadata; apply all updates instead",
       );
     }
-    if (selection.names === null) return ['upgrade'];
+    if (selection.names === null) return [['upgrade']];
     this.#requireValidNames(selection.names);
-    return ['upgrade', '--', ...selection.names];
+    const pins = await readWorldPins(this.#worldPath);
+    const pinned = selection.names.filter((name) => pinCanHoldBack(pins.get(name)));
+    const free = selection.names.filter((name) => !pinned.includes(name));
+    const commands: string[][] = [];
+    if (pinned.length > 0) commands.push(['add', '--upgrade', '--', ...pinned]);
+    if (free.length > 0) commands.push(['upgrade', '--', ...free]);
+    return commands;
+  }
+
+  /**
+   * Runs a world-changing apk command; when it fails, world is written back as it was, so a failed
+   * step never leaves a changed world behind (apk rewrites world before it knows the outcome, e.g.
+   * a `del` of a package others still need removes the name and keeps the package).
+   */
+  async #keepingWorldOnFailure(work: () => Promise<OperationOutput>): Promise<OperationOutput> {
+    const before = await readFile(this.#worldPath).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
+      throw error;
+    });
+    try {
+      return await work();
+    } catch (error) {
+      await this.#restoreWorld(before);
+      throw error;
+    }
+  }
+
+  async #restoreWorld(before: Buffer | null): Promise<void> {
+    const now = await readFile(this.#worldPath).catch(() => null);
+    if (now === null ? before === null : before !== null && now.equals(before)) return;
+    this.#logger.warn({ path: this.#worldPath }, 'apk changed world in a failed step; writing it back as it was');
+    if (before === null) {
+      await unlink(this.#worldPath).catch(() => undefined);
+      return;
+    }
+    const temporary = `${this.#worldPath}.lpa-restore`;
+    await writeFile(temporary, before);
+    await rename(temporary, this.#worldPath);
   }
 
   #requireValidNames(names: readonly string[]): void {
@@ -356,6 +441,7 @@ export class ApkBackend implements PackageManagerBackend {
       onLine: (line) => {
         lines.push(line);
         ctx.onLog(line);
+        if (LOCK_WAIT_NOTICE.test(line)) ctx.onProgress(shown, 'waiting for the apk database lock');
         const change = parseChangeLine(line);
         if (change !== null) report(Math.round((change.index / change.total) * 99), line.trim());
       },
@@ -391,6 +477,23 @@ export class ApkBackend implements PackageManagerBackend {
     const code = isApkFetchError(output) ? 'LPA_ERR_FETCH' : 'LPA_ERR_BACKEND';
     return new LpaError(code, `${what} failed: ${apkErrorSummary(output)}`, { details: { output: tail(output) } });
   }
+}
+
+/** A pin that can keep a newer version out: all but `>` and `>=`. */
+function pinCanHoldBack(pin: WorldPin | undefined): pin is WorldPin {
+  return pin !== undefined && pin.operator !== '>' && pin.operator !== '>=';
+}
+
+function heldBackBy(pin: WorldPin | undefined, available: string): Upgrade['held_back'] {
+  if (pin === undefined || pinAllows(pin, available)) return null;
+  return { reason: 'pinned', detail: `${pin.entry} in /etc/apk/world` };
+}
+
+/** Step `index` of `count` of one operation: progress mapped into its share of 0–100. */
+function stepContext(ctx: OperationContext, index: number, count: number): OperationContext {
+  if (count <= 1) return ctx;
+  const offset = (index / count) * 100;
+  return { ...ctx, onProgress: (percent, message) => ctx.onProgress(offset + percent / count, message) };
 }
 
 function targetOf(spec: PackageSpec): string {

@@ -1,4 +1,5 @@
 /** Parsers for apk-tools 2.14 output (English; apk has no translations). */
+import { compareApkVersions } from './version.js';
 
 /**
  * Splits `name-version` the way apk does (apk_pkg_parse_name): the version starts at the last `-`
@@ -29,8 +30,21 @@ export interface UpgradableLine {
 /**
  * `apk list --upgradable` lines:
  * `busybox-1.36.1-r5 x86_64 {busybox} (GPL-2.0-only) [upgradable from: busybox-1.36.1-r2]`.
+ * apk prints one line per newer version the repositories offer; the result keeps one row per
+ * package, the highest version (what `apk upgrade` installs).
  */
 export function parseUpgradableList(stdout: string): UpgradableLine[] {
+  const highest = new Map<string, UpgradableLine>();
+  for (const line of parseUpgradableLines(stdout)) {
+    const known = highest.get(line.name);
+    if (known === undefined || compareApkVersions(line.availableVersion, known.availableVersion) > 0)
+      highest.set(line.name, line);
+  }
+  return [...highest.values()];
+}
+
+/** Every line of `apk list --upgradable`, as printed (a package may appear once per newer version). */
+export function parseUpgradableLines(stdout: string): UpgradableLine[] {
   const upgrades: UpgradableLine[] = [];
   for (const line of stdout.split('\n')) {
     const match = /^(\S+) (\S+) \{([^}]*)\} \((.*)\) \[upgradable from: (\S+)\]$/.exec(line.trim());
@@ -91,6 +105,8 @@ export function parseChangeLines(output: string): ApkChangeLine[] {
 
 const FETCH_ERRORS = [
   /temporary error \(try again later\)/i,
+  // A package file the index names but the mirror answers 404 for (apk-tools 2.14: APKE_PACKAGE_NOT_FOUND).
+  /package mentioned in index not found/i,
   /remote server returned error/i,
   /could not connect to server/i,
   /network (?:error|unreachable|connection aborted)/i,
@@ -107,9 +123,18 @@ export function isApkFetchError(output: string): boolean {
   return FETCH_ERRORS.some((pattern) => pattern.test(output));
 }
 
-/** Whether apk gave up on /lib/apk/db/lock (after `--wait`, if given). */
+/** apk's notice (on stdout) that another process holds the database lock and it waits for it. */
+export const LOCK_WAIT_NOTICE = /^Waiting for repository lock$/m;
+
+/**
+ * Whether apk gave up on /lib/apk/db/lock (after `--wait`, if given): it prints
+ * `Waiting for repository lock` on stdout, then `Unable to lock database: …` and `Failed to open apk
+ * database: …` on stderr and exits 99.
+ */
 export function isApkLockError(output: string): boolean {
-  return /Unable to lock database/i.test(output);
+  return (
+    /Unable to lock database/i.test(output) || (LOCK_WAIT_NOTICE.test(output) && /Failed to open apk database/i.test(output))
+  );
 }
 
 /** `apk del` keeps packages other installed packages still need, says so, and exits 0. */
@@ -125,15 +150,20 @@ export function packagesKeptByDel(output: string): string[] {
   return kept;
 }
 
-/** The ERROR lines (and their indented detail) of apk's output, for a job's error message. */
+/**
+ * The ERROR lines (and their indented detail) of apk's output, for a job's error message; the
+ * WARNING lines when there is no ERROR (an unreachable repository is only a warning to apk).
+ */
 export function apkErrorSummary(output: string): string {
   const lines = output.split('\n');
+  const marker = lines.some((line) => line.startsWith('ERROR:')) ? 'ERROR:' : 'WARNING:';
   const picked: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
-    if (!line.startsWith('ERROR:')) continue;
+    if (!line.startsWith(marker)) continue;
     picked.push(line.trim());
     for (let j = i + 1; j < lines.length && /^\s+\S/.test(lines[j] as string); j++) picked.push((lines[j] as string).trim());
   }
+  if (marker === 'WARNING:') picked.push(...lines.filter((line) => /^\d+ unavailable, \d+ stale;/.test(line)));
   return picked.length > 0 ? picked.join(' ') : output.trim().split('\n').slice(-3).join('; ') || 'apk failed';
 }

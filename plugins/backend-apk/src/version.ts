@@ -1,172 +1,172 @@
 /**
- * apk-tools' version ordering (src/version.c of apk-tools 2.x), which follows Gentoo's scheme:
- * `digits{.digits}…[letter]{_suffix[digits]}…[-rN]`. Pre-release suffixes `_alpha _beta _pre _rc`
- * sort before the bare version, post-release ones `_cvs _svn _git _hg _p` after it; a number with
- * leading zeros after a dot compares as a fraction (1.01 < 1.1); `-rN` is the package revision.
+ * apk-tools' version ordering (as apk-tools 2.14 compares): `digits{.digits}…[letter]{_suffix[digits]}…[-rN]`.
+ *
+ * A version is read as a sequence of tokens: the leading number, `.number` components, one letter,
+ * `_suffix` with an optional number, and the `-rN` revision. Two versions are compared token by
+ * token while both have a token of the same kind:
+ * - numbers compare numerically, except a `.` component where either side starts with `0`, which
+ *   compares as text (so `1.01 < 1.1` and `1.001 < 1.01`, as in Gentoo);
+ * - letters by character, suffixes by rank `alpha < beta < pre < rc < (none) < cvs < svn < git < hg < p`.
+ * When one version runs out (or the kinds differ), the longer one is newer unless what follows is a
+ * pre-release suffix: `1.0_rc1 < 1.0`, `1.0 < 1.0_p1`, `1.0 < 1.0-r1`, `1.0 < 1.0.1`. A version apk
+ * cannot read compares by the part it could read.
  */
 
-enum Token {
-  Invalid = -1,
-  DigitOrZero = 0,
+enum Kind {
+  Initial = 0,
   Digit = 1,
   Letter = 2,
   Suffix = 3,
   SuffixNumber = 4,
-  RevisionNumber = 5,
+  Revision = 5,
   End = 6,
+  Invalid = 7,
 }
 
-const PRE_SUFFIXES = ['alpha', 'beta', 'pre', 'rc'];
-const POST_SUFFIXES = ['cvs', 'svn', 'git', 'hg', 'p'];
+/** Suffix ranks; `NONE` is the rank of no suffix, pre-release ranks are below it. */
+const SUFFIX_RANK: Readonly<Record<string, number>> = {
+  alpha: 1,
+  beta: 2,
+  pre: 3,
+  rc: 4,
+  cvs: 6,
+  svn: 7,
+  git: 8,
+  hg: 9,
+  p: 10,
+};
+const NONE = 5;
 
-function isDigit(char: string | undefined): boolean {
-  return char !== undefined && char >= '0' && char <= '9';
+interface Token {
+  kind: Kind;
+  /** The token's text (digits, the letter, the suffix name). */
+  text: string;
 }
 
-function isLower(char: string | undefined): boolean {
-  return char !== undefined && char >= 'a' && char <= 'z';
-}
-
-/** A cursor over one version string, yielding (type, value) tokens as apk's get_token does. */
-class Tokenizer {
-  type: Token = Token.Digit;
-  #text: string;
+/** Reads a version token by token; `kind` is the kind of the token last read. */
+class VersionReader {
+  readonly #text: string;
   #pos = 0;
+  token: Token;
 
   constructor(text: string) {
     this.#text = text;
+    const digits = this.#span(isDigit);
+    this.token = { kind: digits === '' ? Kind.Invalid : Kind.Initial, text: digits };
   }
 
-  get #rest(): number {
-    return this.#text.length - this.#pos;
+  #span(accept: (char: string) => boolean): string {
+    const start = this.#pos;
+    while (this.#pos < this.#text.length && accept(this.#text[this.#pos] as string)) this.#pos++;
+    return this.#text.slice(start, this.#pos);
   }
 
-  #advanceType(): void {
-    const char = this.#text[this.#pos];
-    let next: Token = Token.Invalid;
-    if (this.#rest === 0 || char === '\u0000') {
-      next = Token.End;
-    } else if ((this.type === Token.Digit || this.type === Token.DigitOrZero) && isLower(char)) {
-      next = Token.Letter;
-    } else if (this.type === Token.Letter && isDigit(char)) {
-      next = Token.Digit;
-    } else if (this.type === Token.Suffix && isDigit(char)) {
-      next = Token.SuffixNumber;
-    } else {
-      if (char === '.') next = Token.DigitOrZero;
-      else if (char === '_') next = Token.Suffix;
-      else if (char === '-') {
-        if (this.#rest > 1 && this.#text[this.#pos + 1] === 'r') {
-          next = Token.RevisionNumber;
-          this.#pos++;
-        }
-      }
+  advance(): void {
+    this.token = this.#read(this.token.kind);
+  }
+
+  #read(previous: Kind): Token {
+    const invalid: Token = { kind: Kind.Invalid, text: '' };
+    if (this.#pos >= this.#text.length) return { kind: Kind.End, text: '' };
+    const char = this.#text[this.#pos] as string;
+    if (isLower(char)) {
+      // A letter follows the numeric part only.
+      if (previous > Kind.Digit) return invalid;
       this.#pos++;
+      return { kind: Kind.Letter, text: char };
     }
-    if (next < this.type) {
-      const allowed =
-        (next === Token.DigitOrZero && this.type === Token.Digit) ||
-        (next === Token.Suffix && this.type === Token.SuffixNumber) ||
-        (next === Token.Digit && this.type === Token.Letter);
-      if (!allowed) next = Token.Invalid;
-    }
-    this.type = next;
-  }
-
-  /**
-   * The suffix at the cursor without consuming it: its value (negative for pre-release suffixes)
-   * and length, or null when it is none apk knows.
-   */
-  suffix(): { value: number; length: number } | null {
-    const pre = PRE_SUFFIXES.findIndex((suffix) => this.#text.startsWith(suffix, this.#pos));
-    if (pre !== -1) return { value: pre - PRE_SUFFIXES.length, length: (PRE_SUFFIXES[pre] as string).length };
-    const post = POST_SUFFIXES.findIndex((suffix) => this.#text.startsWith(suffix, this.#pos));
-    if (post !== -1) return { value: post, length: (POST_SUFFIXES[post] as string).length };
-    return null;
-  }
-
-  /** The value of the token at the cursor; moves `type` on to the next token's type. */
-  next(): number {
-    if (this.#rest <= 0) {
-      this.type = Token.End;
-      return 0;
-    }
-    let value = 0;
-    let length = 0;
-    let forcedNext: Token = Token.Invalid;
-    const at = (offset: number) => this.#text[this.#pos + offset];
-    const leadingZeros = this.type === Token.DigitOrZero && at(0) === '0';
-    switch (leadingZeros ? 'zeros' : this.type) {
-      case 'zeros':
-        // Leading zeros after a dot make their own token: more zeros sort lower (1.001 < 1.01 < 1.1).
-        while (length < this.#rest && at(length) === '0') length++;
-        forcedNext = Token.Digit;
-        value = -length;
-        break;
-      case Token.DigitOrZero:
-      case Token.Digit:
-      case Token.SuffixNumber:
-      case Token.RevisionNumber:
-        while (length < this.#rest && isDigit(at(length))) {
-          value = value * 10 + (at(length)?.charCodeAt(0) ?? 48) - 48;
-          length++;
-        }
-        break;
-      case Token.Letter:
-        value = at(0)?.charCodeAt(0) ?? 0;
-        length = 1;
-        break;
-      case Token.Suffix: {
-        const suffix = this.suffix();
-        if (suffix === null) {
-          this.type = Token.Invalid;
-          return -1;
-        }
-        value = suffix.value;
-        length = suffix.length;
-        break;
+    if (char === '.' || isDigit(char)) {
+      if (char === '.') {
+        if (previous > Kind.Digit) return invalid;
+        this.#pos++;
       }
-      default:
-        this.type = Token.Invalid;
-        return -1;
+      const digits = this.#span(isDigit);
+      if (previous === Kind.Suffix) return { kind: Kind.SuffixNumber, text: digits };
+      if (previous === Kind.Initial || previous === Kind.Digit) return { kind: Kind.Digit, text: digits };
+      return invalid;
     }
-    this.#pos += length;
-    if (this.#rest === 0) this.type = Token.End;
-    else if (forcedNext !== Token.Invalid) this.type = forcedNext;
-    else this.#advanceType();
-    return value;
+    if (char === '_') {
+      if (previous > Kind.SuffixNumber) return invalid;
+      this.#pos++;
+      const name = this.#span(isLower);
+      return SUFFIX_RANK[name] === undefined ? invalid : { kind: Kind.Suffix, text: name };
+    }
+    if (char === '-') {
+      if (previous >= Kind.Revision || this.#text[this.#pos + 1] !== 'r') return invalid;
+      this.#pos += 2;
+      return { kind: Kind.Revision, text: this.#span(isDigit) };
+    }
+    return invalid;
   }
 }
 
-/**
- * <0, 0, >0 as apk orders the two versions. Invalid versions compare by their valid prefix, as apk
- * does. One quirk is kept on purpose because apk has it: a component made only of zeros is read by
- * the leading-zero rule, so `1.0_rc1` sorts after `1.0` (while `1.1_rc1` sorts before `1.1`).
- */
+function isDigit(char: string): boolean {
+  return char >= '0' && char <= '9';
+}
+
+function isLower(char: string): boolean {
+  return char >= 'a' && char <= 'z';
+}
+
+function sign(value: number): number {
+  return value < 0 ? -1 : value > 0 ? 1 : 0;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareNumbers(a: string, b: string): number {
+  const left = BigInt(a === '' ? '0' : a);
+  const right = BigInt(b === '' ? '0' : b);
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
+/** Two tokens of the same kind. */
+function compareTokens(a: Token, b: Token): number {
+  switch (a.kind) {
+    case Kind.Digit:
+      if (a.text.startsWith('0') || b.text.startsWith('0')) return compareText(a.text, b.text);
+      return compareNumbers(a.text, b.text);
+    case Kind.Initial:
+    case Kind.SuffixNumber:
+    case Kind.Revision:
+      return compareNumbers(a.text, b.text);
+    case Kind.Letter:
+      return compareText(a.text, b.text);
+    case Kind.Suffix:
+      return sign((SUFFIX_RANK[a.text] ?? 0) - (SUFFIX_RANK[b.text] ?? 0));
+    default:
+      return compareText(a.text, b.text);
+  }
+}
+
+function isPreRelease(token: Token): boolean {
+  return token.kind === Kind.Suffix && (SUFFIX_RANK[token.text] ?? NONE) < NONE;
+}
+
+/** <0, 0, >0 as apk orders the two versions. */
 export function compareApkVersions(a: string, b: string): number {
-  const left = new Tokenizer(a);
-  const right = new Tokenizer(b);
-  let av = 0;
-  let bv = 0;
-  while (left.type === right.type && left.type !== Token.End && left.type !== Token.Invalid && av === bv) {
-    av = left.next();
-    bv = right.next();
+  const left = new VersionReader(a);
+  const right = new VersionReader(b);
+  while (left.token.kind === right.token.kind && left.token.kind < Kind.End) {
+    const order = compareTokens(left.token, right.token);
+    if (order !== 0) return order;
+    left.advance();
+    right.advance();
   }
-  if (av < bv) return -1;
-  if (av > bv) return 1;
-  if (left.type === right.type) return 0;
-
-  // Equal so far; the longer one is newer unless what follows is a pre-release (or unknown) suffix.
-  if (left.type === Token.Suffix && (left.suffix()?.value ?? -1) < 0) return -1;
-  if (right.type === Token.Suffix && (right.suffix()?.value ?? -1) < 0) return 1;
-  if (left.type > right.type) return -1;
-  if (right.type > left.type) return 1;
-  return 0;
+  const l = left.token;
+  const r = right.token;
+  if (l.kind === r.kind) return 0;
+  // Equal so far: the one that goes on is newer, unless it goes on with a pre-release suffix.
+  if (isPreRelease(l)) return -1;
+  if (isPreRelease(r)) return 1;
+  return l.kind > r.kind ? -1 : 1;
 }
 
-/** Whether apk accepts `version` as a version (apk_version_validate): it tokenizes to the end. */
+/** Whether apk accepts `version` as a version: it reads to the end without an invalid token. */
 export function isValidApkVersion(version: string): boolean {
-  const tokenizer = new Tokenizer(version);
-  while (tokenizer.type !== Token.End && tokenizer.type !== Token.Invalid) tokenizer.next();
-  return tokenizer.type === Token.End;
+  const reader = new VersionReader(version);
+  while (reader.token.kind < Kind.End) reader.advance();
+  return reader.token.kind === Kind.End;
 }

@@ -1,35 +1,19 @@
 import { verifyBackend } from '@linux-patch-api/core/testing';
-import { apkBackendDefinition } from '../src/definition.js';
-import { ApkTranscriptRunner, createApkRoot, readCaptured, silentLogger } from './transcripts.js';
+import { type ApkRoot, ApkTranscriptRunner, createApkBackend, createApkRoot, realOutput } from './transcripts.js';
 
-// No apk binary exists on the test machine: the kit drives the backend through recorded
-// apk-tools 2.14 transcripts (see transcripts.ts), including the install → remove round trip.
-let root: Awaited<ReturnType<typeof createApkRoot>> | undefined;
+// No apk binary exists on the test machine: the kit drives the backend through real apk-tools
+// 2.14.10 runs (see transcripts.ts) on an empty root. The install/remove and upgrade round trips
+// need `--simulate add` runs that were not captured; backend.test.ts and jobs.test.ts drive those
+// paths on the real add, add --upgrade, downgrade and del runs instead.
+let root: ApkRoot | undefined;
 let runner: ApkTranscriptRunner | undefined;
 
-const transcriptIds = [
-  'list-upgradable',
-  'list-upgradable-with-pv',
-  'simulate-add-tree',
-  'simulate-del-first',
-  'simulate-upgrade',
-  'add-tree',
-  'del-tree',
-  'add-pv-pinned',
-  'simulate-upgrade-pv',
-  'upgrade-pv',
-  'add-pv-pinned-downgrade',
-  'del-pv',
-  'update-ok',
-  'fix-nothing',
-];
-
 verifyBackend({
-  title: 'apk backend conformance (recorded apk-tools 2.14 transcripts)',
+  title: 'apk backend conformance (real apk-tools 2.14.10 runs)',
   async createBackend() {
-    root = await createApkRoot();
-    runner = await ApkTranscriptRunner.create(root.root, transcriptIds);
-    return apkBackendDefinition.create({ root: root.root, runner, logger: silentLogger, stateDir: root.root });
+    root = await createApkRoot('installed-empty');
+    runner = await ApkTranscriptRunner.create(root, ['list-upgradable-empty', 'simulate-upgrade-empty', 'force-refresh', 'fix']);
+    return createApkBackend(root, runner);
   },
   recorder: {
     get invocations() {
@@ -37,15 +21,23 @@ verifyBackend({
     },
   },
   fetchErrorOutputs: [
-    `${await readCaptured('update-unreachable.stdout.txt')}${await readCaptured('update-unreachable.stderr.txt')}`,
-    await readCaptured('upgrade-404.stderr.txt'),
+    await realOutput('p30-upgrade-404'),
+    await realOutput('p31-update-unreach'),
+    await realOutput('p31b-update-unreach-U'),
   ],
-  cleanOutputs: ['', await readCaptured('update-ok.txt'), await readCaptured('lock-busy.stderr.txt')],
-  ascendingVersions: ['1.0_alpha1', '1.1_rc1', '1.1', '1.1-r1', '1.1_p1', '1.1a', '1.1.1', '1.2'],
-  validNames: ['libstdc++', 'py3-pip', 'ssl_client'],
-  validVersions: ['1.2.4_git20230717-r4', '2.3.0b-r1'],
-  fixtures: [{ name: 'tree' }],
-  upgradeFixture: { name: 'pv', from: '1.8.5-r0', to: '1.8.9-r0' },
+  cleanOutputs: [
+    '',
+    await realOutput('p22-update'),
+    await realOutput('p26-update-aged'),
+    await realOutput('p27-update-again'),
+    await realOutput('p28-update-U'),
+    await realOutput('p50-update-force-refresh'),
+    await realOutput('p24-lock'),
+    await realOutput('p21-add-badver'),
+  ],
+  ascendingVersions: ['1.0_alpha1', '1.0_rc1', '1.0', '1.0-r1', '1.0_p1', '1.0a', '1.0.1', '1.1_rc1', '1.1', '1.2'],
+  validNames: ['libstdc++', 'py3-pip', 'ssl_client', 'lpa-fixture-hello'],
+  validVersions: ['1.2.4_git20230717-r4', '2.3.0b-r1', '1.0-r0'],
   checkRefresh: true,
   checkRepair: true,
   async dispose() {

@@ -56,9 +56,64 @@ const ORDERED: [string, '<' | '=' | '>', string][] = [
   ['1.1_beta', '<', '1.1_pre'],
   ['1.1_pre', '<', '1.1_rc'],
   ['1.1-r1', '<', '1.1_p1'],
-  // apk's leading-zero rule applies to a component of only zeros too: `1.0_rc1` is read as
-  // 1, (one zero), then a suffix, and sorts after `1.0`. apk-tools 2.x behaves so; we match it.
-  ['1.0_rc1', '>', '1.0'],
+  // A pre-release suffix sorts before the bare version even when the last component is `0`.
+  ['1.0_rc1', '<', '1.0'],
+  ['1.0_alpha', '<', '1.0'],
+  ['1.0_beta2', '<', '1.0'],
+  ['1.0_pre1', '<', '1.0'],
+  ['2.0_rc1-r3', '<', '2.0-r0'],
+  ['1.0', '<', '1.0_p1'],
+  ['1.0', '<', '1.0bc'],
+];
+
+/**
+ * An ascending ladder built from apk's documented version rules (apk-tools 2.12–2.14 version
+ * comparison; Gentoo-style versions): suffix ranks, revisions, letters, `.0` components, leading
+ * zeros compared as text, numeric components compared as numbers. Every pair (i < j) must order
+ * as i < j: 820 pairs.
+ */
+const LADDER = [
+  '1.0_alpha',
+  '1.0_alpha1',
+  '1.0_alpha2',
+  '1.0_beta',
+  '1.0_beta3',
+  '1.0_pre1',
+  '1.0_rc1',
+  '1.0_rc1-r1',
+  '1.0_rc2',
+  '1.0',
+  '1.0-r1',
+  '1.0-r2',
+  '1.0_cvs',
+  '1.0_svn',
+  '1.0_git20230101',
+  '1.0_hg',
+  '1.0_p1',
+  '1.0_p1-r1',
+  '1.0_p2',
+  '1.0a',
+  '1.0a-r1',
+  '1.0a_p1',
+  '1.0b',
+  '1.0.0',
+  '1.0.01',
+  '1.0.1_rc1',
+  '1.0.1',
+  '1.0.9',
+  '1.00.1',
+  '1.001',
+  '1.01',
+  '1.01.5',
+  '1.1_alpha',
+  '1.1',
+  '1.1.1',
+  '1.2',
+  '1.10',
+  '2',
+  '2.0_beta',
+  '10',
+  '20240101',
 ];
 
 describe('apk version order', () => {
@@ -68,6 +123,21 @@ describe('apk version order', () => {
       assert.equal(Math.sign(compareApkVersions(a, b)), expected, `${a} ${op} ${b}`);
       assert.equal(Math.sign(compareApkVersions(b, a)), expected === 0 ? 0 : -expected, `${b} against ${a}`);
     }
+  });
+
+  it("orders every pair of a ladder built from apk's version rules", () => {
+    let pairs = 0;
+    for (let i = 0; i < LADDER.length; i++) {
+      for (let j = i + 1; j < LADDER.length; j++) {
+        const lower = LADDER[i] as string;
+        const higher = LADDER[j] as string;
+        assert.equal(Math.sign(compareApkVersions(lower, higher)), -1, `${lower} < ${higher}`);
+        assert.equal(Math.sign(compareApkVersions(higher, lower)), 1, `${higher} > ${lower}`);
+        pairs++;
+      }
+      assert.equal(compareApkVersions(LADDER[i] as string, LADDER[i] as string), 0);
+    }
+    assert.ok(pairs >= 200, `${pairs} pairs`);
   });
 
   it('sorts the suffix ladder: _alpha < _beta < _pre < _rc < none < _cvs < _svn < _git < _hg < _p', () => {

@@ -24,6 +24,7 @@ export const systemInfoSchema = z
       .nullable()
       .describe("When a package was last installed, upgraded or removed, from the package manager's own history"),
     package_manager: z.string().nullable(),
+    package_manager_path: z.string().nullable().describe('The package manager program the backend runs, where it chose one'),
     reboot_required: z.boolean().nullable().describe('null when neither the backend nor the distribution can tell'),
     agent_version: z.string(),
   })
@@ -78,6 +79,7 @@ export function systemInfoRoutes(services: AgentServices) {
           uptime_seconds: Math.floor(os.uptime()),
           last_update_time: await services.lastUpdateTime(),
           package_manager: services.backend?.info().packageManager ?? null,
+          package_manager_path: services.backend?.info().executable ?? null,
           reboot_required: await rebootRequired(services, release),
           agent_version: CORE_VERSION,
         };

@@ -77,6 +77,11 @@ export const patchSchema = z
       .nullable()
       .optional()
       .describe('Atomic hosts: the package differences between the two commits (null when a commit has no package database)'),
+    held_back: z
+      .object({ reason: z.enum(['held', 'pinned', 'phased', 'dependency', 'ignored', 'policy']), detail: z.string() })
+      .nullable()
+      .optional()
+      .describe('Set when the package manager would not apply this update (e.g. an apk world pin)'),
   })
   .meta({ id: 'Patch' });
 
