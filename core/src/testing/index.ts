@@ -14,6 +14,7 @@ export type { RecordedOperationContext } from './operation-context.js';
 export { createOperationContext } from './operation-context.js';
 export type { RecordedInvocation } from './recording-runner.js';
 export { RecordingRunner } from './recording-runner.js';
+export { silentLogger } from './silent-logger.js';
 export type { TranscriptEntry } from './transcript-runner.js';
 export { TranscriptRunner } from './transcript-runner.js';
 export type { VerifyAuditSinkOptions } from './verify-audit-sink.js';

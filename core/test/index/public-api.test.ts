@@ -103,6 +103,7 @@ const TESTING_RUNTIME_EXPORTS = [
   'HOSTILE_VERSIONS',
   'RecordingRunner',
   'runChecks',
+  'silentLogger',
   'TranscriptRunner',
   'verifyAuditSink',
   'verifyBackend',

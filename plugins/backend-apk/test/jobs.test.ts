@@ -10,13 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Job, PackageManagerBackend } from '@linux-patch-api/core';
+import { silentLogger } from '@linux-patch-api/core/testing';
 import { MemoryAuditTrail } from '../../../core/src/audit/trail.js';
 import { PackageCache } from '../../../core/src/cache/package-cache.js';
 import { createHooks } from '../../../core/src/hooks.js';
 import { type JobLimits, JobManager } from '../../../core/src/jobs/job-manager.js';
 import type { JobRequest } from '../../../core/src/jobs/job-request.js';
 import { MutationLock } from '../../../core/src/jobs/mutation-lock.js';
-import { type ApkRoot, ApkTranscriptRunner, createApkBackend, createApkRoot, silentLogger } from './transcripts.js';
+import { type ApkRoot, ApkTranscriptRunner, createApkBackend, createApkRoot } from './transcripts.js';
 
 const HELLO = 'lpa-fixture-hello';
 const DEP = 'lpa-fixture-dep';

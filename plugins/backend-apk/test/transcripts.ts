@@ -18,11 +18,10 @@ import {
   type CommandResult,
   type CommandRunner,
   type CommandSpec,
-  type Logger,
   LpaError,
   type PackageManagerBackend,
 } from '@linux-patch-api/core';
-import { RecordingRunner } from '@linux-patch-api/core/testing';
+import { RecordingRunner, silentLogger } from '@linux-patch-api/core/testing';
 import { apkBackendDefinition } from '../src/definition.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -226,15 +225,3 @@ export class ApkTranscriptRunner extends RecordingRunner {
     return new ApkTranscriptRunner(new TranscriptPlayer(root.root, replays));
   }
 }
-
-export const silentLogger: Logger = {
-  trace() {},
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  fatal() {},
-  child() {
-    return silentLogger;
-  },
-};

@@ -1,18 +1,7 @@
 import { join } from 'node:path';
-import type { Logger } from '@linux-patch-api/core';
-import { createProcessRunner, RecordingRunner } from '@linux-patch-api/core/testing';
+import { createProcessRunner, RecordingRunner, silentLogger } from '@linux-patch-api/core/testing';
 import type { AptSandbox } from '../../../test/support/sandbox/apt.js';
 import { AptBackend } from '../src/apt-backend.js';
-
-export const silentLogger: Logger = {
-  trace: () => {},
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  fatal: () => {},
-  child: () => silentLogger,
-};
 
 /** The backend on a sandbox root, through the real process runner wrapped in a recorder. */
 export async function aptBackendOn(

@@ -1,19 +1,6 @@
-import type { Logger } from '@linux-patch-api/core';
-import { createProcessRunner, RecordingRunner, verifyBackend } from '@linux-patch-api/core/testing';
+import { createProcessRunner, RecordingRunner, silentLogger, verifyBackend } from '@linux-patch-api/core/testing';
 import { createOstreeSandbox, type OstreeSandbox } from '../../../test/support/sandbox/ostree.js';
 import { ostreeBackendDefinition } from '../src/definition.js';
-
-const silentLogger: Logger = {
-  trace() {},
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  fatal() {},
-  child() {
-    return silentLogger;
-  },
-};
 
 const recorder = new RecordingRunner(createProcessRunner());
 let sandbox: OstreeSandbox | undefined;

@@ -2,23 +2,10 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import type { Logger } from '@linux-patch-api/core';
-import { createOperationContext, createProcessRunner } from '@linux-patch-api/core/testing';
+import { createOperationContext, createProcessRunner, silentLogger } from '@linux-patch-api/core/testing';
 import { createOstreeSandbox, DEP, HELLO, OSNAME, type OstreeSandbox } from '../../../test/support/sandbox/ostree.js';
 import { ostreeBackendDefinition } from '../src/definition.js';
 import type { OstreeBackend } from '../src/ostree-backend.js';
-
-const silentLogger: Logger = {
-  trace() {},
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  fatal() {},
-  child() {
-    return silentLogger;
-  },
-};
 
 let sandbox: OstreeSandbox;
 let backend: OstreeBackend;

@@ -2,23 +2,11 @@ import assert from 'node:assert/strict';
 import { access, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { isLpaError, type Logger, type PackageManagerBackend } from '@linux-patch-api/core';
-import { createOperationContext, createProcessRunner, RecordingRunner } from '@linux-patch-api/core/testing';
+import { isLpaError, type PackageManagerBackend } from '@linux-patch-api/core';
+import { createOperationContext, createProcessRunner, RecordingRunner, silentLogger } from '@linux-patch-api/core/testing';
 import { fingerprintFile } from '../../../test/support/sandbox/common.js';
 import { createPacmanSandbox, DEP, HELLO, type PacmanSandbox, packageFileName } from '../../../test/support/sandbox/pacman.js';
 import { pacmanBackendDefinition } from '../src/definition.js';
-
-const silentLogger: Logger = {
-  trace() {},
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  fatal() {},
-  child() {
-    return silentLogger;
-  },
-};
 
 const HOST_PACMAN_FILES = [
   '/var/lib/pacman/local/ALPM_DB_VERSION',

@@ -1,21 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '@linux-patch-api/core';
-import { createProcessRunner, RecordingRunner, verifyBackend } from '@linux-patch-api/core/testing';
+import { createProcessRunner, RecordingRunner, silentLogger, verifyBackend } from '@linux-patch-api/core/testing';
 import { createPacmanSandbox, HELLO, type PacmanSandbox } from '../../../test/support/sandbox/pacman.js';
 import { pacmanBackendDefinition } from '../src/definition.js';
-
-const silentLogger: Logger = {
-  trace() {},
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  fatal() {},
-  child() {
-    return silentLogger;
-  },
-};
 
 const recorder = new RecordingRunner(createProcessRunner());
 let sandbox: PacmanSandbox | undefined;

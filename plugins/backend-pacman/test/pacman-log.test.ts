@@ -2,23 +2,10 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { Logger } from '@linux-patch-api/core';
-import { createProcessRunner } from '@linux-patch-api/core/testing';
+import { createProcessRunner, silentLogger } from '@linux-patch-api/core/testing';
 import { createPacmanSandbox, HELLO, type PacmanSandbox } from '../../../test/support/sandbox/pacman.js';
 import { pacmanBackendDefinition } from '../src/definition.js';
 import { lastChangeInPacmanLog, parsePacmanLogTime } from '../src/pacman-log.js';
-
-const silentLogger: Logger = {
-  trace() {},
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  fatal() {},
-  child() {
-    return silentLogger;
-  },
-};
 
 // What pacman 6.0.2 wrote on a sandbox root: -S, -Su (an install and an upgrade), -R, then -Syy
 // (the root's path shortened to /ROOT).

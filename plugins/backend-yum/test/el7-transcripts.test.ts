@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isLpaError } from '@linux-patch-api/core';
-import { createOperationContext, type TranscriptEntry, TranscriptRunner } from '@linux-patch-api/core/testing';
+import { createOperationContext, silentLogger, type TranscriptEntry, TranscriptRunner } from '@linux-patch-api/core/testing';
 import {
   isLockMessage,
   isRpmFetchError,
@@ -26,7 +26,6 @@ import {
   transactionProgress,
   YUM_TOOL,
 } from '@linux-patch-api/rpm-common';
-import { silentLogger } from '../../rpm-common/test/helpers.js';
 
 const FIXTURES = new URL('./fixtures/captured/el7/', import.meta.url);
 const captured = (name: string): string => readFileSync(new URL(name, FIXTURES), 'utf8');

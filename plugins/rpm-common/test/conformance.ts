@@ -2,9 +2,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BackendDefinition } from '@linux-patch-api/core';
-import { createProcessRunner, RecordingRunner, verifyBackend } from '@linux-patch-api/core/testing';
+import { createProcessRunner, RecordingRunner, silentLogger, verifyBackend } from '@linux-patch-api/core/testing';
 import { createDnfSandbox, type DnfSandbox } from '../../../test/support/sandbox/dnf.js';
-import { silentLogger } from './helpers.js';
 
 /** The real output of a refresh against a repository that is gone (what isFetchError must recognise). */
 export async function realFetchFailureOutput(): Promise<string> {

@@ -1,19 +1,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { BackendDefinition, Logger, PackageManagerBackend, Plugin, PluginHost } from '@linux-patch-api/core';
+import type { BackendDefinition, PackageManagerBackend, Plugin, PluginHost } from '@linux-patch-api/core';
 import { isLpaError } from '@linux-patch-api/core';
-import { createProcessRunner, RecordingRunner } from '@linux-patch-api/core/testing';
+import { createProcessRunner, RecordingRunner, silentLogger } from '@linux-patch-api/core/testing';
 import type { DnfSandbox } from '../../../test/support/sandbox/dnf.js';
-
-export const silentLogger: Logger = {
-  trace: () => {},
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  fatal: () => {},
-  child: () => silentLogger,
-};
 
 /** Runs a plugin's apply() against a minimal host and returns the backend definition it registered. */
 export async function registeredBackend<Options>(plugin: Plugin<Options>, options: Options): Promise<BackendDefinition> {
