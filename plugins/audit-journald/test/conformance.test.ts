@@ -92,13 +92,16 @@ verifyAuditSink({
   title: 'syslog sink conformance (real rsyslogd)',
   createSink: () => new SyslogSink({ socketPath: syslogSocket, maxMessageBytes: 200 * 1024 }),
   async readRecords() {
-    // rsyslog writes asynchronously: wait (bounded) until the file stops growing past what we saw.
+    // rsyslog writes asynchronously, and on a busy machine in several goes: wait (bounded, 10 s)
+    // until the file has grown past what we saw and then stayed the same for 100 ms.
     let lines: string[] = [];
-    for (let i = 0; i < 100; i += 1) {
-      const text = existsSync(syslogOutput) ? await readFile(syslogOutput, 'utf8') : '';
-      lines = text.split('\n').filter((line) => line.startsWith('{'));
-      if (lines.length > seenLines) break;
+    let unchangedPolls = 0;
+    for (let i = 0; i < 500 && unchangedPolls < 5; i += 1) {
       await new Promise((resolve) => setTimeout(resolve, 20));
+      const text = existsSync(syslogOutput) ? await readFile(syslogOutput, 'utf8') : '';
+      const previous = lines.length;
+      lines = text.split('\n').filter((line) => line.startsWith('{'));
+      unchangedPolls = lines.length > seenLines && lines.length === previous ? unchangedPolls + 1 : 0;
     }
     seenLines = lines.length;
     return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
