@@ -94,7 +94,8 @@ export class RollbackStore {
    * bounds. A version no source has is logged and skipped: the job's verdict says so later.
    */
   async keep(jobId: string, packages: readonly InstalledPackage[], files: RollbackFiles, signal: AbortSignal): Promise<void> {
-    if (packages.length === 0) return;
+    // 0 MiB means no store: nothing is obtained, copied or hashed.
+    if (packages.length === 0 || this.#limits().store_max_mb === 0) return;
     await this.#ensureDirectory();
     const index = await this.#load();
     const scratch = await mkdtemp(join(this.directory, '.incoming-'));

@@ -86,3 +86,16 @@ it('drops the oldest files first once the total is over store_max_mb', async () 
     await rm(stateDir, { recursive: true, force: true });
   }
 });
+
+it('store_max_mb 0 keeps nothing and obtains nothing', async () => {
+  const stateDir = await mkdtemp(join(tmpdir(), 'lpa-rollback-store-'));
+  try {
+    const store = new RollbackStore(stateDir, () => ({ store_max_mb: 0, store_days: 14 }), silentLogger);
+    const obtained: string[] = [];
+    await store.keep('job-1', [pkg('a', '1')], filesOf(100, obtained), new AbortController().signal);
+    assert.deepEqual(obtained, []);
+    assert.equal(await store.find('a', '1'), null);
+  } finally {
+    await rm(stateDir, { recursive: true, force: true });
+  }
+});
