@@ -7,7 +7,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { parse, stringify } from 'yaml';
 import { type AuditAgent, type AuditLine, startAuditAgent } from '../../test/e2e-audit/support.js';
 import { daysFromNow, TestCa } from '../../test/support/pki.js';
-import { mtlsRequest, probeTls } from '../../test/support/tls-client.js';
+import { drainedOrClosed, mtlsRequest, probeTls } from '../../test/support/tls-client.js';
 import { waitFor } from '../../test/support/wait.js';
 import type { Drill, DrillOutcome } from './drill.js';
 
@@ -252,7 +252,7 @@ const oversizedBody: Drill = {
       const chunk = Buffer.alloc(64 * 1024, 0x20);
       let written = 0;
       while (!closed && written < declared) {
-        if (!socket.write(chunk)) await new Promise((resolve) => socket.once('drain', resolve).once('close', resolve));
+        if (!socket.write(chunk)) await drainedOrClosed(socket);
         written += chunk.length;
       }
       await waitFor(() => closed, { what: 'the connection to close', timeoutMs: 30_000 });

@@ -221,3 +221,15 @@ export async function probeRawTcp(options: {
     });
   });
 }
+
+/** Resolves once a socket that refused a write has drained or closed, leaving no listener behind. */
+export function drainedOrClosed(socket: NodeJS.EventEmitter): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.once('drain', done).once('close', done);
+  });
+}

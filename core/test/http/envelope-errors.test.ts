@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { connect } from 'node:tls';
 import { z } from 'zod';
 import { captureLogger, createTestPki, type TestPki } from '../../../test/support/agent.js';
-import { type MtlsRequestOptions, mtlsRequest } from '../../../test/support/tls-client.js';
+import { drainedOrClosed, type MtlsRequestOptions, mtlsRequest } from '../../../test/support/tls-client.js';
 import { waitFor } from '../../../test/support/wait.js';
 import { MemoryAuditTrail } from '../../src/audit/trail.js';
 import { configSchema } from '../../src/config/schema.js';
@@ -217,7 +217,7 @@ test('after a 413 the connection is closed: the rest of a 100 MB body is never r
   const chunk = Buffer.alloc(64 * 1024, 0x20);
   let written = 0;
   while (!closed && written < declared) {
-    if (!socket.write(chunk)) await new Promise((resolve) => socket.once('drain', resolve).once('close', resolve));
+    if (!socket.write(chunk)) await drainedOrClosed(socket);
     written += chunk.length;
   }
   await waitFor(() => closed, { what: 'the agent to close the connection' });
