@@ -35,6 +35,12 @@ it("is chosen by the sysroot's run/ostree-booted and lists the booted deployment
   assert.equal(capabilities.status, 200, capabilities.text);
   assert.equal(capabilities.json.data.operations.deployments, true);
   assert.equal(capabilities.json.data.operations.package_layering, false);
+  assert.equal(capabilities.json.data.operations.install.version_pin, false);
+  assert.equal(capabilities.json.data.operations.patch_apply.security_only, false);
+  // Declared unsupported, so refused before a job exists rather than failing as one.
+  const securityOnly = await agent.request('POST', '/patches/apply', { security_only: true });
+  assert.equal(securityOnly.status, 409, securityOnly.text);
+  assert.equal(securityOnly.json.error.code, 'NOT_SUPPORTED');
   const info = await agent.request('GET', '/system/info');
   assert.equal(info.json.data.package_manager, 'ostree');
   assert.equal(info.json.data.reboot_required, false);

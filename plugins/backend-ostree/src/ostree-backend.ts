@@ -2,6 +2,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compareDebianVersions } from '@linux-patch-api/backend-apt';
 import type {
+  BackendCapabilities,
   BackendContext,
   BackendInfo,
   InstalledPackage,
@@ -65,6 +66,27 @@ export class OstreeBackend implements PackageManagerBackend {
     const stateDir = join(context.stateDir, 'ostree');
     await mkdir(stateDir, { recursive: true, mode: 0o700 });
     return new OstreeBackend(root === '/' ? null : root, context, stateDir);
+  }
+
+  /**
+   * An image changes whole: nothing is layered, the only name a patch apply may select is the
+   * osname, and there is no security classification or version choice, so those are declared
+   * unsupported and refused before a job exists.
+   */
+  capabilities(): BackendCapabilities {
+    return {
+      operations: {
+        install: { version_pin: false, dry_run: true },
+        update: { downgrade: false, dry_run: true },
+        remove: { cascade: false, dry_run: true },
+        patch_apply: { selected: true, security_only: false, pinned_versions: false, dry_run: true },
+        rollback: { sources: ['repo'] },
+        deployments: true,
+      },
+      advisories: { security: false, severity: false, advisory_ids: false },
+      held_back_reasons: [],
+      reboot_forecast: false,
+    };
   }
 
   info(): BackendInfo {
