@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { processesMentioning } from '../support/processes.js';
 import { SLOW, SLOW_STARTED_MARKER } from '../support/sandbox/apt.js';
 import { waitFor } from '../support/wait.js';
 import { type AptAgent, hostPackageState, startAptAgent } from './support.js';
@@ -16,23 +16,6 @@ after(async () => {
   await agent?.stop();
   hostUnchanged();
 });
-
-/** Pids whose command line mentions `needle` (the sandbox root): the orphaned apt-get, dpkg, postinst. */
-async function processesMentioning(needle: string): Promise<number[]> {
-  const { readdir } = await import('node:fs/promises');
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8');
-      const environ = await readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '');
-      if (cmdline.includes(needle) || environ.includes(needle)) pids.push(Number(entry));
-    } catch {
-      /* gone */
-    }
-  }
-  return pids;
-}
 
 it('after kill -9 during an install, the restarted agent reports the job interrupted and repairs dpkg', async () => {
   const submitted = await agent.request('POST', '/packages', { packages: [{ name: SLOW }] });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { processesMentioning } from '../support/processes.js';
 import { SLOW, SLOW_STARTED_MARKER } from '../support/sandbox/apt.js';
 import { waitFor } from '../support/wait.js';
 import { type AptAgent, hostPackageState, startAptAgent } from './support.js';
@@ -33,24 +34,6 @@ after(async () => {
   await agent?.stop();
   hostUnchanged();
 });
-
-/** Pids whose command line or environment mentions `needle` (the sandbox): apt-get, dpkg, the postinst. */
-async function processesMentioning(needle: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
-      if (/^\d+ \(.*\) Z/.test(stat)) continue;
-      const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8');
-      const environ = await readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '');
-      if (cmdline.includes(needle) || environ.includes(needle)) pids.push(Number(entry));
-    } catch {
-      /* gone */
-    }
-  }
-  return pids;
-}
 
 it('after kill -9 the orphaned apt-get is found by its recorded process group, stopped, dpkg repaired, the changes audited', async () => {
   const submitted = await agent.request('POST', '/packages', { packages: [{ name: SLOW }] });
