@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { ifMatch } from '../support/plans.js';
 import { DEP, HELLO, publishAptPackages, SEC } from '../support/sandbox/apt.js';
 import { fingerprintFile } from '../support/sandbox/common.js';
 import { type AptAgent, hostPackageState, type JobRecord, startAptAgent, versions } from './support.js';
@@ -16,7 +17,6 @@ after(async () => {
 });
 
 const status = () => fingerprintFile(join(agent.sandbox.root, 'var/lib/dpkg/status'));
-const ifMatch = (job: JobRecord) => ({ 'If-Match': `"${job.plan_hash}"` });
 const planOf = (job: JobRecord) =>
   (job.plan as { name: string; action: string; to_version: string }[]).map((c) => `${c.action} ${c.name} ${c.to_version}`).sort();
 const changesOf = (job: JobRecord) =>

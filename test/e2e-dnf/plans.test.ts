@@ -3,9 +3,10 @@ import { readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { assertDryRuns, ifMatch, summary } from '../support/plans.js';
 import { fingerprintFile, makeSandboxDir } from '../support/sandbox/common.js';
 import { buildFixtureRepo } from '../support/sandbox/dnf.js';
-import { DEP, HELLO, hostRpmUnchanged, type JobRecord, type RpmAgent, SEC, startRpmAgent } from './support.js';
+import { DEP, HELLO, hostRpmUnchanged, type RpmAgent, SEC, startRpmAgent } from './support.js';
 
 const hostUnchanged = hostRpmUnchanged();
 let agent: RpmAgent;
@@ -27,10 +28,6 @@ function rpmDb(): string {
     .join('\n');
 }
 
-const ifMatch = (job: JobRecord) => ({ 'If-Match': `"${job.plan_hash}"` });
-const summary = (changes: { name: string; action: string; to_version: string }[]) =>
-  changes.map((c) => `${c.action} ${c.name} ${c.to_version}`).sort();
-
 it('GET /capabilities declares what dnf does', async () => {
   const res = await agent.request('GET', '/capabilities');
   assert.equal(res.status, 200);
@@ -44,18 +41,12 @@ it('GET /capabilities declares what dnf does', async () => {
 
 it('a dry run on each mutating endpoint leaves the rpm database byte-identical', async () => {
   const before = rpmDb();
-  for (const [method, path, body] of [
+  await assertDryRuns(agent, [
     ['POST', '/packages', { packages: [{ name: DEP }], dry_run: true }],
     ['PUT', `/packages/${HELLO}`, { dry_run: true }],
     ['DELETE', `/packages/${SEC}?dry_run=true`, undefined],
     ['POST', '/patches/apply', { dry_run: true }],
-  ] as const) {
-    const job = await agent.runJob(method, path, body);
-    assert.equal(job.status, 'completed', `${method} ${path}: ${JSON.stringify(job.error)}`);
-    assert.ok(job.plan.length > 0);
-    assert.deepEqual(job.changes, []);
-    assert.equal((await agent.request('GET', `/jobs/${job.id}`)).headers.etag, `"${job.plan_hash}"`);
-  }
+  ] as const);
   assert.equal(rpmDb(), before);
   assert.equal((await agent.request('PUT', `/packages/${DEP}`)).status, 404);
 });

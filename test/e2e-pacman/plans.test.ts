@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { assertDryRuns, ifMatch, summary } from '../support/plans.js';
 import { fingerprintFile } from '../support/sandbox/common.js';
 import { DEP, HELLO } from '../support/sandbox/pacman.js';
-import { hostPacmanState, type JobRecord, type PacmanAgent, startPacmanAgent, versions } from './support.js';
+import { hostPacmanState, type PacmanAgent, startPacmanAgent, versions } from './support.js';
 
 const hostUnchanged = hostPacmanState();
 let agent: PacmanAgent;
@@ -33,10 +34,6 @@ function localDb(): string {
   return files.sort().join('\n');
 }
 
-const ifMatch = (job: JobRecord) => ({ 'If-Match': `"${job.plan_hash}"` });
-const summary = (changes: { name: string; action: string; to_version: string }[]) =>
-  changes.map((c) => `${c.action} ${c.name} ${c.to_version}`).sort();
-
 it('GET /capabilities differs from apt where pacman differs: no partial or security-only applies, rollbacks from the cache', async () => {
   const res = await agent.request('GET', '/capabilities');
   assert.equal(res.status, 200);
@@ -64,18 +61,12 @@ it('a feature declared unsupported is refused 409 NOT_SUPPORTED before pacman ru
 
 it('a dry run on each mutating endpoint leaves the local database byte-identical', async () => {
   const before = localDb();
-  for (const [method, path, body] of [
+  await assertDryRuns(agent, [
     ['POST', '/packages', { packages: [{ name: DEP }], dry_run: true }],
     ['PUT', `/packages/${HELLO}`, { dry_run: true }],
     ['DELETE', `/packages/${HELLO}?dry_run=true`, undefined],
     ['POST', '/patches/apply', { dry_run: true }],
-  ] as const) {
-    const job = await agent.runJob(method, path, body);
-    assert.equal(job.status, 'completed', `${method} ${path}: ${JSON.stringify(job.error)}`);
-    assert.ok(job.plan.length > 0);
-    assert.deepEqual(job.changes, []);
-    assert.equal((await agent.request('GET', `/jobs/${job.id}`)).headers.etag, `"${job.plan_hash}"`);
-  }
+  ] as const);
   assert.equal(localDb(), before);
   assert.equal((await agent.request('DELETE', `/packages/${DEP}`)).status, 404);
 });
