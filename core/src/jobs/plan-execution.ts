@@ -17,9 +17,11 @@ export function planSteps(plan: readonly PlannedChange[]): PlanSteps {
   return { remove, install };
 }
 
-/** The job's log line saying what a matched plan runs. */
+/** The job's log line saying what a matched plan runs, in name order. */
 export function describePlanSteps(plan: readonly PlannedChange[]): string {
   const { remove, install } = planSteps(plan);
+  install.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  remove.sort();
   const parts = [
     ...(install.length > 0 ? [`install pinned ${install.map((spec) => `${spec.name} ${spec.version}`).join(', ')}`] : []),
     ...(remove.length > 0 ? [`remove ${remove.join(', ')}`] : []),
