@@ -1,8 +1,9 @@
 import type { OperationContext, PackageManagerBackend } from '../contracts/backend.js';
 import type { DeploymentManager, DeploymentPlan } from '../contracts/deployments.js';
-import type { Job, PlannedChange } from '../contracts/job.js';
+import type { HeldBackPackage, Job, PlannedChange } from '../contracts/job.js';
 import { LpaError } from '../errors.js';
 import type { RollbackStore } from '../rollback-store/rollback-store.js';
+import { narrowSelection } from './held-back.js';
 import { type DeploymentJobRequest, isDryRun, type JobRequest, type PinnedSpec, pinnedSpecsOf } from './job-request.js';
 import { inverseOf } from './rollback.js';
 
@@ -22,6 +23,8 @@ export interface JobOperation {
   check?(backend: PackageManagerBackend, signal: AbortSignal): Promise<void>;
   plan(backend: PackageManagerBackend, signal: AbortSignal): Promise<OperationPlan>;
   execute(backend: PackageManagerBackend, ctx: OperationContext): Promise<void>;
+  /** The targeted updates this job keeps back (SPEC §12.4); absent for jobs that target no updates. */
+  heldBack?(backend: PackageManagerBackend, signal: AbortSignal): Promise<HeldBackPackage[]>;
 }
 
 const packagePlan = async (changes: Promise<PlannedChange[]>): Promise<OperationPlan> => ({
@@ -42,6 +45,12 @@ export function deploymentsOf(backend: PackageManagerBackend): DeploymentManager
   return backend.deployments;
 }
 
+/** Every targeted update is held back: the package manager is not started. */
+function keptEverythingBack(ctx: OperationContext): void {
+  ctx.onLog('every targeted update is held back; nothing to apply');
+  ctx.onProgress(100, 'every targeted update is held back');
+}
+
 const INVERSE_ACTION = { installed: 'removed', removed: 'installed', upgraded: 'downgraded', downgraded: 'upgraded' } as const;
 
 function operationForRequest(request: JobRequest): JobOperation {
@@ -54,17 +63,32 @@ function operationForRequest(request: JobRequest): JobOperation {
         execute: async (backend, ctx) => void (await backend.install(request.packages, ctx)),
       };
     case 'package_update': {
-      const spec = request.version === undefined ? { name: request.name } : { name: request.name, version: request.version };
+      if (request.version !== undefined) {
+        const spec = { name: request.name, version: request.version };
+        return {
+          mutates: !isDryRun(request),
+          refreshFirst: false,
+          plan: (backend, signal) => packagePlan(backend.planInstall([spec], signal)),
+          execute: async (backend, ctx) => void (await backend.update(request.name, request.version, ctx)),
+        };
+      }
+      // Without a version, the update the package manager offers; one it holds back is kept back.
+      const selection = { names: [request.name], securityOnly: false };
       return {
         mutates: !isDryRun(request),
         refreshFirst: false,
-        plan: (backend, signal) =>
-          packagePlan(
-            request.version === undefined
-              ? backend.planUpgrades({ names: [request.name], securityOnly: false }, signal)
-              : backend.planInstall([spec], signal),
-          ),
-        execute: async (backend, ctx) => void (await backend.update(request.name, request.version, ctx)),
+        async plan(backend, signal) {
+          const narrowed = await narrowSelection(backend, selection, signal);
+          return packagePlan(
+            narrowed.selection.names?.length === 0 ? Promise.resolve([]) : backend.planUpgrades(selection, signal),
+          );
+        },
+        async execute(backend, ctx) {
+          const narrowed = await narrowSelection(backend, selection, ctx.signal);
+          if (narrowed.selection.names?.length === 0) return keptEverythingBack(ctx);
+          await backend.update(request.name, undefined, ctx);
+        },
+        heldBack: async (backend, signal) => (await narrowSelection(backend, selection, signal)).heldBack,
       };
     }
     case 'package_remove':
@@ -81,11 +105,20 @@ function operationForRequest(request: JobRequest): JobOperation {
       return {
         mutates: !request.dry_run,
         refreshFirst: true,
-        plan: (backend, signal) =>
-          backend.deployments === undefined
-            ? packagePlan(backend.planUpgrades(selection, signal))
-            : deploymentPlan(backend.deployments.planUpgrade(signal)),
-        execute: async (backend, ctx) => void (await backend.applyUpgrades(selection, ctx)),
+        async plan(backend, signal) {
+          if (backend.deployments !== undefined) return deploymentPlan(backend.deployments.planUpgrade(signal));
+          const narrowed = await narrowSelection(backend, selection, signal);
+          if (narrowed.selection.names?.length === 0) return packagePlan(Promise.resolve([]));
+          return packagePlan(backend.planUpgrades(narrowed.selection, signal));
+        },
+        async execute(backend, ctx) {
+          if (backend.deployments !== undefined) return void (await backend.applyUpgrades(selection, ctx));
+          const narrowed = await narrowSelection(backend, selection, ctx.signal);
+          if (narrowed.selection.names?.length === 0) return keptEverythingBack(ctx);
+          await backend.applyUpgrades(narrowed.selection, ctx);
+        },
+        heldBack: async (backend, signal) =>
+          backend.deployments !== undefined ? [] : (await narrowSelection(backend, selection, signal)).heldBack,
       };
     }
     default:

@@ -28,6 +28,8 @@ interface FixtureDeb {
   version: string;
   depends?: string;
   postinst?: string;
+  /** More control fields, copied into the index by dpkg-scanpackages (e.g. `Phased-Update-Percentage`). */
+  fields?: Readonly<Record<string, string>>;
   repo: 'main' | 'security';
 }
 
@@ -66,6 +68,7 @@ async function buildDeb(fixture: FixtureDeb, buildDir: string, repoDir: string):
     'Architecture: all',
     'Maintainer: linux-patch-api tests <tests@example.invalid>',
     ...(fixture.depends ? [`Depends: ${fixture.depends}`] : []),
+    ...Object.entries(fixture.fields ?? {}).map(([field, value]) => `${field}: ${value}`),
     'Installed-Size: 8',
     `Description: linux-patch-api test fixture ${fixture.name}`,
     ' Built by the test harness; installs one file under /usr/share.',
@@ -138,7 +141,7 @@ export async function withdrawFromMainRepo(name: string, version: string): Promi
  */
 export async function publishAptPackages(
   sandbox: AptSandbox,
-  packages: readonly { name: string; version: string; depends?: string }[],
+  packages: readonly Omit<FixtureDeb, 'repo'>[],
 ): Promise<void> {
   const repoDir = join(sandbox.dir, `repo-extra-${Date.now()}`);
   await mkdir(repoDir, { recursive: true });
