@@ -139,10 +139,7 @@ export async function withdrawFromMainRepo(name: string, version: string): Promi
  * Publishes more package versions to this sandbox only: a new repository under the sandbox with
  * these packages, added to the root's sources. apt sees them after the next `apt-get update`.
  */
-export async function publishAptPackages(
-  sandbox: AptSandbox,
-  packages: readonly Omit<FixtureDeb, 'repo'>[],
-): Promise<void> {
+export async function publishAptPackages(sandbox: AptSandbox, packages: readonly Omit<FixtureDeb, 'repo'>[]): Promise<void> {
   const repoDir = join(sandbox.dir, `repo-extra-${Date.now()}`);
   await mkdir(repoDir, { recursive: true });
   for (const fixture of packages) await buildDeb({ ...fixture, repo: 'main' }, join(sandbox.dir, 'build-extra'), repoDir);
