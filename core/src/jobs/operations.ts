@@ -1,9 +1,9 @@
-import type { OperationContext, PackageManagerBackend } from '../contracts/backend.js';
+import type { OperationContext, PackageManagerBackend, UpgradeSelection } from '../contracts/backend.js';
 import type { DeploymentManager, DeploymentPlan } from '../contracts/deployments.js';
 import type { HeldBackPackage, Job, PlannedChange } from '../contracts/job.js';
 import { LpaError } from '../errors.js';
 import type { RollbackStore } from '../rollback-store/rollback-store.js';
-import { narrowSelection } from './held-back.js';
+import { type NarrowedSelection, narrowSelection } from './held-back.js';
 import { type DeploymentJobRequest, isDryRun, type JobRequest, type PinnedSpec, pinnedSpecsOf } from './job-request.js';
 import { inverseOf } from './rollback.js';
 
@@ -45,6 +45,21 @@ export function deploymentsOf(backend: PackageManagerBackend): DeploymentManager
   return backend.deployments;
 }
 
+/**
+ * What is held back is read once per job, when it starts, and the job reports and plans and applies
+ * by that one reading: a retry after a download failure must not change what the job keeps back.
+ */
+function narrowedOnce(selection: UpgradeSelection) {
+  let narrowed: Promise<NarrowedSelection> | null = null;
+  return (backend: PackageManagerBackend, signal: AbortSignal): Promise<NarrowedSelection> => {
+    narrowed ??= narrowSelection(backend, selection, signal);
+    narrowed.catch(() => {
+      narrowed = null;
+    });
+    return narrowed;
+  };
+}
+
 /** Every targeted update is held back: the package manager is not started. */
 function keptEverythingBack(ctx: OperationContext): void {
   ctx.onLog('every targeted update is held back; nothing to apply');
@@ -73,22 +88,21 @@ function operationForRequest(request: JobRequest): JobOperation {
         };
       }
       // Without a version, the update the package manager offers; one it holds back is kept back.
-      const selection = { names: [request.name], securityOnly: false };
+      const narrow = narrowedOnce({ names: [request.name], securityOnly: false });
       return {
         mutates: !isDryRun(request),
         refreshFirst: false,
         async plan(backend, signal) {
-          const narrowed = await narrowSelection(backend, selection, signal);
-          return packagePlan(
-            narrowed.selection.names?.length === 0 ? Promise.resolve([]) : backend.planUpgrades(selection, signal),
-          );
+          const narrowed = await narrow(backend, signal);
+          if (narrowed.selection.names?.length === 0) return packagePlan(Promise.resolve([]));
+          return packagePlan(backend.planUpgrades(narrowed.selection, signal));
         },
         async execute(backend, ctx) {
-          const narrowed = await narrowSelection(backend, selection, ctx.signal);
+          const narrowed = await narrow(backend, ctx.signal);
           if (narrowed.selection.names?.length === 0) return keptEverythingBack(ctx);
           await backend.update(request.name, undefined, ctx);
         },
-        heldBack: async (backend, signal) => (await narrowSelection(backend, selection, signal)).heldBack,
+        heldBack: async (backend, signal) => (await narrow(backend, signal)).heldBack,
       };
     }
     case 'package_remove':
@@ -102,23 +116,23 @@ function operationForRequest(request: JobRequest): JobOperation {
       const pinned = pinnedSpecsOf(request);
       if (pinned !== null) return pinnedApplyOperation(pinned, !request.dry_run);
       const selection = { names: request.packages as string[] | null, securityOnly: request.security_only };
+      const narrow = narrowedOnce(selection);
       return {
         mutates: !request.dry_run,
         refreshFirst: true,
         async plan(backend, signal) {
           if (backend.deployments !== undefined) return deploymentPlan(backend.deployments.planUpgrade(signal));
-          const narrowed = await narrowSelection(backend, selection, signal);
+          const narrowed = await narrow(backend, signal);
           if (narrowed.selection.names?.length === 0) return packagePlan(Promise.resolve([]));
           return packagePlan(backend.planUpgrades(narrowed.selection, signal));
         },
         async execute(backend, ctx) {
           if (backend.deployments !== undefined) return void (await backend.applyUpgrades(selection, ctx));
-          const narrowed = await narrowSelection(backend, selection, ctx.signal);
+          const narrowed = await narrow(backend, ctx.signal);
           if (narrowed.selection.names?.length === 0) return keptEverythingBack(ctx);
           await backend.applyUpgrades(narrowed.selection, ctx);
         },
-        heldBack: async (backend, signal) =>
-          backend.deployments !== undefined ? [] : (await narrowSelection(backend, selection, signal)).heldBack,
+        heldBack: async (backend, signal) => (backend.deployments !== undefined ? [] : (await narrow(backend, signal)).heldBack),
       };
     }
     default:
