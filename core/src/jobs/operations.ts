@@ -26,6 +26,8 @@ export interface JobOperation {
   execute(backend: PackageManagerBackend, ctx: OperationContext): Promise<void>;
   /** The targeted updates this job keeps back (SPEC §12.4); absent for jobs that target no updates. */
   heldBack?(backend: PackageManagerBackend, signal: AbortSignal): Promise<HeldBackPackage[]>;
+  /** The packages the request names, which a plan run as pins records as installed on request. */
+  requested?: readonly string[];
 }
 
 const packagePlan = async (changes: Promise<PlannedChange[]>): Promise<OperationPlan> => ({
@@ -77,6 +79,7 @@ function operationForRequest(request: JobRequest): JobOperation {
         refreshFirst: false,
         plan: (backend, signal) => packagePlan(backend.planInstall(request.packages, signal)),
         execute: async (backend, ctx) => void (await backend.install(request.packages, ctx)),
+        requested: request.packages.map((spec) => spec.name),
       };
     case 'package_update': {
       if (request.version !== undefined) {
@@ -86,6 +89,7 @@ function operationForRequest(request: JobRequest): JobOperation {
           refreshFirst: false,
           plan: (backend, signal) => packagePlan(backend.planInstall([spec], signal)),
           execute: async (backend, ctx) => void (await backend.update(request.name, request.version, ctx)),
+          requested: [request.name],
         };
       }
       // Without a version, the update the package manager offers; one it holds back is kept back.
@@ -104,6 +108,7 @@ function operationForRequest(request: JobRequest): JobOperation {
           await backend.update(request.name, undefined, ctx);
         },
         heldBack: async (backend, signal) => (await narrow(backend, signal)).heldBack,
+        requested: [request.name],
       };
     }
     case 'package_remove':
@@ -134,6 +139,7 @@ function operationForRequest(request: JobRequest): JobOperation {
           await backend.applyUpgrades(narrowed.selection, ctx);
         },
         heldBack: async (backend, signal) => (backend.deployments !== undefined ? [] : (await narrow(backend, signal)).heldBack),
+        requested: selection.names ?? [],
       };
     }
     default:
@@ -165,6 +171,7 @@ function pinnedApplyOperation(pinned: PinnedSpec[], mutates: boolean): JobOperat
     },
     plan: (backend, signal) => packagePlan(backend.planInstall(pinned, signal)),
     execute: async (backend, ctx) => void (await backend.install(pinned, ctx)),
+    requested: pinned.map((spec) => spec.name),
   };
 }
 
