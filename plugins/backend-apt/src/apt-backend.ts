@@ -22,6 +22,7 @@ import { fingerprintFiles, LpaError } from '@linux-patch-api/core';
 import { type AptPaths, aptPaths, updateStampPath, writeAptConfig } from './apt-config.js';
 import { isAptFetchError, isAptLockError, isAptUnknownPackage, lockHolderFromOutput } from './apt-errors.js';
 import { findAptLockHolder } from './apt-locks.js';
+import { AptRestartForecast } from './apt-restart-forecast.js';
 import { AptRollbackFiles } from './apt-rollback-files.js';
 import { compareDebianVersions } from './debian-version.js';
 import { readLastDpkgChange } from './dpkg-log.js';
@@ -55,6 +56,7 @@ export class AptBackend implements PackageManagerBackend {
   private readonly updateStamp: string;
   private upgrades: { key: string; value: Promise<Upgrade[]> } | null = null;
   readonly rollbackFiles: AptRollbackFiles;
+  readonly restartForecast: AptRestartForecast;
 
   private constructor(
     private readonly root: string | null,
@@ -71,6 +73,7 @@ export class AptBackend implements PackageManagerBackend {
       ...(aptConfig === null ? {} : { APT_CONFIG: aptConfig }),
     };
     this.updateStamp = updateStampPath(root, context.stateDir);
+    this.restartForecast = new AptRestartForecast(this.paths.root, this.paths.dpkgDir);
     this.rollbackFiles = new AptRollbackFiles({
       root,
       archivesDir: this.paths.archivesDir,
@@ -109,7 +112,7 @@ export class AptBackend implements PackageManagerBackend {
       },
       advisories: { security: true, severity: false, advisory_ids: false },
       held_back_reasons: [],
-      reboot_forecast: false,
+      reboot_forecast: true,
     };
   }
 
