@@ -27,6 +27,7 @@ import { parsePackageList } from './package-list.js';
 import { bootTime, configuredRebootPackages, needsReboot, REBOOT_PACKAGES } from './reboot-required.js';
 import { READ_TOUCHED, RpmDatabase } from './rpm-database.js';
 import { NAME_PATTERN, pinnedSpec, validateRpmName, validateRpmVersion } from './rpm-names.js';
+import { RpmRestartForecast } from './rpm-restart-forecast.js';
 import type { RpmTool } from './rpm-tool.js';
 import { compareEvr, compareRequested } from './rpm-version.js';
 import { parseTransactionPlan } from './transaction-plan.js';
@@ -83,6 +84,7 @@ export class RpmBackend implements PackageManagerBackend {
   private upgradeCache: { key: string; upgrades: Upgrade[] } | null = null;
   private upgradesInFlight: { key: string; promise: Promise<Upgrade[]> } | null = null;
   private releaseverCache: { key: string; value: string | null } | null = null;
+  readonly restartForecast: RpmRestartForecast;
 
   constructor(private readonly options: RpmBackendOptions) {
     this.tool = options.tool;
@@ -98,6 +100,7 @@ export class RpmBackend implements PackageManagerBackend {
       dbPath: '/var/lib/rpm',
       env: this.env,
     });
+    this.restartForecast = new RpmRestartForecast(this.root, this.database, () => this.prepareHome());
   }
 
   info(): BackendInfo {
@@ -121,7 +124,7 @@ export class RpmBackend implements PackageManagerBackend {
       },
       advisories: { security: true, severity: true, advisory_ids: true },
       held_back_reasons: [],
-      reboot_forecast: false,
+      reboot_forecast: true,
     };
   }
 
