@@ -377,15 +377,7 @@ export class AptBackend implements PackageManagerBackend {
   }
 
   async rebootRequired(): Promise<boolean> {
-    for (const path of this.paths.rebootRequired) {
-      try {
-        await stat(path);
-        return true;
-      } catch {
-        /* absent */
-      }
-    }
-    return false;
+    return (await this.restartForecast.rebootFlag()).required;
   }
 
   // ---- processes ---------------------------------------------------------------------------

@@ -24,7 +24,6 @@ import { treeFingerprint } from './file-fingerprint.js';
 import { newestTransactionTime, parseHistoryList } from './history.js';
 import { findRpmLockHolder, isLockMessage, lockPathFromOutput, lockPidFromOutput } from './lock-files.js';
 import { parsePackageList } from './package-list.js';
-import { bootTime, configuredRebootPackages, needsReboot, REBOOT_PACKAGES } from './reboot-required.js';
 import { READ_TOUCHED, RpmDatabase } from './rpm-database.js';
 import { NAME_PATTERN, pinnedSpec, validateRpmName, validateRpmVersion } from './rpm-names.js';
 import { RpmRestartForecast } from './rpm-restart-forecast.js';
@@ -447,10 +446,9 @@ export class RpmBackend implements PackageManagerBackend {
     return { needed, consistent: readable && check.exitCode === 0, output };
   }
 
+  /** needs-restarting -r: a reboot-class package was installed (or updated) after boot. */
   async rebootRequired(): Promise<boolean> {
-    await this.prepareHome();
-    const names = new Set<string>([...REBOOT_PACKAGES, ...(await configuredRebootPackages(this.root))]);
-    return needsReboot(await this.database.list(), names, await bootTime());
+    return (await this.restartForecast.rebootFlag()).required;
   }
 
   // ---- internals ----

@@ -5,9 +5,9 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmod, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { makeSandboxDir, removeSandboxDir, runTool } from './common.js';
+import { addShell, makeSandboxDir, removeSandboxDir, runTool } from './common.js';
 
 export const HELLO = 'lpa-fixture-hello';
 export const DEP = 'lpa-fixture-dep';
@@ -179,27 +179,6 @@ export interface AptSandbox {
   /** `dpkg --audit` output on this root (empty = consistent). */
   dpkgAudit(): Promise<string>;
   dispose(): void;
-}
-
-async function addShell(root: string): Promise<void> {
-  const programs = [
-    { from: '/bin/dash', to: 'bin/sh' },
-    { from: '/bin/sleep', to: 'bin/sleep' },
-  ];
-  const libraries = new Set<string>();
-  for (const { from } of programs) {
-    const { stdout } = await runTool('/usr/bin/ldd', [from]);
-    for (const match of stdout.matchAll(/(\/\S+\.so[^\s]*)/g)) libraries.add(match[1]!);
-  }
-  for (const { from, to } of programs) {
-    await mkdir(dirname(join(root, to)), { recursive: true });
-    await copyFile(from, join(root, to));
-    await chmod(join(root, to), 0o755);
-  }
-  for (const library of libraries) {
-    await mkdir(dirname(join(root, library)), { recursive: true });
-    await copyFile(library, join(root, library));
-  }
 }
 
 export async function createAptSandbox(options: AptSandboxOptions = {}): Promise<AptSandbox> {
