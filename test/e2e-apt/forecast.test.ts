@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import WebSocket, { type ClientOptions } from 'ws';
 import { ifMatch } from '../support/plans.js';
 import { hostSharedLibrary, type MappingProcess, startMappingProcess } from '../support/processes.js';
 import { publishAptPackages } from '../support/sandbox/apt.js';
+import { waitFor } from '../support/wait.js';
 import { type AptAgent, hostPackageState, type JobRecord, startAptAgent } from './support.js';
 
 const KERNEL = 'linux-image-9.9-test';
@@ -61,8 +64,27 @@ it('GET /capabilities declares the reboot forecast', async () => {
   assert.equal(res.json.data.reboot_forecast, true);
 });
 
-it('a kernel package forecasts a reboot with its reason, and the outcome agrees', async () => {
+it('a kernel package forecasts a reboot with its reason, and the outcome agrees, on GET and the WebSocket', async () => {
+  const ws = new WebSocket(`wss://127.0.0.1:${agent.process.port}/ws/jobs`, {
+    ca: agent.pki.ca.certPem,
+    cert: agent.pki.client.certPem,
+    key: agent.pki.client.keyPem,
+    servername: 'localhost',
+  } as ClientOptions);
+  const streamed: JobRecord[] = [];
+  ws.on('message', (data) => streamed.push(JSON.parse(String(data)).job));
+  await once(ws, 'open');
   const { plan, job } = await planThenApply('POST', '/packages', { packages: [{ name: KERNEL }] });
+  await waitFor(() => streamed.some((update) => update?.id === job.id && update.status === 'completed'), {
+    what: 'the finished job on the WebSocket',
+  });
+  ws.close();
+  const streamedPlan = streamed.findLast((update) => update?.id === plan.id);
+  assert.deepEqual(streamedPlan.forecast, plan.forecast);
+  const streamedJob = streamed.findLast((update) => update?.id === job.id);
+  assert.deepEqual(streamedJob.outcome, job.outcome);
+  assert.equal(streamedJob.forecast_matched, true);
+
   assert.equal(plan.forecast.reboot_required, true);
   assert.deepEqual(
     plan.forecast.reasons.map((r: { package: string }) => r.package),
