@@ -3,13 +3,15 @@
  * run by ansible-core against five real agents with the ostree backend, each on its own loopback
  * address with its own OSTree sysroot and repository (`prod` at 1.0 deployed, 1.1 published, `dev`
  * at 2.0): check mode, a production batch whose host gets another commit than the canary's, a clean
- * rollout and its second run, and the module's rollback and rebase, each run twice.
+ * rollout and its second run, and the module's rollback and rebase, each run twice, a commit
+ * published after the agent's last refresh, and a retried rebase adopting its unfinished job.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { hostOstreeState } from '../e2e-ostree/support.js';
 import { type Fleet, type FleetHost, startOstreeFleet } from '../support/fleet.js';
+import { holdFcntlLock } from '../support/sandbox/apt.js';
 import { DEV, type OstreeSandbox, PROD, REMOTE } from '../support/sandbox/ostree.js';
 import { prepareRollout, type Rollout, realJobs, runModule, runPlaybook } from './support.js';
 
@@ -221,4 +223,29 @@ it("the deployment module finds a commit published after the agent's last refres
   assert.equal(deployed.code, 0, deployed.stdout + deployed.stderr);
   assert.equal(deployed.result?.changed, true);
   assert.equal((await sysroot(host))[0], `1.2 ${published} ${PROD_ORIGIN}`);
+});
+
+it('a retried rebase adopts the unfinished job of the same ref, and a rebase to another ref is a job of its own', async () => {
+  const host = production[0]!;
+  // Another holder of the sysroot lock keeps the agent's rebase waiting (it waits lock_wait_seconds, 60).
+  const lock = await holdFcntlLock(join(host.sandbox.root, 'ostree/lock'));
+  try {
+    const started = await runModule(fleet, rollout, host, 'deployment', { ref: DEV, wait: false });
+    assert.equal(started.code, 0, started.stdout + started.stderr);
+    assert.equal(started.result?.adopted, false);
+    const retried = await runModule(fleet, rollout, host, 'deployment', { ref: DEV, wait: false });
+    assert.equal(retried.result?.adopted, true, retried.stdout);
+    assert.equal(retried.result?.job.id, started.result?.job.id);
+    const other = await runModule(fleet, rollout, host, 'deployment', { ref: 'lpa/x86_64/missing', wait: false });
+    assert.equal(other.result?.adopted, false, other.stdout);
+    assert.notEqual(other.result?.job.id, started.result?.job.id, 'a rebase to another ref adopted the dev job');
+  } finally {
+    await lock.release();
+  }
+  const rebases = (await realJobs(fleet, host)).filter((job) => job.type === 'deployment_rebase');
+  assert.equal(rebases.length, 2);
+  const finished = await runModule(fleet, rollout, host, 'job_info', { id: rebases[0]!.id, wait: true });
+  assert.equal(finished.code, 0, finished.stdout + finished.stderr);
+  await runModule(fleet, rollout, host, 'job_info', { id: rebases[1]!.id, wait: true });
+  assert.equal((await sysroot(host))[0], `2.0 ${commits.dev} ${REMOTE}:${DEV}`);
 });
