@@ -24,6 +24,7 @@ import { type AptPaths, aptPaths, updateStampPath, writeAptConfig } from './apt-
 import { isAptFetchError, isAptLockError, isAptUnknownPackage, lockHolderFromOutput } from './apt-errors.js';
 import { findAptLockHolder } from './apt-locks.js';
 import { parseAptPolicy } from './apt-policy.js';
+import { AptRestartForecast } from './apt-restart-forecast.js';
 import { AptRollbackFiles } from './apt-rollback-files.js';
 import { AutoMarks } from './auto-marks.js';
 import { compareDebianVersions } from './debian-version.js';
@@ -59,6 +60,7 @@ export class AptBackend implements PackageManagerBackend {
   private readonly updateStamp: string;
   private upgrades: { key: string; value: Promise<Upgrade[]> } | null = null;
   readonly rollbackFiles: AptRollbackFiles;
+  readonly restartForecast: AptRestartForecast;
   private readonly autoMarks: AutoMarks;
 
   private constructor(
@@ -76,6 +78,7 @@ export class AptBackend implements PackageManagerBackend {
       ...(aptConfig === null ? {} : { APT_CONFIG: aptConfig }),
     };
     this.updateStamp = updateStampPath(root, context.stateDir);
+    this.restartForecast = new AptRestartForecast(this.paths.root, this.paths.dpkgDir);
     this.autoMarks = new AutoMarks(this.runner, this.env);
     this.rollbackFiles = new AptRollbackFiles({
       root,
@@ -115,7 +118,7 @@ export class AptBackend implements PackageManagerBackend {
       },
       advisories: { security: true, severity: false, advisory_ids: false },
       held_back_reasons: ['held', 'pinned', 'phased', 'dependency'],
-      reboot_forecast: false,
+      reboot_forecast: true,
     };
   }
 
@@ -451,15 +454,7 @@ export class AptBackend implements PackageManagerBackend {
   }
 
   async rebootRequired(): Promise<boolean> {
-    for (const path of this.paths.rebootRequired) {
-      try {
-        await stat(path);
-        return true;
-      } catch {
-        /* absent */
-      }
-    }
-    return false;
+    return (await this.restartForecast.rebootFlag()).required;
   }
 
   // ---- processes ---------------------------------------------------------------------------

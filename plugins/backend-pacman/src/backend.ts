@@ -1,5 +1,4 @@
 import { copyFile, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { release } from 'node:os';
 import { join } from 'node:path';
 import {
   type BackendCapabilities,
@@ -42,6 +41,7 @@ import {
 import { findCachedPackage } from './package-cache.js';
 import { type IgnoreLists, ignoreDetail, parseIgnoreLists } from './pacman-conf.js';
 import { readLastPacmanChange } from './pacman-log.js';
+import { PacmanRestartForecast } from './pacman-restart-forecast.js';
 import { vercmp } from './vercmp.js';
 
 export const PACMAN_BINARY = '/usr/bin/pacman';
@@ -87,7 +87,10 @@ export class PacmanBackend implements PackageManagerBackend {
     this.#pacman = options.pacmanPath ?? PACMAN_BINARY;
     this.#localDb = new LocalDatabase(options.layout.dbPath);
     this.#lock = new PacmanDbLock(options.layout.dbPath);
+    this.restartForecast = new PacmanRestartForecast(options.layout.root, this.#localDb);
   }
+
+  readonly restartForecast: PacmanRestartForecast;
 
   info(): BackendInfo {
     return { packageManager: 'pacman', root: this.#layout.root };
@@ -133,7 +136,7 @@ export class PacmanBackend implements PackageManagerBackend {
       },
       advisories: { security: false, severity: false, advisory_ids: false },
       held_back_reasons: ['ignored'],
-      reboot_forecast: false,
+      reboot_forecast: true,
     };
   }
 
@@ -412,13 +415,7 @@ export class PacmanBackend implements PackageManagerBackend {
 
   /** Arch keeps no reboot flag; an upgraded kernel removes the running kernel's module directory. */
   async rebootRequired(): Promise<boolean> {
-    if (this.#layout.root !== null) return false;
-    try {
-      await stat(join('/usr/lib/modules', release()));
-      return false;
-    } catch {
-      return true;
-    }
+    return (await this.restartForecast.rebootFlag()).required;
   }
 
   // ---- internals -----------------------------------------------------------------------------
