@@ -120,6 +120,8 @@ interface TreeFigures {
   rssAfter1000: number;
   rssAfterBench: number;
   ready: Spread;
+  /** CPU the agent process used from spawn to ready: less sensitive to a busy machine than the wall time. */
+  readyCpu: Spread;
   throughput: Spread;
   cpu: Spread;
   agentCpuMicros: Spread;
@@ -155,11 +157,13 @@ async function benchTree(
     });
   const ready: number[] = [];
   const rssStart: number[] = [];
+  const readyCpu: number[] = [];
   let agent: ServerProcess | undefined;
   for (let i = 0; i < STARTS; i++) {
     if (agent) await stopServerProcess(agent);
     agent = await start();
     ready.push(agent.readyMs);
+    readyCpu.push(cpuSeconds(agent.pid) * 1000);
     const client = keepAliveClient(agent.port, tls);
     const health = await client.call('GET', '/health');
     client.close();
@@ -186,6 +190,7 @@ async function benchTree(
       rssAfter1000,
       rssAfterBench: 0,
       ready: spread(ready),
+      readyCpu: spread(readyCpu),
       throughput: spread([]),
       cpu: spread([]),
       agentCpuMicros: spread([]),
@@ -251,14 +256,15 @@ async function benchTree(
 
 /**
  * The floor of P9: the RSS of a baseline server (the same node options as the agent, mTLS, the same
- * /health answer) right after its first answer and after 1,000 keep-alive requests.
+ * /health answer) right after its first answer and after 1,000 keep-alive requests, and the CPU its start took.
  */
-async function baselineRss(script: string, nodeOptions: string[], pki: TestPki, dir: string): Promise<[number, number]> {
+async function baselineRss(script: string, nodeOptions: string[], pki: TestPki, dir: string): Promise<[number, number, number]> {
   const server = await startServerProcess(
     [...nodeOptions, join(REPO_ROOT, 'bench/support', script), pki.files.ca, pki.files.cert, pki.files.key],
     'listening',
     join(dir, `${script}.log`),
   );
+  const readyCpuMs = cpuSeconds(server.pid) * 1000;
   try {
     const tls = { ca: pki.ca.certPem, cert: pki.client.certPem, key: pki.client.keyPem };
     const client = keepAliveClient(server.port, tls);
@@ -267,7 +273,7 @@ async function baselineRss(script: string, nodeOptions: string[], pki: TestPki, 
     const start = rssMiB(server.pid);
     await keepAliveLoad(server, tls, { amount: 1000 });
     await new Promise((resolve) => setTimeout(resolve, 200));
-    return [start, rssMiB(server.pid)];
+    return [start, rssMiB(server.pid), readyCpuMs];
   } finally {
     await stopServerProcess(server);
   }
@@ -320,10 +326,10 @@ try {
         ([id, label, target, cell]) => `| ${id} | ${label} | ${target} | ${results.map(([, f]) => cell(f)).join(' | ')} |`,
       ),
       '',
-      `P9 floor with the installed tree's node options (${nodeOptions.join(' ') || 'none'}): a bare Node mTLS server ${bareRss[0].toFixed(1)} MiB after its first answer, ${bareRss[1].toFixed(1)} MiB after 1,000 requests; Koa + @koa/router with one route ${koaRss[0].toFixed(1)} / ${koaRss[1].toFixed(1)} MiB`,
+      `P9 floor with the installed tree's node options (${nodeOptions.join(' ') || 'none'}): a bare Node mTLS server ${bareRss[0].toFixed(1)} MiB after its first answer, ${bareRss[1].toFixed(1)} MiB after 1,000 requests; Koa + @koa/router with one route ${koaRss[0].toFixed(1)} / ${koaRss[1].toFixed(1)} MiB; CPU from spawn to ready: bare ${bareRss[2].toFixed(0)} ms, Koa ${koaRss[2].toFixed(0)} ms`,
       ...results.map(
         ([name, f]) =>
-          `${name}: RSS after the whole bench ${f.rssAfterBench.toFixed(1)} MiB; CPU µs/request agent ${show(f.agentCpuMicros, 1)}, Koa ${show(f.koaCpuMicros, 1)}; ` +
+          `${name}: CPU used from spawn to ready ${show(f.readyCpu, 0)} ms; RSS after the whole bench ${f.rssAfterBench.toFixed(1)} MiB; CPU µs/request agent ${show(f.agentCpuMicros, 1)}, Koa ${show(f.koaCpuMicros, 1)}; ` +
           `GET /packages ${median(f.packagesMs).toFixed(2)} ms, dpkg-query -W ${median(f.dpkgQueryMs).toFixed(2)} ms, apt list --upgradable ${median(f.aptListMs).toFixed(0)} ms, ansible package_facts ${median(f.ansibleMs).toFixed(0)} ms`,
       ),
     ];
