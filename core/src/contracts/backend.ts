@@ -1,6 +1,7 @@
 import type { BackendCapabilities } from './capabilities.js';
 import type { CommandRunner } from './command-runner.js';
 import type { DeploymentManager } from './deployments.js';
+import type { RestartForecasting } from './forecast.js';
 import type { PlannedChange } from './job.js';
 import type { Logger } from './logger.js';
 import type { OsRelease } from './os-release.js';
@@ -183,6 +184,19 @@ export interface PackageManagerBackend {
    */
   findUnavailableVersions?(specs: readonly Required<PackageSpec>[], signal?: AbortSignal): Promise<Required<PackageSpec>[]>;
   /**
+   * Optional (plugin API 1.1): installs exactly these versions (up, down or new), for a job whose
+   * If-Match plan matched and now runs as pins (SPEC §12.2). Packages named in `requested` are
+   * recorded as installed on request; every other package keeps the install reason it had, and one
+   * new to the system is recorded as a dependency, as resolving the request would have left them.
+   * Without it the core calls install(), and the package manager may record every package so named
+   * as installed on request.
+   */
+  installPlanned?(
+    specs: readonly Required<PackageSpec>[],
+    requested: readonly string[],
+    ctx: OperationContext,
+  ): Promise<OperationOutput>;
+  /**
    * Present on atomic hosts (OSTree, SPEC §13): the system is changed as whole deployments. Absent
    * on package-based hosts, where /deployments answers NOT_SUPPORTED.
    */
@@ -199,6 +213,13 @@ export interface PackageManagerBackend {
    * installed version's package file for the rollback store and installs kept files (SPEC §12.6).
    */
   readonly rollbackFiles?: RollbackFiles;
+
+  /**
+   * Optional (plugin API 1.x backends without it still load): the reboot rules, package file lists
+   * and reboot flag behind the forecast plans carry and the outcome jobs carry (SPEC §12.5). A
+   * backend that has it declares `reboot_forecast: true`.
+   */
+  readonly restartForecast?: RestartForecasting;
 }
 
 /** How a kept package file was obtained. */

@@ -4,6 +4,7 @@ import type { Job, PlannedChange } from '../contracts/job.js';
 import { LpaError } from '../errors.js';
 import type { RollbackStore } from '../rollback-store/rollback-store.js';
 import { type DeploymentJobRequest, isDryRun, type JobRequest, type PinnedSpec, pinnedSpecsOf } from './job-request.js';
+import { stepContexts } from './plan-execution.js';
 import { inverseOf } from './rollback.js';
 
 /** What a job plans: the changes, and on atomic hosts the deployment change they belong to. */
@@ -22,6 +23,8 @@ export interface JobOperation {
   check?(backend: PackageManagerBackend, signal: AbortSignal): Promise<void>;
   plan(backend: PackageManagerBackend, signal: AbortSignal): Promise<OperationPlan>;
   execute(backend: PackageManagerBackend, ctx: OperationContext): Promise<void>;
+  /** The packages the request names, which a plan run as pins records as installed on request. */
+  requested?: readonly string[];
 }
 
 const packagePlan = async (changes: Promise<PlannedChange[]>): Promise<OperationPlan> => ({
@@ -52,6 +55,7 @@ function operationForRequest(request: JobRequest): JobOperation {
         refreshFirst: false,
         plan: (backend, signal) => packagePlan(backend.planInstall(request.packages, signal)),
         execute: async (backend, ctx) => void (await backend.install(request.packages, ctx)),
+        requested: request.packages.map((spec) => spec.name),
       };
     case 'package_update': {
       const spec = request.version === undefined ? { name: request.name } : { name: request.name, version: request.version };
@@ -65,6 +69,7 @@ function operationForRequest(request: JobRequest): JobOperation {
               : backend.planInstall([spec], signal),
           ),
         execute: async (backend, ctx) => void (await backend.update(request.name, request.version, ctx)),
+        requested: [request.name],
       };
     }
     case 'package_remove':
@@ -86,6 +91,7 @@ function operationForRequest(request: JobRequest): JobOperation {
             ? packagePlan(backend.planUpgrades(selection, signal))
             : deploymentPlan(backend.deployments.planUpgrade(signal)),
         execute: async (backend, ctx) => void (await backend.applyUpgrades(selection, ctx)),
+        requested: selection.names ?? [],
       };
     }
     default:
@@ -117,6 +123,7 @@ function pinnedApplyOperation(pinned: PinnedSpec[], mutates: boolean): JobOperat
     },
     plan: (backend, signal) => packagePlan(backend.planInstall(pinned, signal)),
     execute: async (backend, ctx) => void (await backend.install(pinned, ctx)),
+    requested: pinned.map((spec) => spec.name),
   };
 }
 
@@ -174,13 +181,7 @@ function rollbackOperation(original: Readonly<Job>, store: RollbackStore | null)
         await backend.rollback(inverse, ctx);
         return;
       }
-      const steps = (inverse.remove.length > 0 ? 1 : 0) + (inverse.install.length > 0 ? 1 : 0);
-      let step = 0;
-      const stepCtx = (): OperationContext => {
-        const offset = (step / steps) * 100;
-        step += 1;
-        return { ...ctx, onProgress: (percent, message) => ctx.onProgress(offset + percent / steps, message) };
-      };
+      const stepCtx = stepContexts(ctx, (inverse.remove.length > 0 ? 1 : 0) + (inverse.install.length > 0 ? 1 : 0));
       if (inverse.remove.length > 0) await backend.remove(inverse.remove, stepCtx());
       if (inverse.install.length === 0) return;
       // Kept files first: they are the exact versions, whatever the repository has now.

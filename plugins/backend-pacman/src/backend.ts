@@ -1,5 +1,4 @@
 import { copyFile, readdir, rm, stat } from 'node:fs/promises';
-import { release } from 'node:os';
 import { join } from 'node:path';
 import {
   type BackendCapabilities,
@@ -41,6 +40,7 @@ import {
 } from './output.js';
 import { findCachedPackage } from './package-cache.js';
 import { readLastPacmanChange } from './pacman-log.js';
+import { PacmanRestartForecast } from './pacman-restart-forecast.js';
 import { vercmp } from './vercmp.js';
 
 export const PACMAN_BINARY = '/usr/bin/pacman';
@@ -86,7 +86,10 @@ export class PacmanBackend implements PackageManagerBackend {
     this.#pacman = options.pacmanPath ?? PACMAN_BINARY;
     this.#localDb = new LocalDatabase(options.layout.dbPath);
     this.#lock = new PacmanDbLock(options.layout.dbPath);
+    this.restartForecast = new PacmanRestartForecast(options.layout.root, this.#localDb);
   }
+
+  readonly restartForecast: PacmanRestartForecast;
 
   info(): BackendInfo {
     return { packageManager: 'pacman', root: this.#layout.root };
@@ -132,7 +135,7 @@ export class PacmanBackend implements PackageManagerBackend {
       },
       advisories: { security: false, severity: false, advisory_ids: false },
       held_back_reasons: [],
-      reboot_forecast: false,
+      reboot_forecast: true,
     };
   }
 
@@ -223,6 +226,26 @@ export class PacmanBackend implements PackageManagerBackend {
     this.#requireValidSpecs(specs);
     const targets = await this.#resolveTargets(specs, ctx.signal);
     return this.#runTargets(targets, ctx);
+  }
+
+  /**
+   * The targets as install() runs them, then `pacman -D --asdeps` for the new packages the request
+   * did not name: pacman records a package named on its command line as explicitly installed, and
+   * an upgraded or downgraded one keeps its reason by itself.
+   */
+  async installPlanned(
+    specs: readonly Required<PackageSpec>[],
+    requested: readonly string[],
+    ctx: OperationContext,
+  ): Promise<OperationOutput> {
+    this.#requireValidSpecs(specs);
+    const named = new Set(requested);
+    const installedBefore = new Set((await this.#localDb.list()).map((pkg) => pkg.name));
+    const { output } = await this.#runTargets(await this.#resolveTargets(specs, ctx.signal), ctx);
+    const dependencies = specs.map((spec) => spec.name).filter((name) => !named.has(name) && !installedBefore.has(name));
+    if (dependencies.length === 0) return { output };
+    const marked = await this.#mutate(['-D', '--asdeps', '--', ...dependencies], ctx);
+    return { output: `${output}\n${marked.output}` };
   }
 
   async update(name: string, version: string | undefined, ctx: OperationContext): Promise<OperationOutput> {
@@ -378,13 +401,7 @@ export class PacmanBackend implements PackageManagerBackend {
 
   /** Arch keeps no reboot flag; an upgraded kernel removes the running kernel's module directory. */
   async rebootRequired(): Promise<boolean> {
-    if (this.#layout.root !== null) return false;
-    try {
-      await stat(join('/usr/lib/modules', release()));
-      return false;
-    } catch {
-      return true;
-    }
+    return (await this.restartForecast.rebootFlag()).required;
   }
 
   // ---- internals -----------------------------------------------------------------------------
@@ -533,7 +550,8 @@ export class PacmanBackend implements PackageManagerBackend {
     for (;;) {
       await this.#lock.waitUntilFree(Math.max(0, (deadline - Date.now()) / 1000), ctx.signal);
       const progress = new ProgressTracker();
-      const { result, output } = await this.#run(['--noprogressbar', ...args], {
+      // -D (database) accepts no --noprogressbar; it downloads nothing anyway.
+      const { result, output } = await this.#run(args[0] === '-D' ? args : ['--noprogressbar', ...args], {
         signal: ctx.signal,
         timeoutMs: ctx.timeoutMs,
         onLog: (line) => {

@@ -24,9 +24,9 @@ import { treeFingerprint } from './file-fingerprint.js';
 import { newestTransactionTime, parseHistoryList } from './history.js';
 import { findRpmLockHolder, isLockMessage, lockPathFromOutput, lockPidFromOutput } from './lock-files.js';
 import { parsePackageList } from './package-list.js';
-import { bootTime, configuredRebootPackages, needsReboot, REBOOT_PACKAGES } from './reboot-required.js';
 import { READ_TOUCHED, RpmDatabase } from './rpm-database.js';
 import { NAME_PATTERN, pinnedSpec, validateRpmName, validateRpmVersion } from './rpm-names.js';
+import { RpmRestartForecast } from './rpm-restart-forecast.js';
 import type { RpmTool } from './rpm-tool.js';
 import { compareEvr, compareRequested } from './rpm-version.js';
 import { parseTransactionPlan } from './transaction-plan.js';
@@ -83,6 +83,7 @@ export class RpmBackend implements PackageManagerBackend {
   private upgradeCache: { key: string; upgrades: Upgrade[] } | null = null;
   private upgradesInFlight: { key: string; promise: Promise<Upgrade[]> } | null = null;
   private releaseverCache: { key: string; value: string | null } | null = null;
+  readonly restartForecast: RpmRestartForecast;
 
   constructor(private readonly options: RpmBackendOptions) {
     this.tool = options.tool;
@@ -98,6 +99,7 @@ export class RpmBackend implements PackageManagerBackend {
       dbPath: '/var/lib/rpm',
       env: this.env,
     });
+    this.restartForecast = new RpmRestartForecast(this.root, this.database, () => this.prepareHome());
   }
 
   info(): BackendInfo {
@@ -121,7 +123,7 @@ export class RpmBackend implements PackageManagerBackend {
       },
       advisories: { security: true, severity: true, advisory_ids: true },
       held_back_reasons: [],
-      reboot_forecast: false,
+      reboot_forecast: true,
     };
   }
 
@@ -274,6 +276,24 @@ export class RpmBackend implements PackageManagerBackend {
     if (upward.length > 0) output += await this.transaction(['install', '--', ...upward], ctx);
     if (downward.length > 0) output += await this.transaction(['downgrade', '--', ...downward], ctx);
     return { output };
+  }
+
+  /**
+   * install(), then `dnf mark remove` of the new packages the request did not name: dnf records a
+   * package named on its command line as installed by the user, and an upgraded or downgraded one
+   * keeps its reason by itself. yum 3 has no such command; its new packages stay user-installed.
+   */
+  async installPlanned(
+    specs: readonly Required<PackageSpec>[],
+    requested: readonly string[],
+    ctx: OperationContext,
+  ): Promise<OperationOutput> {
+    const named = new Set(requested);
+    const installedBefore = await this.installedVersions(ctx.signal);
+    const { output } = await this.install(specs, ctx);
+    const dependencies = specs.map((spec) => spec.name).filter((name) => !named.has(name) && !installedBefore.has(name));
+    if (dependencies.length === 0 || this.tool.markDependencyArgs === null) return { output };
+    return { output: output + (await this.transaction([...this.tool.markDependencyArgs, '--', ...dependencies], ctx)) };
   }
 
   async update(name: string, version: string | undefined, ctx: OperationContext): Promise<OperationOutput> {
@@ -444,10 +464,9 @@ export class RpmBackend implements PackageManagerBackend {
     return { needed, consistent: readable && check.exitCode === 0, output };
   }
 
+  /** needs-restarting -r: a reboot-class package was installed (or updated) after boot. */
   async rebootRequired(): Promise<boolean> {
-    await this.prepareHome();
-    const names = new Set<string>([...REBOOT_PACKAGES, ...(await configuredRebootPackages(this.root))]);
-    return needsReboot(await this.database.list(), names, await bootTime());
+    return (await this.restartForecast.rebootFlag()).required;
   }
 
   // ---- internals ----
