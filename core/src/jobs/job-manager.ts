@@ -31,7 +31,7 @@ import { watchForeignLock } from './lock-watch.js';
 import { LogTail } from './log-tail.js';
 import type { MutationLock } from './mutation-lock.js';
 import { deploymentsOf, type JobOperation, operationFor } from './operations.js';
-import { describePlanSteps, executePlan } from './plan-execution.js';
+import { describePlanSteps, planExecution } from './plan-execution.js';
 import { preflight } from './preflight.js';
 import { inverseOf } from './rollback.js';
 
@@ -787,12 +787,8 @@ export class JobManager {
         if (operation.mutates) await this.#recordFilesBefore(entry, backend, signal);
         const ctx = this.#operationContext(job, signal, deadline, progress(10, 95), log);
         if (matchedPlan !== null) log.push(describePlanSteps(matchedPlan));
-        const execute = () =>
-          this.#attributed(entry, () =>
-            matchedPlan === null
-              ? operation.execute(backend, ctx)
-              : executePlan(backend, matchedPlan, operation.requested ?? [], ctx),
-          );
+        const runPlan = matchedPlan === null ? null : planExecution(backend, matchedPlan, operation.requested ?? []);
+        const execute = () => this.#attributed(entry, () => (runPlan === null ? operation.execute(backend, ctx) : runPlan(ctx)));
         try {
           await execute();
         } catch (error) {
