@@ -1,5 +1,5 @@
 import { realpath, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { AffectedProcess, RebootFlag, RebootReason, RestartForecast, RestartForecasting } from '../contracts/forecast.js';
 import type { PlannedChange } from '../contracts/job.js';
 import { type MappedFile, processMappings } from '../system/mapped-files.js';
@@ -30,11 +30,33 @@ function servicesOf(files: Map<string, string[]>, names: readonly string[]): str
   return [...new Set(names.flatMap((name) => unitsOf(files.get(name) ?? [])))].sort();
 }
 
-/** Host paths (as /proc/PID/maps shows them) of each package's files, to the package and the path inside the root. */
-function hostPaths(base: string | null, files: Map<string, string[]>): Map<string, { name: string; file: string }> {
+/**
+ * Host paths (as /proc/PID/maps shows them) of each package's files, to the package and the path
+ * inside the root. maps names a file by its real path, while a package database may name it through
+ * a directory symlink (Debian's merged /usr: `/lib/x86_64-linux-gnu/libc.so.6` is mapped as
+ * `/usr/lib/…`), so each file is known by both; directories are resolved once each.
+ */
+async function hostPaths(
+  base: string | null,
+  files: Map<string, string[]>,
+): Promise<Map<string, { name: string; file: string }>> {
   const paths = new Map<string, { name: string; file: string }>();
+  const realDirs = new Map<string, Promise<string | null>>();
+  const realDir = (dir: string) => {
+    let real = realDirs.get(dir);
+    if (real === undefined) {
+      real = realpath(dir).catch(() => null);
+      realDirs.set(dir, real);
+    }
+    return real;
+  };
   for (const [name, list] of files) {
-    for (const file of list) paths.set(base === null ? file : join(base, file), { name, file });
+    for (const file of list) {
+      const path = base === null ? file : join(base, file);
+      paths.set(path, { name, file });
+      const real = await realDir(dirname(path));
+      if (real !== null) paths.set(join(real, basename(path)), { name, file });
+    }
   }
   return paths;
 }
@@ -51,7 +73,7 @@ async function processesMapping(
 ): Promise<AffectedProcess[]> {
   // /proc/PID/root and maps name the root by its real path.
   const base = root === null ? null : await realpath(root).catch(() => root);
-  const paths = hostPaths(base, files);
+  const paths = await hostPaths(base, files);
   if (paths.size === 0) return [];
   const affected: AffectedProcess[] = [];
   for (const { pid, command, files: mapped } of await processMappings(base)) {

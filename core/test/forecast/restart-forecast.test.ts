@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { hostSharedLibrary, type MappingProcess, startMappingProcess } from '../../../test/support/processes.js';
@@ -73,6 +73,18 @@ describe('forecast and outcome', () => {
     assert.deepEqual(outcome.services, ['fx.service']);
     assert.equal(forecastMatched(forecast, outcome), true);
     assert.ok(!outcome.processes.some((p) => p.pid === outside.pid));
+  });
+
+  it('a file the package database names through a directory symlink (merged /usr) is matched by its real path', async () => {
+    const inside = await mapping(LIBRARY, root);
+    await symlink('usr/lib', join(root, 'merged'));
+    const facet: RestartForecasting = {
+      ...facetFor(NO_FLAG),
+      packageFiles: async () => new Map([['fx-lib', ['/merged/fx/libfx.so.1']]]),
+    };
+    const { forecast } = await forecastRestarts(facet, root, [upgrade('fx-lib')]);
+    assert.ok(forecast.processes.some((p) => p.pid === inside.pid));
+    assert.match(forecast.processes.find((p) => p.pid === inside.pid)?.reason ?? '', /maps \/merged\/fx\/libfx\.so\.1 of fx-lib/);
   });
 
   it('a new package is no restart: its units and files are not forecast, only its reboot rule', async () => {
