@@ -34,6 +34,8 @@ export interface RpmAgentOptions {
   install?: string[];
   /** Merged into the agent config. */
   config?: Record<string, unknown>;
+  /** A repository instead of the shared fixture repository (see copyFixtureRepo). */
+  repo?: string;
 }
 
 export interface RpmAgent extends BackendAgent<DnfSandbox> {
@@ -45,7 +47,7 @@ const YUM_AS_DNF_PLUGIN = fileURLToPath(new URL('../e2e-yum/yum-as-dnf-plugin.ts
 
 export async function startRpmAgent(options: RpmAgentOptions = {}): Promise<RpmAgent> {
   const flavour = options.flavour ?? 'dnf';
-  const sandbox = await createDnfSandbox();
+  const sandbox = await createDnfSandbox(options.repo === undefined ? {} : { repo: options.repo });
   if (options.install && options.install.length > 0) await sandbox.dnf(['install', '--', ...options.install]);
   const agent = await startBackendAgent(sandbox, {
     backend: flavour === 'dnf' ? 'dnf' : 'yum-as-dnf',

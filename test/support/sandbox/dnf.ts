@@ -7,7 +7,7 @@
  * would otherwise use ~/.rpmdb). `dnf --version` is never called (it ignores --installroot).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { copyFile, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fingerprintFile, makeSandboxDir, removeSandboxDir, runTool } from './common.js';
@@ -136,11 +136,30 @@ export async function buildFixtureRepo(dir: string, packages: readonly FixturePa
   );
   const built = join(top, 'RPMS', 'noarch');
   for (const file of await readdir(built)) await copyFile(join(built, file), join(repo, file));
+  await indexRepo(repo);
+  return repo;
+}
+
+/** (Re)writes the repository's metadata from the rpms in it, with the advisories. */
+async function indexRepo(repo: string): Promise<void> {
+  await rm(join(repo, 'repodata'), { recursive: true, force: true });
   await runTool('/usr/bin/createrepo_c', ['-q', repo]);
-  const updateinfo = join(dir, 'updateinfo.xml');
+  const updateinfo = join(repo, '..', 'updateinfo.xml');
   await writeFile(updateinfo, UPDATEINFO);
   await runTool('/usr/bin/modifyrepo_c', ['--mdtype=updateinfo', updateinfo, join(repo, 'repodata')]);
+}
+
+/** A private copy of the fixture repository, for a test that changes what the repository offers. */
+export async function copyFixtureRepo(): Promise<string> {
+  const repo = join(makeSandboxDir('rpm-repo'), 'repo');
+  await cp(await fixtureRepo(), repo, { recursive: true });
   return repo;
+}
+
+/** Rebuilds the repository without `name-version-release` (as a mirror drops a superseded version). */
+export async function withdrawFromRepo(repo: string, nameVersionRelease: string): Promise<void> {
+  await rm(join(repo, `${nameVersionRelease}.noarch.rpm`));
+  await indexRepo(repo);
 }
 
 let sharedRepo: Promise<string> | null = null;
