@@ -3,8 +3,18 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { keptPackages } from '../support/e2e-agent.js';
-import { copyFixtureRepo, withdrawFromRepo } from '../support/sandbox/dnf.js';
-import { changeSummary, DEP, HELLO, hostRpmUnchanged, type RpmAgent, SEC, startRpmAgent, versions } from './support.js';
+import { copyFixtureRepo } from '../support/sandbox/dnf.js';
+import {
+  changeSummary,
+  DEP,
+  HELLO,
+  hostRpmUnchanged,
+  type RpmAgent,
+  SEC,
+  startRpmAgent,
+  versions,
+  withdrawVersion,
+} from './support.js';
 
 // A repository rebuilt without the old version and an empty dnf cache: only the store can roll back.
 const hostUnchanged = hostRpmUnchanged();
@@ -18,18 +28,6 @@ after(async () => {
   await agent?.stop();
   hostUnchanged();
 });
-
-/** As a mirror does once an update supersedes a version; dnf's cache is emptied too. */
-async function withdraw(nameVersionRelease: string): Promise<void> {
-  await withdrawFromRepo(repo, nameVersionRelease);
-  await agent.sandbox.dnf(['clean', 'all']);
-  await agent.sandbox.dnf(['makecache']);
-  const listed = await agent.sandbox.dnf(['-q', 'list', '--showduplicates', '--available', '--', nameVersionRelease]).then(
-    (result) => result.stdout,
-    () => '',
-  );
-  assert.equal(listed.trim(), '', `the repository still offers ${nameVersionRelease}`);
-}
 
 it('rolls an upgrade back from the rollback store after the repository dropped the old version', async () => {
   const upgrade = await agent.runJob('PUT', `/packages/${HELLO}`);
@@ -47,7 +45,7 @@ it('rolls an upgrade back from the rollback store after the repository dropped t
     [{ name: HELLO, version: '1.0-1', via: 'download' }],
   );
 
-  await withdraw(`${HELLO}-1.0-1`);
+  await withdrawVersion(agent, repo, `${HELLO}-1.0-1`);
   const verdict = (await agent.request('GET', `/jobs/${upgrade.id}`)).json.data.rollback;
   assert.deepEqual(verdict, { possible: true, reason: null, packages: [{ name: HELLO, version: '1.0-1', source: 'store' }] });
 
@@ -66,7 +64,7 @@ it('restores a removed package from the store', async () => {
     (await keptPackages(agent.dir)).some((p) => p.name === SEC && p.version === '1.0-1' && p.via === 'download'),
     'the removed version was kept',
   );
-  await withdraw(`${SEC}-1.0-1`);
+  await withdrawVersion(agent, repo, `${SEC}-1.0-1`);
 
   const rollback = await agent.runJob('POST', `/jobs/${remove.id}/rollback`);
   assert.equal(rollback.status, 'completed', JSON.stringify(rollback.error));

@@ -193,6 +193,10 @@ export interface DnfSandboxOptions {
   repo?: string;
   /** VERSION_ID written to ROOT/etc/os-release (dnf's $releasever for the root). */
   releasever?: string;
+  /** The repository's baseurl when it is served (e.g. over HTTP) instead of read as file://. */
+  repoUrl?: string;
+  /** dnf.conf `keepcache=1`: downloaded packages stay in ROOT/var/cache/dnf/<repo>/packages. */
+  keepcache?: boolean;
 }
 
 export async function createDnfSandbox(options: DnfSandboxOptions = {}): Promise<DnfSandbox> {
@@ -210,11 +214,27 @@ export async function createDnfSandbox(options: DnfSandboxOptions = {}): Promise
   await writeRpmHome(home);
   await writeFile(
     join(root, 'etc/dnf/dnf.conf'),
-    ['[main]', 'gpgcheck=0', 'install_weak_deps=False', 'best=False', 'skip_if_unavailable=False', ''].join('\n'),
+    [
+      '[main]',
+      'gpgcheck=0',
+      'install_weak_deps=False',
+      'best=False',
+      'skip_if_unavailable=False',
+      ...(options.keepcache ? ['keepcache=1'] : []),
+      '',
+    ].join('\n'),
   );
   await writeFile(
     join(root, 'etc/yum.repos.d/fixtures.repo'),
-    ['[fixtures]', 'name=Fixtures', `baseurl=file://${repo}`, 'enabled=1', 'gpgcheck=0', 'metadata_expire=0', ''].join('\n'),
+    [
+      '[fixtures]',
+      'name=Fixtures',
+      `baseurl=${options.repoUrl ?? `file://${repo}`}`,
+      'enabled=1',
+      'gpgcheck=0',
+      'metadata_expire=0',
+      '',
+    ].join('\n'),
   );
   await writeFile(join(root, 'etc/os-release'), `NAME="Fixture Linux"\nID=fedora\nVERSION_ID=${options.releasever ?? '40'}\n`);
   const yumBinary = join(binDir, 'yum');
