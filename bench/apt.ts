@@ -5,11 +5,12 @@
  *   node --conditions=lpa-source --import tsx bench/apt.ts      (or: npm run bench -- apt)
  */
 import { execFile } from 'node:child_process';
-import { copyFile, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
-import { Agent, request } from 'node:https';
+import { utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type AptAgent, startAptAgent } from '../test/e2e-apt/support.js';
+import { startAptAgent } from '../test/e2e-apt/support.js';
 import { type AptSandbox, DEP, HELLO, SEC } from '../test/support/sandbox/apt.js';
+import { keepAliveClient } from './support/keep-alive-client.js';
+import { seedAptRootFromHost } from './support/seed-apt-root.js';
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -43,73 +44,17 @@ function run(file: string, args: string[], env: Record<string, string>): Promise
   });
 }
 
-function keepAliveClient(agent: AptAgent) {
-  const https = new Agent({
-    keepAlive: true,
-    maxSockets: 1,
-    ca: agent.pki.ca.certPem,
-    cert: agent.pki.client.certPem,
-    key: agent.pki.client.keyPem,
-    servername: 'localhost',
-  });
-  // `parse: false` stops the clock when the last byte arrived, as for the CLI output it is compared with.
-  // biome-ignore lint/suspicious/noExplicitAny: the envelope is read freely
-  const call = (method: string, path: string, body?: unknown, parse = true): Promise<{ status: number; json: any }> =>
-    new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port: agent.process.port,
-          method,
-          path,
-          agent: https,
-          headers: payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {},
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, json: parse ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : null }),
-          );
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
-  return { call, close: () => https.destroy() };
-}
-
-/**
- * Makes the sandbox root look like this host (read only from the host): its installed set (dpkg
- * status and file lists) and, where the host has them, its package lists and sources, so apt and
- * the agent work on a realistic number of packages. The fixtures stay installed on top.
- */
-async function seedFromHost(sandbox: AptSandbox): Promise<void> {
-  const status = join(sandbox.root, 'var/lib/dpkg/status');
-  const fixtures = await readFile(status, 'utf8');
-  const host = await readFile('/var/lib/dpkg/status', 'utf8');
-  await writeFile(status, `${host.trimEnd()}\n\n${fixtures}`);
-  for (const name of await readdir('/var/lib/dpkg/info')) {
-    if (name.endsWith('.list')) await copyFile(join('/var/lib/dpkg/info', name), join(sandbox.root, 'var/lib/dpkg/info', name));
-  }
-  const lists = (await readdir('/var/lib/apt/lists').catch(() => [] as string[])).filter((name) => name.includes('_dists_'));
-  for (const name of lists) await copyFile(join('/var/lib/apt/lists', name), join(sandbox.root, 'var/lib/apt/lists', name));
-  for (const name of await readdir('/etc/apt/sources.list.d').catch(() => [] as string[])) {
-    if (name.endsWith('.sources') || name.endsWith('.list')) {
-      await copyFile(join('/etc/apt/sources.list.d', name), join(sandbox.root, 'etc/apt/sources.list.d', name));
-    }
-  }
-}
-
 /** Every ratio on one root; `seed` prepares the root before the agent starts. */
 async function benchRoot(title: string, seed?: (sandbox: AptSandbox) => Promise<void>): Promise<void> {
   const agent = await startAptAgent({
     sandbox: { install: [`${HELLO}=1.0-1`, `${SEC}=1.0-1`] },
     ...(seed ? { prepare: seed } : {}),
   });
-  const client = keepAliveClient(agent);
+  const client = keepAliveClient(agent.process.port, {
+    ca: agent.pki.ca.certPem,
+    cert: agent.pki.client.certPem,
+    key: agent.pki.client.keyPem,
+  });
   const { root } = agent.sandbox;
   const aptEnv = agent.sandbox.env;
   try {
@@ -186,4 +131,4 @@ async function benchRoot(title: string, seed?: (sandbox: AptSandbox) => Promise<
 // The fixture root shows the agent's own overhead; the host-seeded root shows it at a realistic
 // package count, where apt's own work dominates.
 await benchRoot('sandbox root with the fixtures only');
-await benchRoot('sandbox root seeded from this host', seedFromHost);
+await benchRoot('sandbox root seeded from this host', seedAptRootFromHost);

@@ -11,15 +11,14 @@
  * Run: npm run bench -- transport   (LPA_BENCH_ROUNDS, default 5, alternating rounds of LPA_BENCH_SECONDS,
  * default 2, per side and kind: about 55 s in all)
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { createTestPki, freePort, REPO_ROOT, writeAgentConfig } from '../test/support/agent.js';
+import { rssMiB, startServerProcess as startProcess, stopServerProcess as stopProcess } from './support/server-process.js';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -31,42 +30,6 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const SECONDS = Number(process.env.LPA_BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.LPA_BENCH_ROUNDS ?? 5);
-
-interface Server {
-  child: ChildProcess;
-  port: number;
-  readyMs: number;
-}
-
-/**
- * Spawns a server process with its stdout going to a file (so that reading the agent's request log
- * costs the load generator nothing) and resolves once the file holds its "listening" JSON line.
- */
-async function startProcess(args: string[], marker: string, logFile: string): Promise<Server> {
-  const out = openSync(logFile, 'w');
-  const started = performance.now();
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', out, 'inherit'] });
-  closeSync(out);
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
-  for (;;) {
-    const line = readFileSync(logFile, 'utf8')
-      .split('\n')
-      .find((candidate) => candidate.includes(marker));
-    if (line !== undefined)
-      return { child, port: (JSON.parse(line) as { port: number }).port, readyMs: performance.now() - started };
-    if (exited) throw new Error(`${args.join(' ')} exited before listening: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-function rssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
-}
 
 async function keepAlive(port: number, tls: { ca: string; cert: string; key: string }): Promise<number> {
   const result = await autocannon({
@@ -107,11 +70,6 @@ async function newHandshakes(port: number, tls: { ca: string; cert: string; key:
   const started = performance.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
   return completed / ((performance.now() - started) / 1000);
-}
-
-async function stopProcess(server: Server): Promise<void> {
-  server.child.kill('SIGTERM');
-  await once(server.child, 'exit');
 }
 
 const cli = join(REPO_ROOT, 'core/dist/cli.js');

@@ -9,8 +9,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../support/agent.js';
-import type { Fleet, FleetHost } from '../support/fleet.js';
-import { makeSandboxDir } from '../support/sandbox/common.js';
+import type { Fleet, FleetHost, FleetSandbox } from '../support/fleet.js';
+import { makeSandboxDir, removeSandboxDir } from '../support/sandbox/common.js';
 
 export const COLLECTION_DIR = join(REPO_ROOT, 'ansible');
 /** Debian's python3 (the one ansible-core runs on); a pyenv shim earlier in PATH would not have ansible. */
@@ -49,13 +49,13 @@ export interface Rollout {
  * An inventory (YAML, written as JSON) with the given hosts as the canary ring and the rest of the
  * fleet as production; `hostVars` adds variables per host name.
  */
-export async function prepareRollout(
-  fleet: Fleet,
-  canary: FleetHost[],
+export async function prepareRollout<S extends FleetSandbox>(
+  fleet: Fleet<S>,
+  canary: FleetHost<S>[],
   hostVars: Record<string, Record<string, unknown>> = {},
 ): Promise<Rollout> {
   const dir = makeSandboxDir('rollout');
-  const hostsOf = (hosts: FleetHost[]) =>
+  const hostsOf = (hosts: FleetHost<S>[]) =>
     Object.fromEntries(
       hosts.map((host) => [host.name, { lpa_address: host.address, lpa_port: fleet.port, ...hostVars[host.name] }]),
     );
@@ -66,6 +66,22 @@ export async function prepareRollout(
     JSON.stringify({ all: { children: { canary: { hosts: hostsOf(canary) }, production: { hosts: hostsOf(production) } } } }),
   );
   return { dir, inventory, collections: await collectionsPath() };
+}
+
+const ANSIBLE_PLAYBOOK = '/usr/bin/ansible-playbook';
+
+function ansibleEnvironment(rollout: Rollout, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    HOME: rollout.dir,
+    LC_ALL: 'C.UTF-8',
+    ANSIBLE_COLLECTIONS_PATH: rollout.collections,
+    ANSIBLE_LOCAL_TEMP: join(rollout.dir, 'tmp'),
+    ANSIBLE_NOCOLOR: '1',
+    ANSIBLE_RETRY_FILES_ENABLED: '0',
+    ANSIBLE_FORKS: '5',
+    ...extra,
+  };
 }
 
 export interface PlaybookRun extends ProcessResult {
@@ -89,7 +105,7 @@ function parseRecap(stdout: string): Record<string, Record<string, number>> {
 }
 
 export async function runPlaybook(
-  fleet: Fleet,
+  fleet: Fleet<FleetSandbox>,
   rollout: Rollout,
   options: { playbook?: string; extraVars?: Record<string, unknown>; check?: boolean; outputDir: string },
 ): Promise<PlaybookRun> {
@@ -102,12 +118,13 @@ export async function runPlaybook(
       lpa_client_key: fleet.client.key,
       lpa_ca_path: fleet.client.ca,
       lpa_output_dir: options.outputDir,
+      lpa_summary_dest: join(options.outputDir, 'summary.json'),
       lpa_job_timeout: 300,
       ...options.extraVars,
     }),
   );
   const result = await runProcess(
-    '/usr/bin/ansible-playbook',
+    ANSIBLE_PLAYBOOK,
     [
       '-i',
       rollout.inventory,
@@ -116,16 +133,7 @@ export async function runPlaybook(
       `@${varsFile}`,
       ...(options.check ? ['--check', '--diff'] : []),
     ],
-    {
-      PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-      HOME: rollout.dir,
-      LC_ALL: 'C.UTF-8',
-      ANSIBLE_COLLECTIONS_PATH: rollout.collections,
-      ANSIBLE_LOCAL_TEMP: join(rollout.dir, 'tmp'),
-      ANSIBLE_NOCOLOR: '1',
-      ANSIBLE_RETRY_FILES_ENABLED: '0',
-      ANSIBLE_FORKS: '5',
-    },
+    ansibleEnvironment(rollout),
     options.outputDir,
   );
   const summaryPath = join(options.outputDir, 'summary.json');
@@ -145,7 +153,10 @@ export async function fleetVersions(fleet: Fleet): Promise<Record<string, Record
 }
 
 /** Every mutating (not dry-run) job the host's agent has run. */
-export async function realJobs(fleet: Fleet, host: FleetHost): Promise<{ id: string; type: string }[]> {
+export async function realJobs(
+  fleet: Fleet<FleetSandbox>,
+  host: FleetHost<FleetSandbox>,
+): Promise<{ id: string; type: string }[]> {
   const { mtlsRequest } = await import('../support/tls-client.js');
   const res = await mtlsRequest({
     host: host.address,
@@ -159,4 +170,52 @@ export async function realJobs(fleet: Fleet, host: FleetHost): Promise<{ id: str
   return (res.json.data.jobs as { id: string; type: string; request: { dry_run?: boolean } }[]).filter(
     (job) => job.request?.dry_run !== true,
   );
+}
+
+export interface ModuleRun extends ProcessResult {
+  /** The module's result as Ansible reports it (json callback); null when Ansible printed none. */
+  // biome-ignore lint/suspicious/noExplicitAny: a module result is JSON the test reads freely
+  result: Record<string, any> | null;
+}
+
+/**
+ * One module of the collection on one host of the rollout's inventory, as an operator runs it ad hoc
+ * (`ansible HOST -m linux_patch_api.agent.MODULE -a ARGS`), with the fleet's client certificate.
+ */
+export async function runModule<S extends FleetSandbox>(
+  fleet: Fleet<S>,
+  rollout: Rollout,
+  host: FleetHost<S>,
+  module: string,
+  args: Record<string, unknown>,
+  options: { check?: boolean; diff?: boolean } = {},
+): Promise<ModuleRun> {
+  const connection = { url: host.url, client_cert: fleet.client.cert, client_key: fleet.client.key, ca_path: fleet.client.ca };
+  // --tree writes each host's result as JSON; stdout keeps the default output (and --diff's text).
+  const tree = makeSandboxDir('module-result');
+  const run = await runProcess(
+    '/usr/bin/ansible',
+    [
+      '-i',
+      rollout.inventory,
+      host.name,
+      '-c',
+      'local',
+      '-e',
+      'ansible_python_interpreter=/usr/bin/python3',
+      '-m',
+      `linux_patch_api.agent.${module}`,
+      '-a',
+      JSON.stringify({ ...connection, ...args }),
+      ...(options.check ? ['--check'] : []),
+      ...(options.diff ? ['--diff'] : []),
+      '--tree',
+      tree,
+    ],
+    ansibleEnvironment(rollout),
+  );
+  const resultPath = join(tree, host.name);
+  const result = existsSync(resultPath) ? JSON.parse(readFileSync(resultPath, 'utf8')) : null;
+  removeSandboxDir(tree);
+  return { ...run, result };
 }

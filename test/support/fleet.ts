@@ -1,14 +1,16 @@
 /**
  * A fleet of real agents for the Ansible collection's tests: each agent is its own process on its
- * own loopback address (127.0.0.11, .12, …), all on the same port, each with its own apt sandbox
- * root on the same fixture repositories, all trusting one fleet CA that also issued the one client
- * certificate Ansible uses.
+ * own loopback address (127.0.0.11, .12, …), all on the same port, each with its own sandbox root
+ * (an apt root on the same fixture repositories, or an OSTree sysroot), all trusting one fleet CA
+ * that also issued the one client certificate Ansible uses.
  *
  *   const fleet = await startAptFleet({ hosts: 5, install: [`${HELLO}=1.0-1`] });
  *   fleet.hosts[0].url            // https://127.0.0.11:PORT
  *   fleet.client                  // { ca, cert, key } file paths for the modules
  *   await fleet.hosts[0].sandbox.dpkgQuery();
  *   await fleet.stop();
+ *
+ *   const atomic = await startOstreeFleet({ hosts: 5 });   // backend ostree, root = each sysroot
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,13 +18,20 @@ import { type AgentProcess, freePort, spawnAgentProcess, writeAgentConfig } from
 import { TestCa, writeServerFiles } from './pki.js';
 import { type AptSandbox, createAptSandbox } from './sandbox/apt.js';
 import { makeSandboxDir, removeSandboxDir } from './sandbox/common.js';
+import { createOstreeSandbox, type OstreeSandbox, type OstreeSandboxOptions } from './sandbox/ostree.js';
 
-export interface FleetHost {
+export interface FleetSandbox {
+  dir: string;
+  root: string;
+  dispose(): void;
+}
+
+export interface FleetHost<S extends FleetSandbox = AptSandbox> {
   /** The inventory name (`host11`, `host12`, …). */
   name: string;
   address: string;
   url: string;
-  sandbox: AptSandbox;
+  sandbox: S;
   process: AgentProcess;
 }
 
@@ -32,23 +41,43 @@ export interface FleetClientFiles {
   key: string;
 }
 
-export interface Fleet {
+export interface Fleet<S extends FleetSandbox = AptSandbox> {
   dir: string;
   port: number;
-  hosts: FleetHost[];
+  hosts: FleetHost<S>[];
   client: FleetClientFiles;
   stop(): Promise<void>;
 }
 
-export interface FleetOptions {
+interface FleetSize {
   hosts: number;
-  /** Installed on every root before its agent starts (`name=version`). */
-  install?: readonly string[];
   /** Last octet of the first host's address (default 11). */
   firstOctet?: number;
 }
 
-export async function startAptFleet(options: FleetOptions): Promise<Fleet> {
+export interface FleetOptions extends FleetSize {
+  /** Installed on every root before its agent starts (`name=version`). */
+  install?: readonly string[];
+}
+
+export function startAptFleet(options: FleetOptions): Promise<Fleet> {
+  return startFleet(options, 'apt', () => createAptSandbox({ install: options.install ?? [] }));
+}
+
+export interface OstreeFleetOptions extends FleetSize {
+  sandbox?: OstreeSandboxOptions;
+}
+
+/** Atomic hosts: `backend.name: ostree`, `backend.root` = each host's own sysroot (and repository). */
+export function startOstreeFleet(options: OstreeFleetOptions): Promise<Fleet<OstreeSandbox>> {
+  return startFleet(options, 'ostree', () => createOstreeSandbox(options.sandbox));
+}
+
+async function startFleet<S extends FleetSandbox>(
+  options: FleetSize,
+  backend: string,
+  createSandbox: () => Promise<S>,
+): Promise<Fleet<S>> {
   const dir = makeSandboxDir('fleet');
   const ca = await TestCa.create({ name: 'linux-patch-api fleet test CA' });
   const clientCertificate = await ca.issueClient({ cn: 'fleet-operator' });
@@ -60,7 +89,7 @@ export async function startAptFleet(options: FleetOptions): Promise<Fleet> {
   const first = options.firstOctet ?? 11;
   const addresses = Array.from({ length: options.hosts }, (_, index) => `127.0.0.${first + index}`);
   const port = await freePort(addresses[0]);
-  const hosts: FleetHost[] = [];
+  const hosts: FleetHost<S>[] = [];
   const stopAll = async () => {
     await Promise.all(hosts.map((host) => host.process.stop('SIGTERM')));
     for (const host of hosts) host.sandbox.dispose();
@@ -69,7 +98,7 @@ export async function startAptFleet(options: FleetOptions): Promise<Fleet> {
   try {
     const started = await Promise.allSettled(
       addresses.map(async (address) => {
-        const sandbox = await createAptSandbox({ install: options.install ?? [] });
+        const sandbox = await createSandbox();
         try {
           const agentDir = join(sandbox.dir, 'agent');
           await mkdir(agentDir, { recursive: true });
@@ -80,7 +109,7 @@ export async function startAptFleet(options: FleetOptions): Promise<Fleet> {
             // The client connects from the loopback network's primary address.
             allowed: ['127.0.0.0/8'],
             config: {
-              backend: { name: 'apt', root: sandbox.root },
+              backend: { name: backend, root: sandbox.root },
               audit: { sinks: ['file'], retention_days: 30 },
               jobs: { max_concurrent: 5, timeout_seconds: 600, max_queued: 100, retention_seconds: 86400, lock_wait_seconds: 60 },
             },

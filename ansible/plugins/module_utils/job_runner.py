@@ -45,7 +45,7 @@ def request_key(job_type, request):
         packages = ((request.get('name'), request.get('version') or ''),)
     else:
         packages = ()
-    return (job_type, packages, bool(request.get('security_only')), bool(request.get('dry_run')))
+    return (job_type, packages, bool(request.get('security_only')), bool(request.get('dry_run')), request.get('ref'))
 
 
 def job_key(job):

@@ -30,6 +30,7 @@ import { watchForeignLock } from './lock-watch.js';
 import { LogTail } from './log-tail.js';
 import type { MutationLock } from './mutation-lock.js';
 import { deploymentsOf, type JobOperation, operationFor } from './operations.js';
+import { describePlanSteps, executePlan } from './plan-execution.js';
 import { preflight } from './preflight.js';
 import { inverseOf } from './rollback.js';
 
@@ -713,6 +714,8 @@ export class JobManager {
     }
 
     await this.#options.lock.run(async () => {
+      // With If-Match the checked plan itself is what runs (SPEC §12.2), where packages can be pinned.
+      let matchedPlan: PlannedChange[] | null = null;
       if (entry.ifMatch !== null) {
         const { changes, hash } = await this.#planWithHash(entry, operation, backend, signal);
         if (hash !== entry.ifMatch) {
@@ -725,6 +728,7 @@ export class JobManager {
           );
         }
         if (beforeApply.isUsed()) await judge(changes);
+        if (backend.deployments === undefined) matchedPlan = changes;
       }
       const before = await this.#inventory(backend);
       // Write-ahead: the job file (running, with the installed set it starts from) and the
@@ -743,7 +747,11 @@ export class JobManager {
       try {
         if (operation.mutates && job.type !== 'rollback') await this.#keepForRollback(entry, backend, before, signal);
         const ctx = this.#operationContext(job, signal, deadline, progress(10, 95), log);
-        const execute = () => this.#attributed(entry, () => operation.execute(backend, ctx));
+        if (matchedPlan !== null) log.push(describePlanSteps(matchedPlan));
+        const execute = () =>
+          this.#attributed(entry, () =>
+            matchedPlan === null ? operation.execute(backend, ctx) : executePlan(backend, matchedPlan, ctx),
+          );
         try {
           await execute();
         } catch (error) {

@@ -4,6 +4,7 @@ import type { Job, PlannedChange } from '../contracts/job.js';
 import { LpaError } from '../errors.js';
 import type { RollbackStore } from '../rollback-store/rollback-store.js';
 import { type DeploymentJobRequest, isDryRun, type JobRequest, type PinnedSpec, pinnedSpecsOf } from './job-request.js';
+import { stepContexts } from './plan-execution.js';
 import { inverseOf } from './rollback.js';
 
 /** What a job plans: the changes, and on atomic hosts the deployment change they belong to. */
@@ -175,13 +176,7 @@ function rollbackOperation(original: Readonly<Job>, store: RollbackStore | null)
         await backend.rollback(kept.size === 0 ? inverse : { ...inverse, files: Object.fromEntries(kept) }, ctx);
         return;
       }
-      const steps = (inverse.remove.length > 0 ? 1 : 0) + (inverse.install.length > 0 ? 1 : 0);
-      let step = 0;
-      const stepCtx = (): OperationContext => {
-        const offset = (step / steps) * 100;
-        step += 1;
-        return { ...ctx, onProgress: (percent, message) => ctx.onProgress(offset + percent / steps, message) };
-      };
+      const stepCtx = stepContexts(ctx, (inverse.remove.length > 0 ? 1 : 0) + (inverse.install.length > 0 ? 1 : 0));
       if (inverse.remove.length > 0) await backend.remove(inverse.remove, stepCtx());
       if (inverse.install.length === 0) return;
       // Kept files first: they are the exact versions, whatever the repository has now.

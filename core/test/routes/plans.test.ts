@@ -157,6 +157,64 @@ test('If-Match with the dry run of the same request applies exactly that plan', 
   assert.equal((await a.pm.read()).installed.hello, '1.1');
 });
 
+test('a matched If-Match installs the planned versions as pins, not what the index offers by the time it runs', async () => {
+  const plan = await dryRun('PUT', '/packages/hello', { dry_run: true });
+  assert.deepEqual(plan.plan, [{ name: 'hello', action: 'upgraded', from_version: '1.0', to_version: '1.1' }]);
+  // A newer version appears after the plan was made again under the lock and judged, before the
+  // package manager runs: resolving the request afresh would now install it.
+  let publish = true;
+  a.t.agent.services.hooks.beforeApply.tapPromise('publish-after-judging', async () => {
+    if (!publish) return undefined;
+    publish = false;
+    await writeDb((db) => {
+      db.repo.hello?.push('1.2');
+    });
+    return undefined;
+  });
+  const res = await a.call('PUT', '/packages/hello', {}, { 'If-Match': `"${plan.plan_hash}"` });
+  assert.equal(res.status, 202);
+  const job = await a.waitForJob(res.json.data.id);
+  assert.equal(job.status, 'completed', JSON.stringify(job.error));
+  assert.equal((await a.pm.read()).installed.hello, '1.1');
+  assert.deepEqual(job.changes, plan.plan);
+  // One run of the versioned install (`install hello=1.1`), not the update path (`upgrade hello`).
+  assert.deepEqual(
+    (await mutationEvents()).map((event) => event.split(' ')[2]),
+    ['install', 'install'],
+  );
+  assert.ok(job.log.includes('applying the plan If-Match names: install pinned hello 1.1'), job.log.join('\n'));
+});
+
+test('a matched plan of a removal removes exactly the planned packages, and an empty plan runs nothing', async () => {
+  const plan = await dryRun('DELETE', '/packages/tool?dry_run=true', undefined);
+  const res = await a.call('DELETE', '/packages/tool', undefined, { 'If-Match': `"${plan.plan_hash}"` });
+  const job = await a.waitForJob(res.json.data.id);
+  assert.equal(job.status, 'completed', JSON.stringify(job.error));
+  assert.deepEqual(job.changes, plan.plan);
+  assert.equal((await a.pm.read()).installed.tool, undefined);
+  assert.deepEqual(
+    (await mutationEvents()).map((event) => event.split(' ')[2]),
+    ['remove', 'remove'],
+  );
+
+  await writeDb((db) => {
+    db.repo = { hello: ['1.0'], tool: ['2.0'] };
+    db.installed = { hello: '1.0' };
+  });
+  const empty = await dryRun('POST', '/patches/apply', { dry_run: true });
+  assert.deepEqual(empty.plan, []);
+  const before = (await a.pm.events()).length;
+  const none = await a.waitForJob(
+    (await a.call('POST', '/patches/apply', {}, { 'If-Match': `"${empty.plan_hash}"` })).json.data.id,
+  );
+  assert.equal(none.status, 'completed', JSON.stringify(none.error));
+  assert.deepEqual(
+    (await a.pm.events()).slice(before).filter((event) => !event.endsWith(' refresh')),
+    [],
+    'an empty matched plan starts no package-manager mutation',
+  );
+});
+
 test('If-Match is 412 at once for an unknown hash, another request, or when the index or the installed set moved', async () => {
   const plan = await dryRun('POST', '/patches/apply', { dry_run: true });
   const ifMatch = { 'If-Match': `"${plan.plan_hash}"` };

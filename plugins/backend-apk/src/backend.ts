@@ -94,8 +94,10 @@ export class ApkBackend implements PackageManagerBackend {
   /**
    * apk installs and downgrades to an offered version (`name=version`); `apk del` refuses to remove
    * a package others depend on instead of removing them too; APKINDEX has no advisory metadata, so
-   * security_only is refused. Pinned applies are not declared: apk reports an unavailable version
-   * only as an unsatisfiable world constraint, which cannot be told apart from a conflict reliably.
+   * security_only is refused. Pinned applies are not declared: no captured apk output lists every
+   * version a repository offers (`apk list --upgradable` shows only newer ones; an `add` of a missing
+   * version fails only as an unsatisfiable world constraint), so availability cannot be decided
+   * (README, Capabilities).
    */
   capabilities(): BackendCapabilities {
     return {

@@ -110,6 +110,24 @@ describe('apk jobs through the job manager (real apk-tools 2.14.10 runs)', () =>
     }
   });
 
+  it('a pinned apply is refused NOT_SUPPORTED before apk runs: no captured output tells an unavailable version apart', async () => {
+    const agent = await agentOn('installed-hello-1.0', undefined, []);
+    try {
+      await assert.rejects(
+        agent.jobs.submit(
+          { type: 'patch_apply', packages: [{ name: HELLO, version: '1.0-r0' }], security_only: false, dry_run: false },
+          CLIENT,
+        ),
+        (error: unknown) => (error as { code?: string }).code === 'LPA_ERR_NOT_SUPPORTED',
+      );
+      assert.equal(agent.backend.findUnavailableVersions, undefined);
+      assert.deepEqual(agent.commands(), [], 'apk never ran');
+      assert.deepEqual(await agent.installed(), [`${HELLO}-1.0-r0`]);
+    } finally {
+      await agent.dispose();
+    }
+  });
+
   it('with a pin: /patches says held back, apply-all leaves it, naming it releases the pin; rollback restores package and pin', async () => {
     const agent = await agentOn('installed-hello-1.0', `${HELLO}=1.0-r0\n`, [
       'list-upgradable',

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BackendDefinition } from '@linux-patch-api/core';
 import { createProcessRunner, RecordingRunner, silentLogger, verifyBackend } from '@linux-patch-api/core/testing';
-import { createDnfSandbox, type DnfSandbox } from '../../../test/support/sandbox/dnf.js';
+import { createDnfSandbox, type DnfSandbox, holdDnfLock } from '../../../test/support/sandbox/dnf.js';
 
 /** The real output of a refresh against a repository that is gone (what isFetchError must recognise). */
 export async function realFetchFailureOutput(): Promise<string> {
@@ -48,5 +48,7 @@ export async function verifyRpmBackendPlugin(
     validNames: ['glibc', 'python3.11', 'libstdc++', 'perl-Data-Dumper', 'NetworkManager', 'java-17-openjdk'],
     validVersions: ['2:4.18.0-553.el8_10', '1.0~rc1-1.fc40', '6.9.0^20240101git-1'],
     fixtures: [{ name: 'lpa-fixture-hello', version: '1.0-1' }, { name: 'lpa-fixture-dep' }],
+    // dnf's own RPMDB lock, entered through dnf's lock module by another process.
+    holdLock: () => holdDnfLock((sandbox as DnfSandbox).root),
   });
 }

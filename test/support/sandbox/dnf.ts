@@ -6,6 +6,8 @@
  * HOME set to a sandbox dir whose .rpmmacros puts the database at ROOT/var/lib/rpm (Debian's rpm
  * would otherwise use ~/.rpmdb). `dnf --version` is never called (it ignores --installroot).
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { copyFile, cp, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -269,6 +271,41 @@ export async function createDnfSandbox(options: DnfSandboxOptions = {}): Promise
       return map;
     },
     cleanup: () => removeSandboxDir(dir),
+  };
+}
+
+/** A process holding dnf's database lock until release(). */
+export interface HeldDnfLock {
+  pid: number;
+  release(): Promise<void>;
+}
+
+/**
+ * Holds dnf 4's RPMDB lock on the root the way a running dnf transaction does: dnf's own
+ * `dnf.lock.build_rpmdb_lock(persistdir)` (the pid file ROOT/var/lib/dnf/rpmdb_lock.pid, written under
+ * a brief flock and naming the live holder, which every other dnf then waits for), entered by a
+ * python3 process that keeps it until it is killed. Run as root, so dnf does not move the lock to a
+ * per-user directory.
+ */
+export async function holdDnfLock(root: string): Promise<HeldDnfLock> {
+  const script =
+    'import sys, dnf.lock\n' +
+    'lock = dnf.lock.build_rpmdb_lock(sys.argv[1], True)\n' +
+    'lock.__enter__()\n' +
+    'print("locked", flush=True)\n' +
+    'sys.stdin.read()\n';
+  const child = spawn('/usr/bin/python3', ['-c', script, join(root, 'var/lib/dnf')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`the dnf lock holder exited with ${code}`)));
+  });
+  const exited = once(child, 'exit');
+  return {
+    pid: child.pid as number,
+    async release() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
   };
 }
 

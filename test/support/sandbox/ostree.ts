@@ -116,6 +116,8 @@ export interface OstreeSandbox {
   publishProdUpdate(): Promise<string>;
   /** `ostree admin status` of the sysroot, as ostree prints it. */
   status(): Promise<string>;
+  /** The sysroot's deployments in boot order (the first is the default), read from `ostree admin status`. */
+  deployments(): Promise<SysrootDeploymentLine[]>;
   /** `ostree ARGS`. */
   ostree(args: readonly string[]): Promise<string>;
   /**
@@ -124,6 +126,27 @@ export interface OstreeSandbox {
    */
   snapshot(): Promise<string[]>;
   dispose(): void;
+}
+
+export interface SysrootDeploymentLine {
+  checksum: string;
+  version: string | null;
+  origin: string | null;
+}
+
+function parseAdminStatus(text: string): SysrootDeploymentLine[] {
+  const deployments: SysrootDeploymentLine[] = [];
+  for (const line of text.split('\n')) {
+    const head = /^[* ] \S+ ([0-9a-f]{64})\.\d+/.exec(line);
+    if (head) deployments.push({ checksum: head[1]!, version: null, origin: null });
+    const current = deployments.at(-1);
+    if (current === undefined) continue;
+    const version = /^\s+Version: (\S+)/.exec(line);
+    if (version) current.version = version[1]!;
+    const origin = /^\s+origin refspec: (\S+)/.exec(line);
+    if (origin) current.origin = origin[1]!;
+  }
+  return deployments;
 }
 
 function dpkgStatus(packages: readonly ImagePackage[]): string {
@@ -224,6 +247,7 @@ export async function createOstreeSandbox(options: OstreeSandboxOptions = {}): P
     checksums,
     publishProdUpdate: () => commit('prod2'),
     status: () => ostree(['admin', 'status', `--sysroot=${root}`]),
+    deployments: async () => parseAdminStatus(await ostree(['admin', 'status', `--sysroot=${root}`])),
     ostree,
     snapshot: () => listFiles(root),
     dispose() {

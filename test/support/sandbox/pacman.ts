@@ -3,7 +3,7 @@
  * makepkg (which refuses root): a `.PKGINFO`, an `.MTREE` made by bsdtar, a tar by bsdtar and zstd.
  * Each sandbox has its own repository directory, published in stages because a sync repository
  * holds one version per package: stage 1 offers hello 1.0, stage 2 offers dep 1.0 and hello 1.1
- * (which depends on dep), so an upgrade pulls in a new package.
+ * (which depends on dep), so an upgrade pulls in a new package; stage 3 moves hello on to 1.2.
  */
 import { spawn } from 'node:child_process';
 import { copyFile, mkdir, readdir, readlink, rm, writeFile } from 'node:fs/promises';
@@ -23,6 +23,7 @@ interface FixturePackage {
 const FIXTURES: readonly FixturePackage[] = [
   { name: HELLO, version: '1.0-1' },
   { name: HELLO, version: '1.1-1', depends: `${DEP}>=1.0` },
+  { name: HELLO, version: '1.2-1', depends: `${DEP}>=1.0` },
   { name: DEP, version: '1.0-1' },
 ];
 
@@ -32,6 +33,10 @@ export const STAGES = {
   2: [
     { name: DEP, version: '1.0-1' },
     { name: HELLO, version: '1.1-1' },
+  ],
+  3: [
+    { name: DEP, version: '1.0-1' },
+    { name: HELLO, version: '1.2-1' },
   ],
 } as const satisfies Record<number, readonly { name: string; version: string }[]>;
 export type Stage = keyof typeof STAGES;
