@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { type ApplyPause, applyPause, ifMatch, summary } from '../support/plans.js';
 import { DEP, HELLO, publishAptPackages, SEC } from '../support/sandbox/apt.js';
+import { runTool } from '../support/sandbox/common.js';
 import { type AptAgent, hostPackageState, startAptAgent } from './support.js';
 
 const hostUnchanged = hostPackageState();
@@ -14,12 +15,22 @@ before(async () => {
     config: { plugins: [pause.plugin] },
   });
 });
+
+const aptMark = async (args: string[]) => (await runTool('/usr/bin/apt-mark', args, { env: agent.sandbox.env })).stdout;
+const aptMarkLines = (output: string) =>
+  output
+    .split('\n')
+    .filter((line) => line !== '')
+    .sort();
+
 after(async () => {
   await agent?.stop();
   hostUnchanged();
 });
 
 it('a matched If-Match installs the planned versions as pins, even when newer ones are fetched before apt runs', async () => {
+  // sec was installed as a dependency; hello on request.
+  await aptMark(['auto', '--', SEC]);
   const plan = await agent.runJob('POST', '/patches/apply', { dry_run: true });
   assert.deepEqual(summary(plan.plan), [`installed ${DEP} 1.0-1`, `upgraded ${HELLO} 1.1-1`, `upgraded ${SEC} 1.1-1`]);
 
@@ -48,6 +59,10 @@ it('a matched If-Match installs the planned versions as pins, even when newer on
     job.log.includes(`applying the plan If-Match names: install pinned ${DEP} 1.0-1, ${HELLO} 1.1-1, ${SEC} 1.1-1`),
     job.log.join('\n'),
   );
+  // Named to apt only to pin them: the new dependency and sec stay automatically installed, as
+  // after apt-get dist-upgrade; hello stays manual.
+  assert.deepEqual(aptMarkLines(await aptMark(['showauto'])), [DEP, SEC]);
+  assert.deepEqual(aptMarkLines(await aptMark(['showmanual'])), [HELLO]);
 });
 
 it('a matched removal removes exactly the planned packages, dependents included', async () => {

@@ -50,6 +50,11 @@ it('a matched If-Match installs the planned versions as pins, even when a newer 
     job.log.includes(`applying the plan If-Match names: install pinned ${DEP} 1.0-1, ${HELLO} 1.1-1, ${SEC} 1.1-1`),
     job.log.join('\n'),
   );
+  // Named to dnf only to pin it, the new dependency is recorded as one, as after dnf upgrade.
+  const userInstalled = (await agent.sandbox.dnf(['history', 'userinstalled'])).stdout;
+  assert.match(userInstalled, new RegExp(`^${HELLO}-1\\.1-1`, 'm'));
+  assert.match(userInstalled, new RegExp(`^${SEC}-1\\.1-1`, 'm'));
+  assert.doesNotMatch(userInstalled, new RegExp(DEP));
 });
 
 it('a matched removal removes exactly the planned packages', async () => {

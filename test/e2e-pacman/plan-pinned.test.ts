@@ -45,4 +45,25 @@ it('a matched If-Match installs the planned versions as pins, even when the sync
     job.log.includes(`applying the plan If-Match names: install pinned ${DEP} 1.0-1, ${HELLO} 1.1-1`),
     job.log.join('\n'),
   );
+  // Named to pacman only to pin it, the new dependency is recorded as one, as after -Su.
+  assert.equal((await agent.sandbox.pacman(['-Qdq'])).trim(), DEP);
+  assert.equal((await agent.sandbox.pacman(['-Qeq'])).trim(), HELLO);
+});
+
+it('a matched removal removes the planned packages; a matched install records its new dependency as one', async () => {
+  const removal = await agent.runJob('DELETE', `/packages/${DEP}?dry_run=true`);
+  assert.deepEqual(summary(removal.plan), [`removed ${DEP} null`, `removed ${HELLO} null`]);
+  const removed = await agent.runJob('DELETE', `/packages/${DEP}`, undefined, ifMatch(removal));
+  assert.equal(removed.status, 'completed', JSON.stringify(removed.error));
+  assert.deepEqual(summary(removed.changes), summary(removal.plan));
+  assert.deepEqual(versions(await agent.sandbox.query()), {});
+
+  // Both come from the sync database now (-S of both names): pacman would record dep as explicit.
+  const plan = await agent.runJob('POST', '/packages', { packages: [{ name: HELLO }], dry_run: true });
+  assert.deepEqual(summary(plan.plan), [`installed ${DEP} 1.0-1`, `installed ${HELLO} 1.2-1`]);
+  const job = await agent.runJob('POST', '/packages', { packages: [{ name: HELLO }] }, ifMatch(plan));
+  assert.equal(job.status, 'completed', JSON.stringify(job.error));
+  assert.deepEqual(summary(job.changes), summary(plan.plan));
+  assert.equal((await agent.sandbox.pacman(['-Qdq'])).trim(), DEP);
+  assert.equal((await agent.sandbox.pacman(['-Qeq'])).trim(), HELLO);
 });

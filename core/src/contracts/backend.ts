@@ -188,6 +188,19 @@ export interface PackageManagerBackend {
    */
   findUnavailableVersions?(specs: readonly Required<PackageSpec>[], signal?: AbortSignal): Promise<Required<PackageSpec>[]>;
   /**
+   * Optional (plugin API 1.1): installs exactly these versions (up, down or new), for a job whose
+   * If-Match plan matched and now runs as pins (SPEC §12.2). Packages named in `requested` are
+   * recorded as installed on request; every other package keeps the install reason it had, and one
+   * new to the system is recorded as a dependency, as resolving the request would have left them.
+   * Without it the core calls install(), and the package manager may record every package so named
+   * as installed on request.
+   */
+  installPlanned?(
+    specs: readonly Required<PackageSpec>[],
+    requested: readonly string[],
+    ctx: OperationContext,
+  ): Promise<OperationOutput>;
+  /**
    * Present on atomic hosts (OSTree, SPEC §13): the system is changed as whole deployments. Absent
    * on package-based hosts, where /deployments answers NOT_SUPPORTED.
    */

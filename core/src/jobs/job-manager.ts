@@ -750,7 +750,9 @@ export class JobManager {
         if (matchedPlan !== null) log.push(describePlanSteps(matchedPlan));
         const execute = () =>
           this.#attributed(entry, () =>
-            matchedPlan === null ? operation.execute(backend, ctx) : executePlan(backend, matchedPlan, ctx),
+            matchedPlan === null
+              ? operation.execute(backend, ctx)
+              : executePlan(backend, matchedPlan, operation.requested ?? [], ctx),
           );
         try {
           await execute();

@@ -23,6 +23,8 @@ export interface JobOperation {
   check?(backend: PackageManagerBackend, signal: AbortSignal): Promise<void>;
   plan(backend: PackageManagerBackend, signal: AbortSignal): Promise<OperationPlan>;
   execute(backend: PackageManagerBackend, ctx: OperationContext): Promise<void>;
+  /** The packages the request names, which a plan run as pins records as installed on request. */
+  requested?: readonly string[];
 }
 
 const packagePlan = async (changes: Promise<PlannedChange[]>): Promise<OperationPlan> => ({
@@ -53,6 +55,7 @@ function operationForRequest(request: JobRequest): JobOperation {
         refreshFirst: false,
         plan: (backend, signal) => packagePlan(backend.planInstall(request.packages, signal)),
         execute: async (backend, ctx) => void (await backend.install(request.packages, ctx)),
+        requested: request.packages.map((spec) => spec.name),
       };
     case 'package_update': {
       const spec = request.version === undefined ? { name: request.name } : { name: request.name, version: request.version };
@@ -66,6 +69,7 @@ function operationForRequest(request: JobRequest): JobOperation {
               : backend.planInstall([spec], signal),
           ),
         execute: async (backend, ctx) => void (await backend.update(request.name, request.version, ctx)),
+        requested: [request.name],
       };
     }
     case 'package_remove':
@@ -87,6 +91,7 @@ function operationForRequest(request: JobRequest): JobOperation {
             ? packagePlan(backend.planUpgrades(selection, signal))
             : deploymentPlan(backend.deployments.planUpgrade(signal)),
         execute: async (backend, ctx) => void (await backend.applyUpgrades(selection, ctx)),
+        requested: selection.names ?? [],
       };
     }
     default:
@@ -118,6 +123,7 @@ function pinnedApplyOperation(pinned: PinnedSpec[], mutates: boolean): JobOperat
     },
     plan: (backend, signal) => packagePlan(backend.planInstall(pinned, signal)),
     execute: async (backend, ctx) => void (await backend.install(pinned, ctx)),
+    requested: pinned.map((spec) => spec.name),
   };
 }
 

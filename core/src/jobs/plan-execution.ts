@@ -48,11 +48,13 @@ export function stepContexts(ctx: OperationContext, steps: number): () => Operat
  * (dependencies included) goes through the backend's versioned install as an exact name+version pin,
  * so the package manager installs the planned versions even if its index offers newer ones by now.
  * Removals come first, as in a rollback, so a planned replacement of a conflicting package works.
- * An empty plan runs nothing.
+ * `requested` are the packages the request names: the others keep their install reason
+ * (`installPlanned`, where the backend has it). An empty plan runs nothing.
  */
 export async function executePlan(
   backend: PackageManagerBackend,
   plan: readonly PlannedChange[],
+  requested: readonly string[],
   ctx: OperationContext,
 ): Promise<void> {
   const { remove, install } = planSteps(plan);
@@ -63,5 +65,7 @@ export async function executePlan(
   }
   const next = stepContexts(ctx, steps);
   if (remove.length > 0) await backend.remove(remove, next());
-  if (install.length > 0) await backend.install(install, next());
+  if (install.length === 0) return;
+  if (backend.installPlanned === undefined) await backend.install(install, next());
+  else await backend.installPlanned(install, requested, next());
 }

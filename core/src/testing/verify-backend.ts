@@ -560,6 +560,49 @@ export function backendChecks(options: VerifyBackendOptions): ConformanceCheck<P
     });
   }
 
+  const planned = upgrade
+    ? [{ name: upgrade.name, version: upgrade.from }]
+    : fixtures.filter((spec) => spec.version !== undefined);
+  if (planned.length > 0) {
+    checks.push({
+      name: 'installPlanned, where the backend has it, installs exactly the given versions (up and down) and changes no other package',
+      async run(backend) {
+        if (backend.installPlanned === undefined) return;
+        const pins = planned as Required<PackageSpec>[];
+        const names = pins.map((spec) => spec.name);
+        const before = await backend.listInstalled();
+        const versions = async () => new Map((await backend.listInstalled()).map((pkg) => [pkg.name, pkg.version]));
+        const othersUnchanged = async (what: string) => {
+          const now = await versions();
+          const moved = before
+            .filter((pkg) => !names.includes(pkg.name) && now.get(pkg.name) !== pkg.version)
+            .map((pkg) => pkg.name);
+          assert.deepEqual(moved, [], `${what} changed packages it was not given`);
+        };
+        await backend.installPlanned(pins, names, context());
+        try {
+          const installed = await versions();
+          for (const spec of pins)
+            assert.equal(installed.get(spec.name), spec.version, `${spec.name} installed at the wrong version`);
+          await othersUnchanged('installPlanned');
+          if (upgrade) {
+            await backend.installPlanned([{ name: upgrade.name, version: upgrade.to }], [], context());
+            assert.equal((await versions()).get(upgrade.name), upgrade.to, 'installPlanned did not upgrade to the given version');
+            await backend.installPlanned([{ name: upgrade.name, version: upgrade.from }], [], context());
+            assert.equal(
+              (await versions()).get(upgrade.name),
+              upgrade.from,
+              'installPlanned did not downgrade to the given version',
+            );
+          }
+        } finally {
+          await backend.remove(names, context());
+        }
+        await othersUnchanged('installPlanned and remove');
+      },
+    });
+  }
+
   if (options.checkRefresh) {
     checks.push({
       name: 'refreshCache succeeds on the prepared root and lastCacheUpdate then answers with a date',

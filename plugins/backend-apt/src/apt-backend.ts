@@ -23,6 +23,7 @@ import { type AptPaths, aptPaths, updateStampPath, writeAptConfig } from './apt-
 import { isAptFetchError, isAptLockError, isAptUnknownPackage, lockHolderFromOutput } from './apt-errors.js';
 import { findAptLockHolder } from './apt-locks.js';
 import { AptRollbackFiles } from './apt-rollback-files.js';
+import { AutoMarks } from './auto-marks.js';
 import { compareDebianVersions } from './debian-version.js';
 import { readLastDpkgChange } from './dpkg-log.js';
 import { fileIdentity, InstalledSet } from './installed-set.js';
@@ -55,6 +56,7 @@ export class AptBackend implements PackageManagerBackend {
   private readonly updateStamp: string;
   private upgrades: { key: string; value: Promise<Upgrade[]> } | null = null;
   readonly rollbackFiles: AptRollbackFiles;
+  private readonly autoMarks: AutoMarks;
 
   private constructor(
     private readonly root: string | null,
@@ -71,6 +73,7 @@ export class AptBackend implements PackageManagerBackend {
       ...(aptConfig === null ? {} : { APT_CONFIG: aptConfig }),
     };
     this.updateStamp = updateStampPath(root, context.stateDir);
+    this.autoMarks = new AutoMarks(this.runner, this.env);
     this.rollbackFiles = new AptRollbackFiles({
       root,
       archivesDir: this.paths.archivesDir,
@@ -245,6 +248,32 @@ export class AptBackend implements PackageManagerBackend {
     const args = this.specArguments(specs);
     const pinned = specs.some((s) => s.version !== undefined);
     return this.mutate(['install', ...(pinned ? ['--allow-downgrades'] : []), '--', ...args], ctx);
+  }
+
+  /**
+   * One `apt-get install --allow-downgrades -- name=version …`, then `apt-mark auto` for what apt
+   * marked manual only because it was named: packages the request did not name that were
+   * automatically installed before, or are new (dependencies of the plan).
+   */
+  async installPlanned(
+    specs: readonly Required<PackageSpec>[],
+    requested: readonly string[],
+    ctx: OperationContext,
+  ): Promise<OperationOutput> {
+    const args = this.specArguments(specs);
+    const named = new Set(requested);
+    const autoBefore = await this.autoMarks.read(ctx.signal);
+    const installedBefore = new Set<string>();
+    for (const spec of specs) {
+      const pkg = await this.installed.get(spec.name);
+      if (pkg !== null && pkg.status !== 'config-files') installedBefore.add(spec.name);
+    }
+    const output = await this.mutate(['install', '--allow-downgrades', '--', ...args], ctx);
+    const dependencies = specs
+      .map((spec) => spec.name)
+      .filter((name) => !named.has(name) && (autoBefore.has(name) || !installedBefore.has(name)));
+    await this.autoMarks.markAuto(dependencies, ctx.lockWaitSeconds, ctx.signal);
+    return output;
   }
 
   async update(name: string, version: string | undefined, ctx: OperationContext): Promise<OperationOutput> {

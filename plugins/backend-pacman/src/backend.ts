@@ -225,6 +225,26 @@ export class PacmanBackend implements PackageManagerBackend {
     return this.#runTargets(targets, ctx);
   }
 
+  /**
+   * The targets as install() runs them, then `pacman -D --asdeps` for the new packages the request
+   * did not name: pacman records a package named on its command line as explicitly installed, and
+   * an upgraded or downgraded one keeps its reason by itself.
+   */
+  async installPlanned(
+    specs: readonly Required<PackageSpec>[],
+    requested: readonly string[],
+    ctx: OperationContext,
+  ): Promise<OperationOutput> {
+    this.#requireValidSpecs(specs);
+    const named = new Set(requested);
+    const installedBefore = new Set((await this.#localDb.list()).map((pkg) => pkg.name));
+    const { output } = await this.#runTargets(await this.#resolveTargets(specs, ctx.signal), ctx);
+    const dependencies = specs.map((spec) => spec.name).filter((name) => !named.has(name) && !installedBefore.has(name));
+    if (dependencies.length === 0) return { output };
+    const marked = await this.#mutate(['-D', '--asdeps', '--', ...dependencies], ctx);
+    return { output: `${output}\n${marked.output}` };
+  }
+
   async update(name: string, version: string | undefined, ctx: OperationContext): Promise<OperationOutput> {
     this.#requireValidSpecs([version === undefined ? { name } : { name, version }]);
     await this.#requireInstalled([name]);
@@ -533,7 +553,8 @@ export class PacmanBackend implements PackageManagerBackend {
     for (;;) {
       await this.#lock.waitUntilFree(Math.max(0, (deadline - Date.now()) / 1000), ctx.signal);
       const progress = new ProgressTracker();
-      const { result, output } = await this.#run(['--noprogressbar', ...args], {
+      // -D (database) accepts no --noprogressbar; it downloads nothing anyway.
+      const { result, output } = await this.#run(args[0] === '-D' ? args : ['--noprogressbar', ...args], {
         signal: ctx.signal,
         timeoutMs: ctx.timeoutMs,
         onLog: (line) => {

@@ -287,6 +287,24 @@ export class RpmBackend implements PackageManagerBackend {
     return { output };
   }
 
+  /**
+   * install(), then `dnf mark remove` of the new packages the request did not name: dnf records a
+   * package named on its command line as installed by the user, and an upgraded or downgraded one
+   * keeps its reason by itself. yum 3 has no such command; its new packages stay user-installed.
+   */
+  async installPlanned(
+    specs: readonly Required<PackageSpec>[],
+    requested: readonly string[],
+    ctx: OperationContext,
+  ): Promise<OperationOutput> {
+    const named = new Set(requested);
+    const installedBefore = await this.installedVersions(ctx.signal);
+    const { output } = await this.install(specs, ctx);
+    const dependencies = specs.map((spec) => spec.name).filter((name) => !named.has(name) && !installedBefore.has(name));
+    if (dependencies.length === 0 || this.tool.markDependencyArgs === null) return { output };
+    return { output: output + (await this.transaction([...this.tool.markDependencyArgs, '--', ...dependencies], ctx)) };
+  }
+
   async update(name: string, version: string | undefined, ctx: OperationContext): Promise<OperationOutput> {
     const { downward } = await this.splitByDirection([{ name, ...(version === undefined ? {} : { version }) }]);
     const command = downward.length > 0 ? 'downgrade' : this.tool.upgradeCommand;

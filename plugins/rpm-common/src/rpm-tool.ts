@@ -18,6 +18,8 @@ export interface RpmTool {
   updateinfoCveArgs: readonly string[];
   /** Re-download the package index even when it has not expired. */
   refreshArgs: readonly string[];
+  /** Records installed packages as dependencies (dnf `mark remove`); null where the tool has no such command (yum 3). */
+  markDependencyArgs: readonly string[] | null;
 }
 
 export const DNF_TOOL: RpmTool = {
@@ -29,6 +31,7 @@ export const DNF_TOOL: RpmTool = {
   updateinfoArgs: ['updateinfo', 'list', '--updates'],
   updateinfoCveArgs: ['updateinfo', 'list', '--updates', '--with-cve'],
   refreshArgs: ['makecache', '--refresh'],
+  markDependencyArgs: ['mark', 'remove'],
 };
 
 export const YUM_TOOL: RpmTool = {
@@ -40,4 +43,6 @@ export const YUM_TOOL: RpmTool = {
   updateinfoArgs: ['updateinfo', 'list', 'updates'],
   updateinfoCveArgs: ['updateinfo', 'list', 'updates', 'cves'],
   refreshArgs: ['makecache'],
+  // yum 3 keeps reasons in yumdb (yum-utils); dnf invoked as yum would take `mark remove`, yum 3 not.
+  markDependencyArgs: null,
 };
