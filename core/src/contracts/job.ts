@@ -1,5 +1,6 @@
 /** Job and change records, exactly as the API shows them (snake_case). */
 import type { DeploymentPlan } from './deployments.js';
+import type { RestartForecast } from './forecast.js';
 
 export type JobType =
   | 'package_install'
@@ -57,6 +58,12 @@ export interface Job {
   rollback?: RollbackVerdict | null;
   /** On atomic hosts: the deployment change the job plans (set with `plan`), as beforeApply taps see it. */
   deployment?: DeploymentPlan | null;
+  /** What the plan will mean for the running system (SPEC §12.5); set with `plan` where the backend can forecast. */
+  forecast?: RestartForecast | null;
+  /** The same, measured after the change (jobs that ran the package manager, where the backend can forecast). */
+  outcome?: RestartForecast | null;
+  /** Whether `outcome` is what `forecast` said (see forecastMatched); null without a forecast or an outcome. */
+  forecast_matched?: boolean | null;
   /**
    * Set while a running job waits for a package-manager lock another process holds; null (or
    * absent) otherwise.

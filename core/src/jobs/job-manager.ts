@@ -14,6 +14,7 @@ import {
 } from '../contracts/job.js';
 import type { Logger } from '../contracts/logger.js';
 import { isLpaError, LpaError, toLpaError } from '../errors.js';
+import { forecastMatched, forecastRestarts, measureOutcome } from '../forecast/restart-forecast.js';
 import type { AgentHooks } from '../hooks.js';
 import { canonicalJson } from '../plans/canonical-json.js';
 import { currentFingerprints, movedFingerprints, type PlanFingerprints, planHash, plannedRequest } from '../plans/plan-hash.js';
@@ -30,7 +31,7 @@ import { watchForeignLock } from './lock-watch.js';
 import { LogTail } from './log-tail.js';
 import type { MutationLock } from './mutation-lock.js';
 import { deploymentsOf, type JobOperation, operationFor } from './operations.js';
-import { describePlanSteps, executePlan } from './plan-execution.js';
+import { describePlanSteps, planExecution } from './plan-execution.js';
 import { preflight } from './preflight.js';
 import { inverseOf } from './rollback.js';
 
@@ -101,6 +102,8 @@ interface Entry {
   ifMatch: string | null;
   /** What a planned job's plan_hash was computed from (the If-Match check compares against it). */
   fingerprints: PlanFingerprints | null;
+  /** The files of the packages the forecast expects to replace, as they were when it was made. */
+  filesBefore: Map<string, string[]> | null;
 }
 
 export interface SubmitOptions {
@@ -269,6 +272,7 @@ export class JobManager {
       done: null,
       ifMatch,
       fingerprints: null,
+      filesBefore: null,
       identity: client,
       processes: [],
     };
@@ -359,6 +363,7 @@ export class JobManager {
       processes: [],
       ifMatch: null,
       fingerprints: null,
+      filesBefore: null,
     };
     // Taken before the intent write so that two rollbacks of the same job can never both pass.
     this.#takeExclusive(job.id);
@@ -581,8 +586,56 @@ export class JobManager {
     entry.job.plan = changes;
     if (deployment !== null) entry.job.deployment = deployment;
     entry.job.plan_hash = hash;
+    await this.#forecast(entry, backend, changes, signal);
     this.#emit(entry.job, 'updated');
     return { changes, hash };
+  }
+
+  /** The plan's reboot and restart forecast (SPEC §12.5), where the backend can make one; never fails the job. */
+  async #forecast(entry: Entry, backend: PackageManagerBackend, plan: PlannedChange[], signal: AbortSignal): Promise<void> {
+    const facet = backend.restartForecast;
+    if (facet === undefined) return;
+    try {
+      const { forecast, filesBefore } = await forecastRestarts(facet, backend.info().root, plan, signal);
+      entry.job.forecast = forecast;
+      entry.filesBefore = filesBefore;
+    } catch (error) {
+      if (signal.aborted) throw error;
+      this.#options.logger.warn({ err: error, job_id: entry.job.id }, 'could not forecast reboots and restarts');
+    }
+  }
+
+  /**
+   * Without a forecast, the files of the packages the job will replace, as they are before it: the
+   * outcome needs them to find processes and units of packages that are gone afterwards.
+   */
+  async #recordFilesBefore(entry: Entry, backend: PackageManagerBackend, signal: AbortSignal): Promise<void> {
+    const facet = backend.restartForecast;
+    if (facet === undefined || entry.filesBefore !== null) return;
+    try {
+      // A rollback replaces or removes every package the original job left installed.
+      const names =
+        entry.job.type === 'rollback'
+          ? (entry.original?.changes ?? []).filter((c) => c.to_version !== null).map((c) => c.name)
+          : await this.#replacedNames(entry, backend, signal);
+      entry.filesBefore = await facet.packageFiles(names, signal);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      this.#options.logger.warn({ err: error, job_id: entry.job.id }, 'could not read the package files before the job');
+    }
+  }
+
+  /** The reboot and restart outcome of the measured changes, compared with the forecast where there is one. */
+  async #measureOutcome(entry: Entry, backend: PackageManagerBackend): Promise<void> {
+    const facet = backend.restartForecast;
+    const { job } = entry;
+    if (facet === undefined) return;
+    try {
+      job.outcome = await measureOutcome(facet, backend.info().root, job.changes, entry.filesBefore ?? new Map());
+      job.forecast_matched = job.forecast ? forecastMatched(job.forecast, job.outcome) : null;
+    } catch (error) {
+      this.#options.logger.warn({ err: error, job_id: job.id }, 'could not measure reboots and restarts after the job');
+    }
   }
 
   #checkCapacity(): void {
@@ -746,14 +799,11 @@ export class JobManager {
       );
       try {
         if (operation.mutates && job.type !== 'rollback') await this.#keepForRollback(entry, backend, before, signal);
+        if (operation.mutates) await this.#recordFilesBefore(entry, backend, signal);
         const ctx = this.#operationContext(job, signal, deadline, progress(10, 95), log);
         if (matchedPlan !== null) log.push(describePlanSteps(matchedPlan));
-        const execute = () =>
-          this.#attributed(entry, () =>
-            matchedPlan === null
-              ? operation.execute(backend, ctx)
-              : executePlan(backend, matchedPlan, operation.requested ?? [], ctx),
-          );
+        const runPlan = matchedPlan === null ? null : planExecution(backend, matchedPlan, operation.requested ?? []);
+        const execute = () => this.#attributed(entry, () => (runPlan === null ? operation.execute(backend, ctx) : runPlan(ctx)));
         try {
           await execute();
         } catch (error) {
@@ -774,6 +824,7 @@ export class JobManager {
           this.#emit(job, 'updated');
         }
         await this.#measureChanges(job, backend, before);
+        await this.#measureOutcome(entry, backend);
         if (job.type !== 'rollback') await this.#recordVerdict(job);
       }
       if (failure !== null) throw failure;
@@ -781,26 +832,15 @@ export class JobManager {
   }
 
   /**
-   * Keeps the installed versions the job is about to replace or remove in the rollback store. The
-   * plan names them exactly when there is one; otherwise the request's targets (for a patch apply,
-   * the packages with updates) are kept. A failure to keep never fails the job: its verdict says so.
+   * Keeps the installed versions the job is about to replace or remove in the rollback store. A
+   * failure to keep never fails the job: its verdict says so.
    */
   async #keepForRollback(entry: Entry, backend: PackageManagerBackend, before: InstalledPackage[], signal: AbortSignal) {
     const store = this.#options.rollbackStore;
     const files = backend.rollbackFiles;
     if (store === undefined || store === null || files === undefined || backend.deployments !== undefined) return;
-    const { job, request } = entry;
-    let names: string[];
-    if (job.plan !== null) names = job.plan.filter((c) => c.from_version !== null).map((c) => c.name);
-    else if (request === null) names = [];
-    else if (request.type === 'package_install') names = request.packages.map((p) => p.name);
-    else if (request.type === 'package_update' || request.type === 'package_remove') names = [request.name];
-    else if (request.type === 'patch_apply')
-      names =
-        request.packages?.map((p) => (typeof p === 'string' ? p : p.name)) ??
-        (await backend.listUpgrades(signal)).filter((u) => !request.security_only || u.security !== false).map((u) => u.name);
-    else names = [];
-    const wanted = new Set(names);
+    const { job } = entry;
+    const wanted = new Set(await this.#replacedNames(entry, backend, signal));
     try {
       await store.keep(
         job.id,
@@ -812,6 +852,24 @@ export class JobManager {
       if (signal.aborted) throw error;
       this.#options.logger.warn({ err: error, job_id: job.id }, 'could not keep package files for rollback');
     }
+  }
+
+  /**
+   * The installed packages a job is about to replace or remove: named exactly by the plan when there
+   * is one; otherwise the request's targets (for a patch apply, the packages with updates).
+   */
+  async #replacedNames(entry: Entry, backend: PackageManagerBackend, signal: AbortSignal): Promise<string[]> {
+    const { job, request } = entry;
+    if (job.plan !== null) return job.plan.filter((c) => c.from_version !== null).map((c) => c.name);
+    if (request === null) return [];
+    if (request.type === 'package_install') return request.packages.map((p) => p.name);
+    if (request.type === 'package_update' || request.type === 'package_remove') return [request.name];
+    if (request.type === 'patch_apply')
+      return (
+        request.packages?.map((p) => (typeof p === 'string' ? p : p.name)) ??
+        (await backend.listUpgrades(signal)).filter((u) => !request.security_only || u.security !== false).map((u) => u.name)
+      );
+    return [];
   }
 
   /** A dry run's predicted verdict: what a rollback of the planned changes would use (SPEC §12.2). */

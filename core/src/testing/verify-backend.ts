@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { InstalledPackage, PackageManagerBackend, PackageSpec } from '../contracts/backend.js';
+import { capabilitiesOf } from '../contracts/capabilities.js';
 import { isLpaError } from '../errors.js';
 import { BACKEND_METHODS } from '../loader/plugin-shape.js';
 import { type ConformanceCheck, registerChecks } from './checks.js';
@@ -377,6 +378,35 @@ export function backendChecks(options: VerifyBackendOptions): ConformanceCheck<P
           backend.rollbackFiles !== undefined,
           'rollback.sources lists "store" exactly when the backend has rollbackFiles',
         );
+      },
+    },
+    {
+      name: 'reboot_forecast is declared exactly when restartForecast is there, and it answers well-formed',
+      async run(backend) {
+        const facet = backend.restartForecast;
+        assert.equal(
+          capabilitiesOf(backend).reboot_forecast,
+          facet !== undefined,
+          'reboot_forecast must be declared true with restartForecast, and false without',
+        );
+        if (facet === undefined) return;
+        for (const rule of await facet.rebootRules()) {
+          assert.ok(
+            typeof rule.pattern === 'string' && rule.pattern.length > 0 && typeof rule.why === 'string' && rule.why.length > 0,
+          );
+        }
+        const installed = await backend.listInstalled();
+        const files = await facet.packageFiles([...installed.map((pkg) => pkg.name), UNKNOWN_PACKAGE]);
+        assert.equal(files.has(UNKNOWN_PACKAGE), false, 'packageFiles lists no files for a package that is not installed');
+        for (const [name, paths] of files) {
+          assert.ok(
+            paths.every((path) => path.startsWith('/')),
+            `packageFiles(${name}) must give paths inside the root, starting with /`,
+          );
+        }
+        const flag = await facet.rebootFlag();
+        assert.equal(typeof flag.required, 'boolean');
+        assert.ok(Array.isArray(flag.packages) && typeof flag.source === 'string');
       },
     },
     {

@@ -22,6 +22,7 @@ import { fingerprintFiles, LpaError } from '@linux-patch-api/core';
 import { type AptPaths, aptPaths, updateStampPath, writeAptConfig } from './apt-config.js';
 import { isAptFetchError, isAptLockError, isAptUnknownPackage, lockHolderFromOutput } from './apt-errors.js';
 import { findAptLockHolder } from './apt-locks.js';
+import { AptRestartForecast } from './apt-restart-forecast.js';
 import { AptRollbackFiles } from './apt-rollback-files.js';
 import { AutoMarks } from './auto-marks.js';
 import { compareDebianVersions } from './debian-version.js';
@@ -56,6 +57,7 @@ export class AptBackend implements PackageManagerBackend {
   private readonly updateStamp: string;
   private upgrades: { key: string; value: Promise<Upgrade[]> } | null = null;
   readonly rollbackFiles: AptRollbackFiles;
+  readonly restartForecast: AptRestartForecast;
   private readonly autoMarks: AutoMarks;
 
   private constructor(
@@ -73,6 +75,7 @@ export class AptBackend implements PackageManagerBackend {
       ...(aptConfig === null ? {} : { APT_CONFIG: aptConfig }),
     };
     this.updateStamp = updateStampPath(root, context.stateDir);
+    this.restartForecast = new AptRestartForecast(this.paths.root, this.paths.dpkgDir);
     this.autoMarks = new AutoMarks(this.runner, this.env);
     this.rollbackFiles = new AptRollbackFiles({
       root,
@@ -112,7 +115,7 @@ export class AptBackend implements PackageManagerBackend {
       },
       advisories: { security: true, severity: false, advisory_ids: false },
       held_back_reasons: [],
-      reboot_forecast: false,
+      reboot_forecast: true,
     };
   }
 
@@ -403,15 +406,7 @@ export class AptBackend implements PackageManagerBackend {
   }
 
   async rebootRequired(): Promise<boolean> {
-    for (const path of this.paths.rebootRequired) {
-      try {
-        await stat(path);
-        return true;
-      } catch {
-        /* absent */
-      }
-    }
-    return false;
+    return (await this.restartForecast.rebootFlag()).required;
   }
 
   // ---- processes ---------------------------------------------------------------------------

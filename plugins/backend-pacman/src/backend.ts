@@ -1,5 +1,4 @@
 import { copyFile, readdir, rm, stat } from 'node:fs/promises';
-import { release } from 'node:os';
 import { join } from 'node:path';
 import {
   type BackendCapabilities,
@@ -41,6 +40,7 @@ import {
 } from './output.js';
 import { findCachedPackage } from './package-cache.js';
 import { readLastPacmanChange } from './pacman-log.js';
+import { PacmanRestartForecast } from './pacman-restart-forecast.js';
 import { vercmp } from './vercmp.js';
 
 export const PACMAN_BINARY = '/usr/bin/pacman';
@@ -86,7 +86,10 @@ export class PacmanBackend implements PackageManagerBackend {
     this.#pacman = options.pacmanPath ?? PACMAN_BINARY;
     this.#localDb = new LocalDatabase(options.layout.dbPath);
     this.#lock = new PacmanDbLock(options.layout.dbPath);
+    this.restartForecast = new PacmanRestartForecast(options.layout.root, this.#localDb);
   }
+
+  readonly restartForecast: PacmanRestartForecast;
 
   info(): BackendInfo {
     return { packageManager: 'pacman', root: this.#layout.root };
@@ -132,7 +135,7 @@ export class PacmanBackend implements PackageManagerBackend {
       },
       advisories: { security: false, severity: false, advisory_ids: false },
       held_back_reasons: [],
-      reboot_forecast: false,
+      reboot_forecast: true,
     };
   }
 
@@ -398,13 +401,7 @@ export class PacmanBackend implements PackageManagerBackend {
 
   /** Arch keeps no reboot flag; an upgraded kernel removes the running kernel's module directory. */
   async rebootRequired(): Promise<boolean> {
-    if (this.#layout.root !== null) return false;
-    try {
-      await stat(join('/usr/lib/modules', release()));
-      return false;
-    } catch {
-      return true;
-    }
+    return (await this.restartForecast.rebootFlag()).required;
   }
 
   // ---- internals -----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ export { RpmBackend } from './rpm-backend.js';
 export type { RpmDatabaseOptions, RpmPackage } from './rpm-database.js';
 export { parseRpmQuery, RPM_QUERY_FORMAT, RpmDatabase } from './rpm-database.js';
 export { NAME_PATTERN as RPM_NAME_PATTERN, pinnedSpec, validateRpmName, validateRpmVersion } from './rpm-names.js';
+export { RPM_REBOOT_RULES, RpmRestartForecast } from './rpm-restart-forecast.js';
 export type { RpmFileHeader, RpmRollbackFilesOptions } from './rpm-rollback-files.js';
 export { RpmRollbackFiles } from './rpm-rollback-files.js';
 export type { RpmTool } from './rpm-tool.js';

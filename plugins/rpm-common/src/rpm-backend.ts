@@ -25,9 +25,9 @@ import { findDirs } from './find-dirs.js';
 import { newestTransactionTime, parseHistoryList } from './history.js';
 import { findRpmLockHolder, isLockMessage, lockPathFromOutput, lockPidFromOutput } from './lock-files.js';
 import { parsePackageList } from './package-list.js';
-import { bootTime, configuredRebootPackages, needsReboot, REBOOT_PACKAGES } from './reboot-required.js';
 import { READ_TOUCHED, RpmDatabase } from './rpm-database.js';
 import { NAME_PATTERN, pinnedSpec, validateRpmName, validateRpmVersion } from './rpm-names.js';
+import { RpmRestartForecast } from './rpm-restart-forecast.js';
 import { type RpmFileHeader, RpmRollbackFiles } from './rpm-rollback-files.js';
 import type { RpmTool } from './rpm-tool.js';
 import { compareEvr, compareRequested, formatEvr } from './rpm-version.js';
@@ -86,6 +86,7 @@ export class RpmBackend implements PackageManagerBackend {
   private upgradesInFlight: { key: string; promise: Promise<Upgrade[]> } | null = null;
   private releaseverCache: { key: string; value: string | null } | null = null;
   readonly rollbackFiles: RpmRollbackFiles;
+  readonly restartForecast: RpmRestartForecast;
 
   constructor(private readonly options: RpmBackendOptions) {
     this.tool = options.tool;
@@ -108,6 +109,7 @@ export class RpmBackend implements PackageManagerBackend {
       readHeader: (path, signal) => this.readHeader(path, signal),
       install: (paths, ctx) => this.installFiles(paths, ctx),
     });
+    this.restartForecast = new RpmRestartForecast(this.root, this.database, () => this.prepareHome());
   }
 
   info(): BackendInfo {
@@ -132,7 +134,7 @@ export class RpmBackend implements PackageManagerBackend {
       },
       advisories: { security: true, severity: true, advisory_ids: true },
       held_back_reasons: [],
-      reboot_forecast: false,
+      reboot_forecast: true,
     };
   }
 
@@ -507,10 +509,9 @@ export class RpmBackend implements PackageManagerBackend {
     return { needed, consistent: readable && check.exitCode === 0, output };
   }
 
+  /** needs-restarting -r: a reboot-class package was installed (or updated) after boot. */
   async rebootRequired(): Promise<boolean> {
-    await this.prepareHome();
-    const names = new Set<string>([...REBOOT_PACKAGES, ...(await configuredRebootPackages(this.root))]);
-    return needsReboot(await this.database.list(), names, await bootTime());
+    return (await this.restartForecast.rebootFlag()).required;
   }
 
   // ---- internals ----

@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { copyFile, cp, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fingerprintFile, makeSandboxDir, removeSandboxDir, runTool } from './common.js';
 
 export const SLOW = 'lpa-fixture-slow';
@@ -28,6 +28,8 @@ export interface FixturePackage {
   provides?: string;
   /** A `%post` scriptlet in rpm's embedded Lua (the root needs no shell for it). */
   postLua?: string;
+  /** More files the package ships: path inside the root (no leading slash) → text. */
+  files?: Readonly<Record<string, string>>;
 }
 
 /** The fixture set: hello 1.0-1 → 1.1-1 (1.1 needs dep), dep 1.0-1, sec 1.0-1 → 1.1-1 (security), an epoch package, a slow package. */
@@ -87,6 +89,7 @@ const UPDATEINFO = `<?xml version="1.0" encoding="UTF-8"?>
 `;
 
 function specFile(pkg: FixturePackage): string {
+  const extraFiles = Object.entries(pkg.files ?? {});
   return [
     `Name: ${pkg.name}`,
     ...(pkg.epoch === undefined ? [] : [`Epoch: ${pkg.epoch}`]),
@@ -102,9 +105,14 @@ function specFile(pkg: FixturePackage): string {
     '%install',
     `mkdir -p %{buildroot}/usr/share/${pkg.name}`,
     `echo ${pkg.version} > %{buildroot}/usr/share/${pkg.name}/VERSION`,
+    ...extraFiles.flatMap(([path, text]) => [
+      `mkdir -p %{buildroot}/${dirname(path)}`,
+      `echo ${Buffer.from(text).toString('base64')} | base64 -d > %{buildroot}/${path}`,
+    ]),
     ...(pkg.postLua === undefined ? [] : ['%post -p <lua>', pkg.postLua]),
     '%files',
     `/usr/share/${pkg.name}/VERSION`,
+    ...extraFiles.map(([path]) => `/${path}`),
     '',
   ].join('\n');
 }

@@ -27,6 +27,24 @@ export const rollbackVerdictSchema = z
     ),
   })
   .meta({ id: 'RollbackVerdict' });
+/** SPEC §12.5; core/src/contracts/forecast.ts. */
+export const restartForecastSchema = z
+  .object({
+    reboot_required: z.boolean(),
+    reasons: z
+      .array(z.object({ package: z.string().nullable(), why: z.string() }))
+      .describe("Why a reboot is needed: the backend's rules by package name, boot files, the package manager's reboot flag"),
+    services: z
+      .array(z.string())
+      .describe('systemd units whose unit files belong to packages that are upgraded, downgraded or removed'),
+    processes: z
+      .array(z.object({ pid: z.number().int(), command: z.string(), reason: z.string() }))
+      .describe(
+        'Processes (in backend.root when one is set) mapping a file of such a package: before, any mapping; after, one marked deleted or whose path now holds another file',
+      ),
+  })
+  .meta({ id: 'RestartForecast' });
+
 /** A job record as the API shows it (SPEC §6; core/src/contracts/job.ts). */
 export const jobSchema = z
   .object({
@@ -60,6 +78,21 @@ export const jobSchema = z
       .nullable()
       .optional()
       .describe('Atomic hosts: the deployment change the job plans, as beforeApply taps see it'),
+    forecast: restartForecastSchema
+      .nullable()
+      .optional()
+      .describe('What the plan will mean for the running system; set with `plan` where /capabilities.reboot_forecast is true'),
+    outcome: restartForecastSchema
+      .nullable()
+      .optional()
+      .describe('The same, measured after the change (jobs that ran the package manager, where reboot_forecast is true)'),
+    forecast_matched: z
+      .boolean()
+      .nullable()
+      .optional()
+      .describe(
+        'Whether the outcome is what the forecast said: equal reboot_required, and every outcome service and process (by pid) was forecast; null without a forecast',
+      ),
     waiting: z
       .object({
         lock: z.string(),
