@@ -55,6 +55,11 @@ export interface HeldBack {
 export interface RollbackPlan {
   remove: string[];
   install: PackageSpec[];
+  /**
+   * The rollback store's kept files for packages of `install`, by name (absolute paths): a
+   * backend's own `rollback` installs these from the file instead of by name and version.
+   */
+  files?: Readonly<Record<string, string>>;
 }
 
 export interface PackageSpec {

@@ -19,7 +19,7 @@ import type { AgentHooks } from '../hooks.js';
 import { canonicalJson } from '../plans/canonical-json.js';
 import { currentFingerprints, movedFingerprints, type PlanFingerprints, planHash, plannedRequest } from '../plans/plan-hash.js';
 import type { RollbackStore } from '../rollback-store/rollback-store.js';
-import { rollbackVerdict } from '../rollback-store/verdict.js';
+import { AvailabilityMemo, rollbackVerdict } from '../rollback-store/verdict.js';
 import type { SpawnAttribution, SpawnedProcess } from '../runner/spawn-attribution.js';
 import { readProcessStat } from '../system/process-table.js';
 import { jobClientFields } from './audit-tap.js';
@@ -401,23 +401,38 @@ export class JobManager {
   }
 
   /** The job's rollback verdict as of now: the store and the repositories change (SPEC §12.6). */
-  async verdict(job: Readonly<Job>): Promise<RollbackVerdict | null> {
+  async verdict(job: Readonly<Job>, memo?: AvailabilityMemo): Promise<RollbackVerdict | null> {
     const backend = this.#options.backend();
     if (backend === null) return job.rollback ?? null;
-    return rollbackVerdict(job, backend, this.#options.rollbackStore ?? null);
+    return rollbackVerdict(job, backend, this.#options.rollbackStore ?? null, undefined, false, memo);
   }
 
   /** One job with its rollback verdict recomputed (finished jobs with changes only). */
   async getWithVerdict(id: string): Promise<Job | null> {
     const job = this.get(id);
-    // A dry run changed nothing: its verdict is the prediction made with its plan.
-    if (job === null || job.finished_at === null || job.rollback === undefined || job.changes.length === 0) return job;
-    try {
-      job.rollback = await this.verdict(job);
-    } catch (error) {
-      this.#options.logger.warn({ err: error, job_id: id }, 'could not recompute the rollback verdict');
-    }
+    if (job !== null) await this.#refreshVerdict(job, new AvailabilityMemo());
     return job;
+  }
+
+  /**
+   * The list with every verdict recomputed as getWithVerdict does. Kept versions are looked up in
+   * the store's index (no process); the backend is asked once per other name and version.
+   */
+  async listWithVerdicts(filter: JobFilter = {}): Promise<Job[]> {
+    const jobs = this.list(filter);
+    const memo = new AvailabilityMemo();
+    for (const job of jobs) await this.#refreshVerdict(job, memo);
+    return jobs;
+  }
+
+  async #refreshVerdict(job: Job, memo: AvailabilityMemo): Promise<void> {
+    // A dry run changed nothing: its verdict is the prediction made with its plan.
+    if (job.finished_at === null || job.rollback === undefined || job.changes.length === 0) return;
+    try {
+      job.rollback = await this.verdict(job, memo);
+    } catch (error) {
+      this.#options.logger.warn({ err: error, job_id: job.id }, 'could not recompute the rollback verdict');
+    }
   }
 
   /** The certificate and address behind a job, for its audit records; null when unknown. */

@@ -1,4 +1,4 @@
-import type { OperationContext, PackageManagerBackend } from '../contracts/backend.js';
+import type { OperationContext, PackageManagerBackend, RollbackPlan } from '../contracts/backend.js';
 import type { DeploymentManager, DeploymentPlan } from '../contracts/deployments.js';
 import type { Job, PlannedChange } from '../contracts/job.js';
 import { LpaError } from '../errors.js';
@@ -177,28 +177,37 @@ function rollbackOperation(original: Readonly<Job>, store: RollbackStore | null)
         await backend.deployments.rollback(ctx);
         return;
       }
+      const kept = await keptFiles(inverse.install, backend, store);
       if (backend.rollback !== undefined) {
-        await backend.rollback(inverse, ctx);
+        await backend.rollback(kept.size === 0 ? inverse : { ...inverse, files: Object.fromEntries(kept) }, ctx);
         return;
       }
       const stepCtx = stepContexts(ctx, (inverse.remove.length > 0 ? 1 : 0) + (inverse.install.length > 0 ? 1 : 0));
       if (inverse.remove.length > 0) await backend.remove(inverse.remove, stepCtx());
       if (inverse.install.length === 0) return;
       // Kept files first: they are the exact versions, whatever the repository has now.
-      const kept: string[] = [];
-      const fromRepository: typeof inverse.install = [];
-      for (const spec of inverse.install) {
-        const stored =
-          store === null || backend.rollbackFiles === undefined ? null : await store.find(spec.name, spec.version as string);
-        if (stored === null) fromRepository.push(spec);
-        else kept.push(stored.path);
-      }
+      const fromRepository = inverse.install.filter((spec) => !kept.has(spec.name));
       const installCtx = stepCtx();
-      if (kept.length > 0)
-        await (backend.rollbackFiles as NonNullable<typeof backend.rollbackFiles>).installFiles(kept, installCtx);
+      if (kept.size > 0)
+        await (backend.rollbackFiles as NonNullable<typeof backend.rollbackFiles>).installFiles([...kept.values()], installCtx);
       if (fromRepository.length > 0) await backend.install(fromRepository, installCtx);
     },
   };
+}
+
+/** The store's files for the versions a rollback reinstalls, by name (none when the backend cannot install files). */
+async function keptFiles(
+  install: RollbackPlan['install'],
+  backend: PackageManagerBackend,
+  store: RollbackStore | null,
+): Promise<Map<string, string>> {
+  const kept = new Map<string, string>();
+  if (store === null || backend.rollbackFiles === undefined) return kept;
+  for (const spec of install) {
+    const stored = await store.find(spec.name, spec.version as string);
+    if (stored !== null) kept.set(spec.name, stored.path);
+  }
+  return kept;
 }
 
 export function operationFor(

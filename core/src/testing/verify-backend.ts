@@ -372,6 +372,12 @@ export function backendChecks(options: VerifyBackendOptions): ConformanceCheck<P
         if (operations.patch_apply.pinned_versions) {
           assert.equal(typeof backend.findUnavailableVersions, 'function', 'pinned_versions needs findUnavailableVersions');
         }
+        // The rollback store keeps files only through rollbackFiles: `store` is declared exactly then.
+        assert.equal(
+          operations.rollback.sources.includes('store'),
+          backend.rollbackFiles !== undefined,
+          'rollback.sources lists "store" exactly when the backend has rollbackFiles',
+        );
       },
     },
     {

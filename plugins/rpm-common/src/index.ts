@@ -17,6 +17,8 @@ export type { RpmDatabaseOptions, RpmPackage } from './rpm-database.js';
 export { parseRpmQuery, RPM_QUERY_FORMAT, RpmDatabase } from './rpm-database.js';
 export { NAME_PATTERN as RPM_NAME_PATTERN, pinnedSpec, validateRpmName, validateRpmVersion } from './rpm-names.js';
 export { RPM_REBOOT_RULES, RpmRestartForecast } from './rpm-restart-forecast.js';
+export type { RpmFileHeader, RpmRollbackFilesOptions } from './rpm-rollback-files.js';
+export { RpmRollbackFiles } from './rpm-rollback-files.js';
 export type { RpmTool } from './rpm-tool.js';
 export { DNF_TOOL, YUM_TOOL } from './rpm-tool.js';
 export type { Evr } from './rpm-version.js';

@@ -21,14 +21,16 @@ import type {
 import { fingerprintFiles, LpaError } from '@linux-patch-api/core';
 import { isRpmFetchError } from './fetch-errors.js';
 import { treeFingerprint } from './file-fingerprint.js';
+import { findDirs } from './find-dirs.js';
 import { newestTransactionTime, parseHistoryList } from './history.js';
 import { findRpmLockHolder, isLockMessage, lockPathFromOutput, lockPidFromOutput } from './lock-files.js';
 import { parsePackageList } from './package-list.js';
 import { READ_TOUCHED, RpmDatabase } from './rpm-database.js';
 import { NAME_PATTERN, pinnedSpec, validateRpmName, validateRpmVersion } from './rpm-names.js';
 import { RpmRestartForecast } from './rpm-restart-forecast.js';
+import { type RpmFileHeader, RpmRollbackFiles } from './rpm-rollback-files.js';
 import type { RpmTool } from './rpm-tool.js';
-import { compareEvr, compareRequested } from './rpm-version.js';
+import { compareEvr, compareRequested, formatEvr } from './rpm-version.js';
 import { parseTransactionPlan } from './transaction-plan.js';
 import { transactionProgress } from './transaction-progress.js';
 import { type AdvisoryRow, parseUpdateinfoList } from './updateinfo.js';
@@ -83,6 +85,7 @@ export class RpmBackend implements PackageManagerBackend {
   private upgradeCache: { key: string; upgrades: Upgrade[] } | null = null;
   private upgradesInFlight: { key: string; promise: Promise<Upgrade[]> } | null = null;
   private releaseverCache: { key: string; value: string | null } | null = null;
+  readonly rollbackFiles: RpmRollbackFiles;
   readonly restartForecast: RpmRestartForecast;
 
   constructor(private readonly options: RpmBackendOptions) {
@@ -99,6 +102,13 @@ export class RpmBackend implements PackageManagerBackend {
       dbPath: '/var/lib/rpm',
       env: this.env,
     });
+    this.rollbackFiles = new RpmRollbackFiles({
+      root: this.root,
+      fetch: (args, signal) => this.runTool(args, this.readOptions(signal)),
+      read: (args, signal) => this.runRead(args, signal),
+      readHeader: (path, signal) => this.readHeader(path, signal),
+      install: (paths, ctx) => this.installFiles(paths, ctx),
+    });
     this.restartForecast = new RpmRestartForecast(this.root, this.database, () => this.prepareHome());
   }
 
@@ -108,8 +118,9 @@ export class RpmBackend implements PackageManagerBackend {
 
   /**
    * dnf and yum install and downgrade to any version a repository offers, remove what depends on a
-   * removed package, and read updateinfo for security, severity and advisory ids. A rollback needs
-   * the old version in a repository (the cache keeps no packages by default).
+   * removed package, and read updateinfo for security, severity and advisory ids. A rollback takes
+   * the old version from the rollback store (kept from the package cache or downloaded before the
+   * job), else from a repository that still offers it.
    */
   capabilities(): BackendCapabilities {
     return {
@@ -118,7 +129,7 @@ export class RpmBackend implements PackageManagerBackend {
         update: { downgrade: true, dry_run: true },
         remove: { cascade: true, dry_run: true },
         patch_apply: { selected: true, security_only: true, pinned_versions: true, dry_run: true },
-        rollback: { sources: ['repo'] },
+        rollback: { sources: ['store', 'repo'] },
         deployments: false,
       },
       advisories: { security: true, severity: true, advisory_ids: true },
@@ -316,6 +327,40 @@ export class RpmBackend implements PackageManagerBackend {
 
   async applyUpgrades(selection: UpgradeSelection, ctx: OperationContext): Promise<OperationOutput> {
     return { output: await this.transaction(this.upgradeArgs(selection), ctx) };
+  }
+
+  /**
+   * Installs local package files (the rollback store's): `install` for packages not installed or
+   * older, `downgrade` for files older than the installed version (yum 3's install never goes down).
+   */
+  private async installFiles(paths: readonly string[], ctx: OperationContext): Promise<OperationOutput> {
+    const installed = await this.installedVersions(ctx.signal);
+    const upward: string[] = [];
+    const downward: string[] = [];
+    for (const path of paths) {
+      const header = await this.readHeader(path, ctx.signal);
+      if (header === null) throw new LpaError('LPA_ERR_BACKEND', `rpm cannot read the kept package file ${path}`);
+      const current = installed.get(header.name);
+      (current !== undefined && compareEvr(header.version, current) < 0 ? downward : upward).push(path);
+    }
+    let output = '';
+    if (upward.length > 0) output += await this.transaction(['install', '--', ...upward], ctx);
+    if (downward.length > 0) output += await this.transaction(['downgrade', '--', ...downward], ctx);
+    return { output };
+  }
+
+  private async readHeader(path: string, signal?: AbortSignal): Promise<RpmFileHeader | null> {
+    await this.prepareHome();
+    const result = await this.options.runner.run({
+      file: this.options.rpmBinary ?? '/usr/bin/rpm',
+      args: ['-qp', '--nosignature', '--queryformat', '%{NAME}\t%{EPOCH}\t%{VERSION}\t%{RELEASE}', '--', path],
+      env: this.env,
+      timeoutMs: READ_TIMEOUT_MS,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    const [name, epoch, version, release] = result.stdout.split('\t');
+    if (result.exitCode !== 0 || name === undefined || version === undefined || release === undefined) return null;
+    return { name, version: formatEvr(epoch === '(none)' ? null : (epoch ?? null), version, release) };
   }
 
   // ---- plans ----
@@ -737,23 +782,4 @@ async function rootReleaseVersion(root: string): Promise<string | null> {
     if (match?.[1] !== undefined) return match[1];
   }
   return null;
-}
-
-/** Directories called `name` under `dir`, at most `depth` levels down. */
-async function findDirs(dir: string, name: string, depth: number): Promise<string[]> {
-  if (depth < 0) return [];
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  const found: string[] = [];
-  for (const entry of entries) {
-    if (!entry.isDirectory()) continue;
-    const path = join(dir, entry.name);
-    if (entry.name === name) found.push(path);
-    else found.push(...(await findDirs(path, name, depth - 1)));
-  }
-  return found;
 }
