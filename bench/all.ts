@@ -18,15 +18,16 @@
  * Run: npm run bench -- all   (LPA_BENCH_ROUNDS, default 5; LPA_BENCH_SECONDS per throughput run,
  * default 2; LPA_BENCH_TREES=installed or checkout to run one; about 4 minutes in all)
  */
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, rm, utimes } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createTestPki, freePort, REPO_ROOT, writeAgentConfig } from '../test/support/agent.js';
+import { createTestPki, freePort, REPO_ROOT, type TestPki, writeAgentConfig } from '../test/support/agent.js';
 import { type AptSandbox, createAptSandbox, HELLO, SEC } from '../test/support/sandbox/apt.js';
 import { makeSandboxDir } from '../test/support/sandbox/common.js';
+import { installedTree } from './support/installed-tree.js';
 import { type ClientTls, keepAliveClient } from './support/keep-alive-client.js';
 import { seedAptRootFromHost } from './support/seed-apt-root.js';
 import { cpuSeconds, rssMiB, type ServerProcess, startServerProcess, stopServerProcess } from './support/server-process.js';
@@ -104,26 +105,6 @@ async function keepAliveLoad(server: ServerProcess, tls: ClientTls, options: { s
   return { rate: result.requests.total / elapsed, cpuMicros: (cpu * 1e6) / result.requests.total };
 }
 
-/** Builds the .deb exactly as `npm run package` does and unpacks its data into a directory. */
-function installedTree(dir: string): string {
-  const out = join(dir, 'pkg');
-  const built = spawnSync(
-    process.execPath,
-    [join(REPO_ROOT, 'scripts/package.mjs'), '--out', out, '--only', 'deb', '--skip-build'],
-    {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-    },
-  );
-  if (built.status !== 0) throw new Error(`building the .deb failed:\n${built.stdout}${built.stderr}`);
-  const deb = readdirSync(out).find((name) => name.endsWith('.deb'));
-  if (!deb) throw new Error(`no .deb in ${out}`);
-  const tree = join(dir, 'tree');
-  const unpacked = spawnSync('/usr/bin/dpkg-deb', ['-x', join(out, deb), tree], { encoding: 'utf8' });
-  if (unpacked.status !== 0) throw new Error(`dpkg-deb -x failed: ${unpacked.stderr}`);
-  return join(tree, 'usr/lib/linux-patch-api/node_modules/@linux-patch-api/core/dist/cli.js');
-}
-
 interface Spread {
   values: number[];
 }
@@ -139,6 +120,8 @@ interface TreeFigures {
   rssAfter1000: number;
   rssAfterBench: number;
   ready: Spread;
+  /** CPU the agent process used from spawn to ready: less sensitive to a busy machine than the wall time. */
+  readyCpu: Spread;
   throughput: Spread;
   cpu: Spread;
   agentCpuMicros: Spread;
@@ -154,7 +137,7 @@ interface TreeFigures {
 
 async function benchTree(
   name: string,
-  cli: string,
+  command: string[],
   env: { dir: string; tls: ClientTls; sandbox: AptSandbox; koa: ServerProcess },
 ): Promise<TreeFigures> {
   const agentDir = join(env.dir, `agent-${name}`);
@@ -168,17 +151,19 @@ async function benchTree(
   });
   const agentEnv = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' };
   const start = () =>
-    startServerProcess([cli, 'serve', '--config', configPath], 'linux-patch-api listening', join(agentDir, 'agent.log'), {
+    startServerProcess([...command, 'serve', '--config', configPath], 'linux-patch-api listening', join(agentDir, 'agent.log'), {
       cwd: '/',
       env: agentEnv,
     });
   const ready: number[] = [];
   const rssStart: number[] = [];
+  const readyCpu: number[] = [];
   let agent: ServerProcess | undefined;
   for (let i = 0; i < STARTS; i++) {
     if (agent) await stopServerProcess(agent);
     agent = await start();
     ready.push(agent.readyMs);
+    readyCpu.push(cpuSeconds(agent.pid) * 1000);
     const client = keepAliveClient(agent.port, tls);
     const health = await client.call('GET', '/health');
     client.close();
@@ -205,6 +190,7 @@ async function benchTree(
       rssAfter1000,
       rssAfterBench: 0,
       ready: spread(ready),
+      readyCpu: spread(readyCpu),
       throughput: spread([]),
       cpu: spread([]),
       agentCpuMicros: spread([]),
@@ -268,6 +254,31 @@ async function benchTree(
   }
 }
 
+/**
+ * The floor of P9: the RSS of a baseline server (the same node options as the agent, mTLS, the same
+ * /health answer) right after its first answer and after 1,000 keep-alive requests, and the CPU its start took.
+ */
+async function baselineRss(script: string, nodeOptions: string[], pki: TestPki, dir: string): Promise<[number, number, number]> {
+  const server = await startServerProcess(
+    [...nodeOptions, join(REPO_ROOT, 'bench/support', script), pki.files.ca, pki.files.cert, pki.files.key],
+    'listening',
+    join(dir, `${script}.log`),
+  );
+  const readyCpuMs = cpuSeconds(server.pid) * 1000;
+  try {
+    const tls = { ca: pki.ca.certPem, cert: pki.client.certPem, key: pki.client.keyPem };
+    const client = keepAliveClient(server.port, tls);
+    await client.call('GET', '/health');
+    client.close();
+    const start = rssMiB(server.pid);
+    await keepAliveLoad(server, tls, { amount: 1000 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return [start, rssMiB(server.pid), readyCpuMs];
+  } finally {
+    await stopServerProcess(server);
+  }
+}
+
 const cliOfCheckout = join(REPO_ROOT, 'core/dist/cli.js');
 if (!existsSync(cliOfCheckout)) throw new Error('core/dist/cli.js is missing: run `npx tsc -b` first (npm run bench does)');
 const started = performance.now();
@@ -284,9 +295,15 @@ try {
     join(dir, 'koa.log'),
   );
   try {
-    const trees: [string, string][] = [];
-    if (TREES.includes('installed')) trees.push(['installed', installedTree(dir)]);
-    if (TREES.includes('checkout')) trees.push(['checkout', cliOfCheckout]);
+    const trees: [string, string[]][] = [];
+    if (TREES.includes('installed')) {
+      const tree = installedTree(dir);
+      trees.push(['installed', [...tree.nodeOptions, join(tree.coreDir, 'dist/cli.js')]]);
+    }
+    if (TREES.includes('checkout')) trees.push(['checkout', [cliOfCheckout]]);
+    const nodeOptions = trees.find(([name]) => name === 'installed')?.[1].slice(0, -1) ?? [];
+    const bareRss = await baselineRss('bare-https-server.mjs', nodeOptions, pki, dir);
+    const koaRss = await baselineRss('bare-koa-server.mjs', nodeOptions, pki, dir);
     const results: [string, TreeFigures][] = [];
     for (const [name, cli] of trees) results.push([name, await benchTree(name, cli, { dir, tls, sandbox, koa })]);
 
@@ -309,9 +326,10 @@ try {
         ([id, label, target, cell]) => `| ${id} | ${label} | ${target} | ${results.map(([, f]) => cell(f)).join(' | ')} |`,
       ),
       '',
+      `P9 floor with the installed tree's node options (${nodeOptions.join(' ') || 'none'}): a bare Node mTLS server ${bareRss[0].toFixed(1)} MiB after its first answer, ${bareRss[1].toFixed(1)} MiB after 1,000 requests; Koa + @koa/router with one route ${koaRss[0].toFixed(1)} / ${koaRss[1].toFixed(1)} MiB; CPU from spawn to ready: bare ${bareRss[2].toFixed(0)} ms, Koa ${koaRss[2].toFixed(0)} ms`,
       ...results.map(
         ([name, f]) =>
-          `${name}: RSS after the whole bench ${f.rssAfterBench.toFixed(1)} MiB; CPU µs/request agent ${show(f.agentCpuMicros, 1)}, Koa ${show(f.koaCpuMicros, 1)}; ` +
+          `${name}: CPU used from spawn to ready ${show(f.readyCpu, 0)} ms; RSS after the whole bench ${f.rssAfterBench.toFixed(1)} MiB; CPU µs/request agent ${show(f.agentCpuMicros, 1)}, Koa ${show(f.koaCpuMicros, 1)}; ` +
           `GET /packages ${median(f.packagesMs).toFixed(2)} ms, dpkg-query -W ${median(f.dpkgQueryMs).toFixed(2)} ms, apt list --upgradable ${median(f.aptListMs).toFixed(0)} ms, ansible package_facts ${median(f.ansibleMs).toFixed(0)} ms`,
       ),
     ];

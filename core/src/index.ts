@@ -46,6 +46,14 @@ export { DEFAULT_BACKEND_CAPABILITIES } from './contracts/capabilities.js';
 export type { CommandResult, CommandRunner, CommandSpec } from './contracts/command-runner.js';
 export type { Deployment, DeploymentManager, DeploymentPlan, DeploymentState } from './contracts/deployments.js';
 export type {
+  AffectedProcess,
+  RebootFlag,
+  RebootReason,
+  RebootRule,
+  RestartForecast,
+  RestartForecasting,
+} from './contracts/forecast.js';
+export type {
   ChangeAction,
   Job,
   JobError,
@@ -63,6 +71,7 @@ export type { Plugin, PluginHost } from './contracts/plugin.js';
 export { definePlugin } from './contracts/plugin.js';
 export type { ApiErrorCode, LpaErrorCode, LpaErrorOptions } from './errors.js';
 export { ERROR_CODES, isLpaError, LpaError } from './errors.js';
+export { rebootRuleFor } from './forecast/reboot-rules.js';
 export type { AgentHooks, CacheRefreshOutcome, PluginHooks, Veto } from './hooks.js';
 export { diffInstalled } from './jobs/changes.js';
 export { fingerprintFiles } from './plans/file-digest.js';

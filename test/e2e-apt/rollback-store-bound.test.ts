@@ -43,6 +43,11 @@ it('drops the oldest file over the bound; that job then says possible:false and 
     [`${HELLO} none`],
   );
 
+  // The list recomputes the verdict as the single job does, not the one recorded when the job ended.
+  assert.equal(upgrade.rollback.possible, true);
+  const listed = (await agent.request('GET', '/jobs')).json.data.jobs.find((job: { id: string }) => job.id === upgrade.id);
+  assert.deepEqual(listed.rollback, verdict);
+
   const installed = versions(await agent.sandbox.dpkgQuery());
   const refused = await agent.request('POST', `/jobs/${upgrade.id}/rollback`);
   assert.equal(refused.status, 409, refused.text);

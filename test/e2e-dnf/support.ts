@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BackendAgent, extendAgent, startBackendAgent } from '../support/e2e-agent.js';
 import { fingerprintFile } from '../support/sandbox/common.js';
-import { createDnfSandbox, type DnfSandbox, hostRpmState } from '../support/sandbox/dnf.js';
+import {
+  createDnfSandbox,
+  type DnfSandbox,
+  type DnfSandboxOptions,
+  hostRpmState,
+  withdrawFromRepo,
+} from '../support/sandbox/dnf.js';
 
 export { changeSummary, type JobRecord, versions } from '../support/e2e-agent.js';
 
@@ -34,6 +40,10 @@ export interface RpmAgentOptions {
   install?: string[];
   /** Merged into the agent config. */
   config?: Record<string, unknown>;
+  /** A repository instead of the shared fixture repository (see copyFixtureRepo). */
+  repo?: string;
+  /** More sandbox settings (a served repository, keepcache). */
+  sandbox?: Pick<DnfSandboxOptions, 'repoUrl' | 'keepcache'>;
 }
 
 export interface RpmAgent extends BackendAgent<DnfSandbox> {
@@ -45,7 +55,7 @@ const YUM_AS_DNF_PLUGIN = fileURLToPath(new URL('../e2e-yum/yum-as-dnf-plugin.ts
 
 export async function startRpmAgent(options: RpmAgentOptions = {}): Promise<RpmAgent> {
   const flavour = options.flavour ?? 'dnf';
-  const sandbox = await createDnfSandbox();
+  const sandbox = await createDnfSandbox({ ...options.sandbox, ...(options.repo === undefined ? {} : { repo: options.repo }) });
   if (options.install && options.install.length > 0) await sandbox.dnf(['install', '--', ...options.install]);
   const agent = await startBackendAgent(sandbox, {
     backend: flavour === 'dnf' ? 'dnf' : 'yum-as-dnf',
@@ -60,4 +70,19 @@ export async function startRpmAgent(options: RpmAgentOptions = {}): Promise<RpmA
         .map((file) => `${file}=${fingerprintFile(join(sandbox.root, 'var/log', file))}`)
         .join(' '),
   });
+}
+
+/**
+ * Rebuilds the agent's repository without `name-version-release`, as a mirror does once an update
+ * supersedes it, and empties dnf's cache (packages and metadata) on the root.
+ */
+export async function withdrawVersion(agent: RpmAgent, repo: string, nameVersionRelease: string): Promise<void> {
+  await withdrawFromRepo(repo, nameVersionRelease);
+  await agent.sandbox.dnf(['clean', 'all']);
+  await agent.sandbox.dnf(['makecache']);
+  const listed = await agent.sandbox.dnf(['-q', 'list', '--showduplicates', '--available', '--', nameVersionRelease]).then(
+    (result) => result.stdout,
+    () => '',
+  );
+  assert.equal(listed.trim(), '', `the repository still offers ${nameVersionRelease}`);
 }

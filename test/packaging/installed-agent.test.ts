@@ -63,9 +63,15 @@ test('the installed agent starts from the package alone, loads only its own plug
     config: { backend: { name: 'apt', root: sandbox.root }, audit: { sinks: ['file'], retention_days: 30 } },
   });
 
-  // What /usr/bin/linux-patch-api execs, with the package's tree under the sandbox root.
+  // What /usr/bin/linux-patch-api execs (its node options included), with the package's tree under
+  // the sandbox root. The young generation is capped (see packaging/templates/launcher.sh).
+  const launcher = await readFile(join(root, 'usr/bin/linux-patch-api'), 'utf8');
+  const exec = new RegExp(`^exec /usr/bin/node((?: --\\S+)*) ${SCOPE_DIR}/core/dist/cli\\.js "\\$@"$`, 'm').exec(launcher);
+  assert.ok(exec, `the launcher execs node on the core's cli.js:\n${launcher}`);
+  const nodeOptions = (exec[1] ?? '').split(' ').filter(Boolean);
+  assert.ok(nodeOptions.includes('--max-semi-space-size=4'), `the launcher caps the young generation: ${nodeOptions.join(' ')}`);
   const cli = join(root, SCOPE_DIR, 'core/dist/cli.js');
-  const child = spawn(process.execPath, [cli, 'serve', '--config', configPath], {
+  const child = spawn(process.execPath, [...nodeOptions, cli, 'serve', '--config', configPath], {
     cwd: '/',
     env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
     stdio: ['ignore', 'pipe', 'pipe'],

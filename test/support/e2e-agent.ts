@@ -75,6 +75,14 @@ export async function readAuditRecords(logDir: string): Promise<AuditLine[]> {
   return records;
 }
 
+/** The rollback store's index of an agent started here: what was kept, and how (`via`). */
+export async function keptPackages(
+  agentDir: string,
+): Promise<{ name: string; version: string; via: string; file: string; size: number }[]> {
+  const index = JSON.parse(await readFile(join(agentDir, 'state', 'rollback-store', 'index.json'), 'utf8'));
+  return index.packages;
+}
+
 export async function startE2eAgent(options: E2eAgentOptions): Promise<E2eAgent> {
   const { dir } = options;
   await mkdir(dir, { recursive: true });

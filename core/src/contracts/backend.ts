@@ -1,6 +1,7 @@
 import type { BackendCapabilities } from './capabilities.js';
 import type { CommandRunner } from './command-runner.js';
 import type { DeploymentManager } from './deployments.js';
+import type { RestartForecasting } from './forecast.js';
 import type { PlannedChange } from './job.js';
 import type { Logger } from './logger.js';
 import type { OsRelease } from './os-release.js';
@@ -54,6 +55,11 @@ export interface HeldBack {
 export interface RollbackPlan {
   remove: string[];
   install: PackageSpec[];
+  /**
+   * The rollback store's kept files for packages of `install`, by name (absolute paths): a
+   * backend's own `rollback` installs these from the file instead of by name and version.
+   */
+  files?: Readonly<Record<string, string>>;
 }
 
 export interface PackageSpec {
@@ -212,6 +218,13 @@ export interface PackageManagerBackend {
    * installed version's package file for the rollback store and installs kept files (SPEC §12.6).
    */
   readonly rollbackFiles?: RollbackFiles;
+
+  /**
+   * Optional (plugin API 1.x backends without it still load): the reboot rules, package file lists
+   * and reboot flag behind the forecast plans carry and the outcome jobs carry (SPEC §12.5). A
+   * backend that has it declares `reboot_forecast: true`.
+   */
+  readonly restartForecast?: RestartForecasting;
 }
 
 /** How a kept package file was obtained. */

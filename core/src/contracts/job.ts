@@ -1,5 +1,7 @@
 /** Job and change records, exactly as the API shows them (snake_case). */
+import type { HeldBackReason } from './capabilities.js';
 import type { DeploymentPlan } from './deployments.js';
+import type { RestartForecast } from './forecast.js';
 
 export type JobType =
   | 'package_install'
@@ -57,11 +59,30 @@ export interface Job {
   rollback?: RollbackVerdict | null;
   /** On atomic hosts: the deployment change the job plans (set with `plan`), as beforeApply taps see it. */
   deployment?: DeploymentPlan | null;
+  /** What the plan will mean for the running system (SPEC §12.5); set with `plan` where the backend can forecast. */
+  forecast?: RestartForecast | null;
+  /** The same, measured after the change (jobs that ran the package manager, where the backend can forecast). */
+  outcome?: RestartForecast | null;
+  /** Whether `outcome` is what `forecast` said (see forecastMatched); null without a forecast or an outcome. */
+  forecast_matched?: boolean | null;
   /**
    * Set while a running job waits for a package-manager lock another process holds; null (or
    * absent) otherwise.
    */
   waiting?: LockWait | null;
+  /**
+   * Targeted packages the job kept back (SPEC §12.4): held, pinned or phased updates the package
+   * manager would not apply, and on a beforeApply veto every planned package (`policy`). Set when
+   * the job starts; absent on jobs that target no updates.
+   */
+  held_back?: HeldBackPackage[];
+}
+
+/** A targeted package the job kept back, and why (SPEC §12.4). */
+export interface HeldBackPackage {
+  name: string;
+  reason: HeldBackReason;
+  detail: string;
 }
 
 /** A running job waiting for another process's package-manager lock. */

@@ -14,11 +14,12 @@ import {
 } from '../contracts/job.js';
 import type { Logger } from '../contracts/logger.js';
 import { isLpaError, LpaError, toLpaError } from '../errors.js';
+import { forecastMatched, forecastRestarts, measureOutcome } from '../forecast/restart-forecast.js';
 import type { AgentHooks } from '../hooks.js';
 import { canonicalJson } from '../plans/canonical-json.js';
 import { currentFingerprints, movedFingerprints, type PlanFingerprints, planHash, plannedRequest } from '../plans/plan-hash.js';
 import type { RollbackStore } from '../rollback-store/rollback-store.js';
-import { rollbackVerdict } from '../rollback-store/verdict.js';
+import { AvailabilityMemo, rollbackVerdict } from '../rollback-store/verdict.js';
 import type { SpawnAttribution, SpawnedProcess } from '../runner/spawn-attribution.js';
 import { readProcessStat } from '../system/process-table.js';
 import { jobClientFields } from './audit-tap.js';
@@ -30,7 +31,7 @@ import { watchForeignLock } from './lock-watch.js';
 import { LogTail } from './log-tail.js';
 import type { MutationLock } from './mutation-lock.js';
 import { deploymentsOf, type JobOperation, operationFor } from './operations.js';
-import { describePlanSteps, executePlan } from './plan-execution.js';
+import { describePlanSteps, planExecution } from './plan-execution.js';
 import { preflight } from './preflight.js';
 import { inverseOf } from './rollback.js';
 
@@ -101,6 +102,8 @@ interface Entry {
   ifMatch: string | null;
   /** What a planned job's plan_hash was computed from (the If-Match check compares against it). */
   fingerprints: PlanFingerprints | null;
+  /** The files of the packages the forecast expects to replace, as they were when it was made. */
+  filesBefore: Map<string, string[]> | null;
 }
 
 export interface SubmitOptions {
@@ -269,6 +272,7 @@ export class JobManager {
       done: null,
       ifMatch,
       fingerprints: null,
+      filesBefore: null,
       identity: client,
       processes: [],
     };
@@ -359,6 +363,7 @@ export class JobManager {
       processes: [],
       ifMatch: null,
       fingerprints: null,
+      filesBefore: null,
     };
     // Taken before the intent write so that two rollbacks of the same job can never both pass.
     this.#takeExclusive(job.id);
@@ -396,23 +401,38 @@ export class JobManager {
   }
 
   /** The job's rollback verdict as of now: the store and the repositories change (SPEC §12.6). */
-  async verdict(job: Readonly<Job>): Promise<RollbackVerdict | null> {
+  async verdict(job: Readonly<Job>, memo?: AvailabilityMemo): Promise<RollbackVerdict | null> {
     const backend = this.#options.backend();
     if (backend === null) return job.rollback ?? null;
-    return rollbackVerdict(job, backend, this.#options.rollbackStore ?? null);
+    return rollbackVerdict(job, backend, this.#options.rollbackStore ?? null, undefined, false, memo);
   }
 
   /** One job with its rollback verdict recomputed (finished jobs with changes only). */
   async getWithVerdict(id: string): Promise<Job | null> {
     const job = this.get(id);
-    // A dry run changed nothing: its verdict is the prediction made with its plan.
-    if (job === null || job.finished_at === null || job.rollback === undefined || job.changes.length === 0) return job;
-    try {
-      job.rollback = await this.verdict(job);
-    } catch (error) {
-      this.#options.logger.warn({ err: error, job_id: id }, 'could not recompute the rollback verdict');
-    }
+    if (job !== null) await this.#refreshVerdict(job, new AvailabilityMemo());
     return job;
+  }
+
+  /**
+   * The list with every verdict recomputed as getWithVerdict does. Kept versions are looked up in
+   * the store's index (no process); the backend is asked once per other name and version.
+   */
+  async listWithVerdicts(filter: JobFilter = {}): Promise<Job[]> {
+    const jobs = this.list(filter);
+    const memo = new AvailabilityMemo();
+    for (const job of jobs) await this.#refreshVerdict(job, memo);
+    return jobs;
+  }
+
+  async #refreshVerdict(job: Job, memo: AvailabilityMemo): Promise<void> {
+    // A dry run changed nothing: its verdict is the prediction made with its plan.
+    if (job.finished_at === null || job.rollback === undefined || job.changes.length === 0) return;
+    try {
+      job.rollback = await this.verdict(job, memo);
+    } catch (error) {
+      this.#options.logger.warn({ err: error, job_id: job.id }, 'could not recompute the rollback verdict');
+    }
   }
 
   /** The certificate and address behind a job, for its audit records; null when unknown. */
@@ -566,8 +586,56 @@ export class JobManager {
     entry.job.plan = changes;
     if (deployment !== null) entry.job.deployment = deployment;
     entry.job.plan_hash = hash;
+    await this.#forecast(entry, backend, changes, signal);
     this.#emit(entry.job, 'updated');
     return { changes, hash };
+  }
+
+  /** The plan's reboot and restart forecast (SPEC §12.5), where the backend can make one; never fails the job. */
+  async #forecast(entry: Entry, backend: PackageManagerBackend, plan: PlannedChange[], signal: AbortSignal): Promise<void> {
+    const facet = backend.restartForecast;
+    if (facet === undefined) return;
+    try {
+      const { forecast, filesBefore } = await forecastRestarts(facet, backend.info().root, plan, signal);
+      entry.job.forecast = forecast;
+      entry.filesBefore = filesBefore;
+    } catch (error) {
+      if (signal.aborted) throw error;
+      this.#options.logger.warn({ err: error, job_id: entry.job.id }, 'could not forecast reboots and restarts');
+    }
+  }
+
+  /**
+   * Without a forecast, the files of the packages the job will replace, as they are before it: the
+   * outcome needs them to find processes and units of packages that are gone afterwards.
+   */
+  async #recordFilesBefore(entry: Entry, backend: PackageManagerBackend, signal: AbortSignal): Promise<void> {
+    const facet = backend.restartForecast;
+    if (facet === undefined || entry.filesBefore !== null) return;
+    try {
+      // A rollback replaces or removes every package the original job left installed.
+      const names =
+        entry.job.type === 'rollback'
+          ? (entry.original?.changes ?? []).filter((c) => c.to_version !== null).map((c) => c.name)
+          : await this.#replacedNames(entry, backend, signal);
+      entry.filesBefore = await facet.packageFiles(names, signal);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      this.#options.logger.warn({ err: error, job_id: entry.job.id }, 'could not read the package files before the job');
+    }
+  }
+
+  /** The reboot and restart outcome of the measured changes, compared with the forecast where there is one. */
+  async #measureOutcome(entry: Entry, backend: PackageManagerBackend): Promise<void> {
+    const facet = backend.restartForecast;
+    const { job } = entry;
+    if (facet === undefined) return;
+    try {
+      job.outcome = await measureOutcome(facet, backend.info().root, job.changes, entry.filesBefore ?? new Map());
+      job.forecast_matched = job.forecast ? forecastMatched(job.forecast, job.outcome) : null;
+    } catch (error) {
+      this.#options.logger.warn({ err: error, job_id: job.id }, 'could not measure reboots and restarts after the job');
+    }
   }
 
   #checkCapacity(): void {
@@ -678,11 +746,22 @@ export class JobManager {
       progress(0, 10)(100);
     }
     await operation.check?.(backend, signal);
+    if (operation.heldBack !== undefined) {
+      job.held_back = await operation.heldBack(backend, signal);
+      this.#emit(job, 'updated');
+    }
     const { beforeApply } = this.#options.hooks;
     const judge = async (plan: PlannedChange[]) => {
       // A tap that never answers cannot hold the job past its timeout.
       const veto = await untilAborted(beforeApply.promise(this.#copy(job), plan), signal);
-      if (veto !== undefined) throw new LpaError('LPA_ERR_VETOED', veto.reason, { details: { reason: veto.reason } });
+      if (veto !== undefined) {
+        // A veto keeps back every package the plan would have changed.
+        job.held_back = [
+          ...(job.held_back ?? []),
+          ...plan.map((change) => ({ name: change.name, reason: 'policy' as const, detail: `beforeApply veto: ${veto.reason}` })),
+        ];
+        throw new LpaError('LPA_ERR_VETOED', veto.reason, { details: { reason: veto.reason } });
+      }
       signal.throwIfAborted();
     };
     // Planning is a full dependency resolution by the package manager: done for a dry run, whose
@@ -731,14 +810,11 @@ export class JobManager {
       );
       try {
         if (operation.mutates && job.type !== 'rollback') await this.#keepForRollback(entry, backend, before, signal);
+        if (operation.mutates) await this.#recordFilesBefore(entry, backend, signal);
         const ctx = this.#operationContext(job, signal, deadline, progress(10, 95), log);
         if (matchedPlan !== null) log.push(describePlanSteps(matchedPlan));
-        const execute = () =>
-          this.#attributed(entry, () =>
-            matchedPlan === null
-              ? operation.execute(backend, ctx)
-              : executePlan(backend, matchedPlan, operation.requested ?? [], ctx),
-          );
+        const runPlan = matchedPlan === null ? null : planExecution(backend, matchedPlan, operation.requested ?? []);
+        const execute = () => this.#attributed(entry, () => (runPlan === null ? operation.execute(backend, ctx) : runPlan(ctx)));
         try {
           await execute();
         } catch (error) {
@@ -759,6 +835,7 @@ export class JobManager {
           this.#emit(job, 'updated');
         }
         await this.#measureChanges(job, backend, before);
+        await this.#measureOutcome(entry, backend);
         if (job.type !== 'rollback') await this.#recordVerdict(job);
       }
       if (failure !== null) throw failure;
@@ -766,26 +843,15 @@ export class JobManager {
   }
 
   /**
-   * Keeps the installed versions the job is about to replace or remove in the rollback store. The
-   * plan names them exactly when there is one; otherwise the request's targets (for a patch apply,
-   * the packages with updates) are kept. A failure to keep never fails the job: its verdict says so.
+   * Keeps the installed versions the job is about to replace or remove in the rollback store. A
+   * failure to keep never fails the job: its verdict says so.
    */
   async #keepForRollback(entry: Entry, backend: PackageManagerBackend, before: InstalledPackage[], signal: AbortSignal) {
     const store = this.#options.rollbackStore;
     const files = backend.rollbackFiles;
     if (store === undefined || store === null || files === undefined || backend.deployments !== undefined) return;
-    const { job, request } = entry;
-    let names: string[];
-    if (job.plan !== null) names = job.plan.filter((c) => c.from_version !== null).map((c) => c.name);
-    else if (request === null) names = [];
-    else if (request.type === 'package_install') names = request.packages.map((p) => p.name);
-    else if (request.type === 'package_update' || request.type === 'package_remove') names = [request.name];
-    else if (request.type === 'patch_apply')
-      names =
-        request.packages?.map((p) => (typeof p === 'string' ? p : p.name)) ??
-        (await backend.listUpgrades(signal)).filter((u) => !request.security_only || u.security !== false).map((u) => u.name);
-    else names = [];
-    const wanted = new Set(names);
+    const { job } = entry;
+    const wanted = new Set(await this.#replacedNames(entry, backend, signal));
     try {
       await store.keep(
         job.id,
@@ -797,6 +863,24 @@ export class JobManager {
       if (signal.aborted) throw error;
       this.#options.logger.warn({ err: error, job_id: job.id }, 'could not keep package files for rollback');
     }
+  }
+
+  /**
+   * The installed packages a job is about to replace or remove: named exactly by the plan when there
+   * is one; otherwise the request's targets (for a patch apply, the packages with updates).
+   */
+  async #replacedNames(entry: Entry, backend: PackageManagerBackend, signal: AbortSignal): Promise<string[]> {
+    const { job, request } = entry;
+    if (job.plan !== null) return job.plan.filter((c) => c.from_version !== null).map((c) => c.name);
+    if (request === null) return [];
+    if (request.type === 'package_install') return request.packages.map((p) => p.name);
+    if (request.type === 'package_update' || request.type === 'package_remove') return [request.name];
+    if (request.type === 'patch_apply')
+      return (
+        request.packages?.map((p) => (typeof p === 'string' ? p : p.name)) ??
+        (await backend.listUpgrades(signal)).filter((u) => !request.security_only || u.security !== false).map((u) => u.name)
+      );
+    return [];
   }
 
   /** A dry run's predicted verdict: what a rollback of the planned changes would use (SPEC §12.2). */

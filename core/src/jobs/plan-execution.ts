@@ -49,23 +49,30 @@ export function stepContexts(ctx: OperationContext, steps: number): () => Operat
  * so the package manager installs the planned versions even if its index offers newer ones by now.
  * Removals come first, as in a rollback, so a planned replacement of a conflicting package works.
  * `requested` are the packages the request names: the others keep their install reason
- * (`installPlanned`, where the backend has it). An empty plan runs nothing.
+ * (`installPlanned`, where the backend has it). An empty plan runs nothing. The returned function
+ * may be called again (the retry after a download failure): a removal that went through is not
+ * repeated.
  */
-export async function executePlan(
+export function planExecution(
   backend: PackageManagerBackend,
   plan: readonly PlannedChange[],
   requested: readonly string[],
-  ctx: OperationContext,
-): Promise<void> {
+): (ctx: OperationContext) => Promise<void> {
   const { remove, install } = planSteps(plan);
-  const steps = (remove.length > 0 ? 1 : 0) + (install.length > 0 ? 1 : 0);
-  if (steps === 0) {
-    ctx.onProgress(100, 'the plan has no changes');
-    return;
-  }
-  const next = stepContexts(ctx, steps);
-  if (remove.length > 0) await backend.remove(remove, next());
-  if (install.length === 0) return;
-  if (backend.installPlanned === undefined) await backend.install(install, next());
-  else await backend.installPlanned(install, requested, next());
+  let removed = false;
+  return async (ctx) => {
+    const steps = (remove.length > 0 && !removed ? 1 : 0) + (install.length > 0 ? 1 : 0);
+    if (steps === 0) {
+      ctx.onProgress(100, 'the plan has no changes');
+      return;
+    }
+    const next = stepContexts(ctx, steps);
+    if (remove.length > 0 && !removed) {
+      await backend.remove(remove, next());
+      removed = true;
+    }
+    if (install.length === 0) return;
+    if (backend.installPlanned === undefined) await backend.install(install, next());
+    else await backend.installPlanned(install, requested, next());
+  };
 }

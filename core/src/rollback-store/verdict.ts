@@ -1,10 +1,30 @@
-import type { PackageManagerBackend } from '../contracts/backend.js';
+import type { PackageManagerBackend, RollbackFiles } from '../contracts/backend.js';
 import type { Job, RollbackPackage, RollbackVerdict } from '../contracts/job.js';
 import { inverseOf } from '../jobs/rollback.js';
 import type { RollbackStore } from './rollback-store.js';
 
 /** Types whose changes a package rollback can undo (a rollback itself cannot be rolled back). */
 const ROLLBACK_CAPABLE = new Set<Job['type']>(['package_install', 'package_update', 'package_remove', 'patch_apply']);
+
+type Availability = Awaited<ReturnType<RollbackFiles['availability']>>;
+
+/**
+ * The backend's answers on where a version can be installed from, asked once per name and version:
+ * verdicts computed together (a job list) share one, so each missing pair costs one query.
+ */
+export class AvailabilityMemo {
+  readonly #answers = new Map<string, Promise<Availability>>();
+
+  ask(files: RollbackFiles, name: string, version: string, signal?: AbortSignal): Promise<Availability> {
+    const key = `${name}\u0000${version}`;
+    let answer = this.#answers.get(key);
+    if (answer === undefined) {
+      answer = files.availability(name, version, signal);
+      this.#answers.set(key, answer);
+    }
+    return answer;
+  }
+}
 
 /**
  * Whether a job's changes can be undone and from where (SPEC §12.6): each version to reinstall is
@@ -18,6 +38,7 @@ export async function rollbackVerdict(
   signal?: AbortSignal,
   /** For a dry run's plan: versions the backend can keep are predicted to come from the store. */
   predicted = false,
+  memo: AvailabilityMemo = new AvailabilityMemo(),
 ): Promise<RollbackVerdict | null> {
   if (!ROLLBACK_CAPABLE.has(job.type) || job.changes.length === 0 || backend.deployments !== undefined) return null;
   const packages: RollbackPackage[] = [];
@@ -28,8 +49,7 @@ export async function rollbackVerdict(
       packages.push({ name, version: wanted, source: 'store' });
       continue;
     }
-    const elsewhere =
-      backend.rollbackFiles === undefined ? 'repo' : await backend.rollbackFiles.availability(name, wanted, signal);
+    const elsewhere = backend.rollbackFiles === undefined ? 'repo' : await memo.ask(backend.rollbackFiles, name, wanted, signal);
     if (elsewhere !== 'none') {
       packages.push({ name, version: wanted, source: elsewhere });
       continue;

@@ -1,6 +1,5 @@
 import { isAbsolute } from 'node:path';
 import type { Readable } from 'node:stream';
-import { execa } from 'execa';
 import type { CommandResult, CommandRunner, CommandSpec } from '../contracts/command-runner.js';
 import { LpaError } from '../errors.js';
 
@@ -40,6 +39,16 @@ function isAlive(pid: number): boolean {
 }
 
 /**
+ * execa (with its dependencies about 1.6 MiB of heap and 5 MiB of RSS) loads on the first run: an
+ * agent that is only asked for /health never needs it.
+ */
+let loadedExeca: Promise<typeof import('execa')> | undefined;
+const loadExeca = () => {
+  loadedExeca ??= import('execa');
+  return loadedExeca;
+};
+
+/**
  * Runs programs with execa in their own process group (detached) so that a timeout or an abort
  * reaches every descendant: SIGTERM to the group, then SIGKILL after the grace period only if the
  * group is still alive.
@@ -51,6 +60,7 @@ export class ProcessRunner implements CommandRunner {
     }
     const started = Date.now();
     const statusFd = spec.onStatusLine !== undefined;
+    const { execa } = await loadExeca();
     const subprocess = execa(spec.file, [...spec.args], {
       env: { ...BASE_ENV, ...spec.env },
       extendEnv: false,

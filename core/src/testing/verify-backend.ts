@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { InstalledPackage, PackageManagerBackend, PackageSpec } from '../contracts/backend.js';
+import { capabilitiesOf } from '../contracts/capabilities.js';
 import { isLpaError } from '../errors.js';
 import { BACKEND_METHODS } from '../loader/plugin-shape.js';
 import { type ConformanceCheck, registerChecks } from './checks.js';
@@ -371,6 +372,41 @@ export function backendChecks(options: VerifyBackendOptions): ConformanceCheck<P
         if (operations.patch_apply.pinned_versions) {
           assert.equal(typeof backend.findUnavailableVersions, 'function', 'pinned_versions needs findUnavailableVersions');
         }
+        // The rollback store keeps files only through rollbackFiles: `store` is declared exactly then.
+        assert.equal(
+          operations.rollback.sources.includes('store'),
+          backend.rollbackFiles !== undefined,
+          'rollback.sources lists "store" exactly when the backend has rollbackFiles',
+        );
+      },
+    },
+    {
+      name: 'reboot_forecast is declared exactly when restartForecast is there, and it answers well-formed',
+      async run(backend) {
+        const facet = backend.restartForecast;
+        assert.equal(
+          capabilitiesOf(backend).reboot_forecast,
+          facet !== undefined,
+          'reboot_forecast must be declared true with restartForecast, and false without',
+        );
+        if (facet === undefined) return;
+        for (const rule of await facet.rebootRules()) {
+          assert.ok(
+            typeof rule.pattern === 'string' && rule.pattern.length > 0 && typeof rule.why === 'string' && rule.why.length > 0,
+          );
+        }
+        const installed = await backend.listInstalled();
+        const files = await facet.packageFiles([...installed.map((pkg) => pkg.name), UNKNOWN_PACKAGE]);
+        assert.equal(files.has(UNKNOWN_PACKAGE), false, 'packageFiles lists no files for a package that is not installed');
+        for (const [name, paths] of files) {
+          assert.ok(
+            paths.every((path) => path.startsWith('/')),
+            `packageFiles(${name}) must give paths inside the root, starting with /`,
+          );
+        }
+        const flag = await facet.rebootFlag();
+        assert.equal(typeof flag.required, 'boolean');
+        assert.ok(Array.isArray(flag.packages) && typeof flag.source === 'string');
       },
     },
     {
@@ -550,6 +586,49 @@ export function backendChecks(options: VerifyBackendOptions): ConformanceCheck<P
           await backend.remove([upgrade.name], context());
         }
         assert.equal(await versionOf(), null, 'still installed after remove');
+      },
+    });
+  }
+
+  const planned = upgrade
+    ? [{ name: upgrade.name, version: upgrade.from }]
+    : fixtures.filter((spec) => spec.version !== undefined);
+  if (planned.length > 0) {
+    checks.push({
+      name: 'installPlanned, where the backend has it, installs exactly the given versions (up and down) and changes no other package',
+      async run(backend) {
+        if (backend.installPlanned === undefined) return;
+        const pins = planned as Required<PackageSpec>[];
+        const names = pins.map((spec) => spec.name);
+        const before = await backend.listInstalled();
+        const versions = async () => new Map((await backend.listInstalled()).map((pkg) => [pkg.name, pkg.version]));
+        const othersUnchanged = async (what: string) => {
+          const now = await versions();
+          const moved = before
+            .filter((pkg) => !names.includes(pkg.name) && now.get(pkg.name) !== pkg.version)
+            .map((pkg) => pkg.name);
+          assert.deepEqual(moved, [], `${what} changed packages it was not given`);
+        };
+        await backend.installPlanned(pins, names, context());
+        try {
+          const installed = await versions();
+          for (const spec of pins)
+            assert.equal(installed.get(spec.name), spec.version, `${spec.name} installed at the wrong version`);
+          await othersUnchanged('installPlanned');
+          if (upgrade) {
+            await backend.installPlanned([{ name: upgrade.name, version: upgrade.to }], [], context());
+            assert.equal((await versions()).get(upgrade.name), upgrade.to, 'installPlanned did not upgrade to the given version');
+            await backend.installPlanned([{ name: upgrade.name, version: upgrade.from }], [], context());
+            assert.equal(
+              (await versions()).get(upgrade.name),
+              upgrade.from,
+              'installPlanned did not downgrade to the given version',
+            );
+          }
+        } finally {
+          await backend.remove(names, context());
+        }
+        await othersUnchanged('installPlanned and remove');
       },
     });
   }

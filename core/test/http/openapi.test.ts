@@ -90,6 +90,18 @@ test('named component schemas: resources, requests, envelopes and the error, ref
   assert.ok(schemas.Job.required.includes('progress_message'));
 });
 
+test('the reboot and restart forecast is one component that plans, outcomes and the job stream share', async () => {
+  const doc = (await t.request('/openapi.json')).json;
+  const schemas = doc.components.schemas;
+  assert.deepEqual(schemas.RestartForecast.required.sort(), ['processes', 'reasons', 'reboot_required', 'services']);
+  const forecastRef = { $ref: '#/components/schemas/RestartForecast' };
+  for (const job of [schemas.Job, schemas.StreamedJob]) {
+    assert.deepEqual(job.properties.forecast.anyOf, [forecastRef, { type: 'null' }]);
+    assert.deepEqual(job.properties.outcome.anyOf, [forecastRef, { type: 'null' }]);
+    assert.deepEqual(job.properties.forecast_matched.type, ['boolean', 'null']);
+  }
+});
+
 test('typed query parameters, documented headers and links', async () => {
   const doc = (await t.request('/openapi.json')).json;
   const list = doc.paths['/packages'].get;

@@ -31,10 +31,13 @@ const RUNTIME_EXPORTS = [
   'LpaError',
   'parseOsRelease',
   'PLUGIN_API_VERSION',
+  // The core's reboot-rule matcher, so a backend's tests check its rule table the way the core reads it.
+  'rebootRuleFor',
   'TERMINAL_JOB_STATUSES',
 ];
 
 const TYPE_EXPORTS = [
+  'AffectedProcess',
   'AgentHooks',
   'ApiErrorCode',
   'AuditChainSeal',
@@ -85,7 +88,12 @@ const TYPE_EXPORTS = [
   'Plugin',
   'PluginHooks',
   'PluginHost',
+  'RebootFlag',
+  'RebootReason',
+  'RebootRule',
   'RepairOutcome',
+  'RestartForecast',
+  'RestartForecasting',
   'RollbackFiles',
   'RollbackPlan',
   'RollbackSource',

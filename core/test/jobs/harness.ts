@@ -14,6 +14,7 @@ import type { Logger } from '../../src/contracts/logger.js';
 import { type AgentHooks, createHooks } from '../../src/hooks.js';
 import { type JobLimits, JobManager, type JobManagerOptions } from '../../src/jobs/job-manager.js';
 import { MutationLock } from '../../src/jobs/mutation-lock.js';
+import { RollbackStore } from '../../src/rollback-store/rollback-store.js';
 import { ProcessRunner } from '../../src/runner/process-runner.js';
 
 export interface Harness {
@@ -38,6 +39,8 @@ export interface HarnessOptions {
   killGraceMs?: number;
   start?: boolean;
   beforeMutation?: JobManagerOptions['beforeMutation'];
+  /** Give the job manager a rollback store in the state dir (default bounds). */
+  rollbackStore?: boolean;
 }
 
 export const silentLogger = pino({ level: 'silent' }) as unknown as Logger;
@@ -81,6 +84,9 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     limits: () => limits,
     now,
     ...(options.beforeMutation ? { beforeMutation: options.beforeMutation } : {}),
+    ...(options.rollbackStore
+      ? { rollbackStore: new RollbackStore(stateDir, () => ({ store_max_mb: 512, store_days: 14 }), silentLogger, now) }
+      : {}),
   });
   if (options.start !== false) await jobs.start();
   return {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
-import type { PackageManagerBackend, RollbackPlan } from '../../src/contracts/backend.js';
+import type { PackageManagerBackend, RollbackFiles, RollbackPlan } from '../../src/contracts/backend.js';
 import { isLpaError } from '../../src/errors.js';
 import { inverseOf } from '../../src/jobs/rollback.js';
 import { createHarness, type Harness, waitFor } from './harness.js';
@@ -154,5 +156,44 @@ test('a backend with its own rollback order gets the whole inverse plan instead 
     assert.deepEqual((await h.pm.read()).installed, db.installed);
   } finally {
     delete backend.rollback;
+  }
+});
+
+test("a backend with its own rollback order gets the rollback store's kept files for the versions it reinstalls", async () => {
+  const h = await harness({ db, rollbackStore: true });
+  const backend = h.backend as { -readonly [K in keyof PackageManagerBackend]: PackageManagerBackend[K] };
+  const plans: RollbackPlan[] = [];
+  const files: RollbackFiles = {
+    async obtainInstalled(pkg, directory) {
+      const path = join(directory, `${pkg.name}-${pkg.version}.pkg`);
+      await writeFile(path, `${pkg.name} ${pkg.version}`);
+      return { path, via: 'cache' };
+    },
+    availability: async () => 'none',
+    installFiles: async () => assert.fail('a backend with its own rollback installs the files itself'),
+  };
+  backend.rollbackFiles = files;
+  backend.rollback = async (plan, ctx) => {
+    plans.push(plan);
+    const reinstalled = await backend.install(plan.install, ctx);
+    const removed = await backend.remove(plan.remove, ctx);
+    return { output: `${reinstalled.output}${removed.output}` };
+  };
+  try {
+    const update = await h.jobs.submit({ type: 'package_update', name: 'tool' }, null);
+    await h.jobs.idle();
+    assert.equal(h.jobs.get(update.id)?.status, 'completed');
+    const rollback = await h.jobs.rollback(update.id, null);
+    await h.jobs.idle();
+    assert.equal(h.jobs.get(rollback.id)?.status, 'completed');
+    assert.equal(plans.length, 1);
+    const file = plans[0]?.files?.tool;
+    assert.ok(file?.startsWith(join(h.stateDir, 'rollback-store')), JSON.stringify(plans));
+    assert.ok(file !== undefined);
+    assert.equal(await readFile(file, 'utf8'), 'tool 2.0');
+    assert.deepEqual(plans[0]?.install, [{ name: 'tool', version: '2.0' }]);
+  } finally {
+    delete backend.rollback;
+    delete backend.rollbackFiles;
   }
 });

@@ -1,6 +1,6 @@
-import { readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { release } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import {
   type BackendCapabilities,
   type BackendInfo,
@@ -12,6 +12,7 @@ import {
   type LockHolder,
   type Logger,
   LpaError,
+  type ObtainedPackageFile,
   type OperationContext,
   type OperationOutput,
   type PackageDetails,
@@ -19,10 +20,13 @@ import {
   type PackageSpec,
   type PlannedChange,
   type RepairOutcome,
+  type RollbackFiles,
   type RollbackPlan,
   type Upgrade,
   type UpgradeSelection,
 } from '@linux-patch-api/core';
+import { CACHE_DIR, findCachedApk } from './apk-cache.js';
+import { offeredVersions } from './apk-index.js';
 import { NAME_PATTERN, validateApkName, validateApkVersion } from './grammar.js';
 import { InstalledDatabase } from './installed-db.js';
 import {
@@ -68,6 +72,7 @@ export class ApkBackend implements PackageManagerBackend {
   readonly #lockPath: string;
   readonly #indexDir: string;
   readonly #worldPath: string;
+  readonly #cacheDir: string;
 
   constructor(options: ApkBackendOptions) {
     this.#root = options.root;
@@ -79,6 +84,7 @@ export class ApkBackend implements PackageManagerBackend {
     this.#lockPath = join(base, 'lib/apk/db/lock');
     this.#indexDir = join(base, 'var/cache/apk');
     this.#worldPath = join(base, 'etc/apk/world');
+    this.#cacheDir = join(base, CACHE_DIR);
   }
 
   info(): BackendInfo {
@@ -100,7 +106,7 @@ export class ApkBackend implements PackageManagerBackend {
         update: { downgrade: true, dry_run: true },
         remove: { cascade: false, dry_run: true },
         patch_apply: { selected: true, security_only: false, pinned_versions: false, dry_run: true },
-        rollback: { sources: ['repo'] },
+        rollback: { sources: ['store', 'repo'] },
         deployments: false,
       },
       advisories: { security: false, severity: false, advisory_ids: false },
@@ -108,6 +114,33 @@ export class ApkBackend implements PackageManagerBackend {
       reboot_forecast: false,
     };
   }
+
+  /**
+   * The rollback store keeps the installed version's file from apk's cache (`ROOT/etc/apk/cache`,
+   * present only where the cache is enabled). apk cannot download a version other than the ones
+   * its index offers into a chosen place here, nor rebuild a package from the installed files, so
+   * without the cache nothing is kept and a rollback needs the repository.
+   */
+  readonly rollbackFiles: RollbackFiles = {
+    obtainInstalled: async (pkg, directory): Promise<ObtainedPackageFile | null> => {
+      const cached = await findCachedApk(this.#cacheDir, pkg.name, pkg.version);
+      if (cached === null) return null;
+      const path = join(directory, basename(cached));
+      await copyFile(cached, path);
+      return { path, via: 'cache' };
+    },
+    /**
+     * From the root's cached indexes (what `apk add name=version` selects from). A cached package
+     * file no index lists cannot be added by name and version, so only the index counts. Before
+     * the first refresh nothing can be told: the answer is `repo`, as for a backend that cannot tell.
+     */
+    availability: async (name, version) => {
+      this.#requireValidSpecs([{ name, version }]);
+      const offered = await offeredVersions(this.#indexDir, name);
+      return offered === null || offered.includes(version) ? 'repo' : 'none';
+    },
+    installFiles: (paths, ctx) => this.#keepingWorldOnFailure(() => this.#mutate(['add', '--', ...paths], ctx)),
+  };
 
   /** The APKINDEX files in ROOT/var/cache/apk, by content. */
   async indexFingerprint(): Promise<string> {
@@ -213,7 +246,15 @@ export class ApkBackend implements PackageManagerBackend {
   async rollback(plan: RollbackPlan, ctx: OperationContext): Promise<OperationOutput> {
     const outputs: string[] = [];
     const steps = (plan.install.length > 0 ? 1 : 0) + 1;
-    if (plan.install.length > 0) outputs.push((await this.install(plan.install, stepContext(ctx, 0, steps))).output);
+    if (plan.install.length > 0) {
+      // Kept files are added as files (apk then records `name><checksum` in world), the rest by name=version.
+      const files = plan.install.flatMap((spec) => plan.files?.[spec.name] ?? []);
+      const specs = plan.install.filter((spec) => plan.files?.[spec.name] === undefined);
+      this.#requireValidSpecs(plan.install);
+      const targets = [...specs.map(targetOf), ...files];
+      const step = stepContext(ctx, 0, steps);
+      outputs.push((await this.#keepingWorldOnFailure(() => this.#mutate(['add', '--', ...targets], step))).output);
+    }
     const installed = new Set((await this.#installed.list()).map((pkg) => pkg.name));
     const stillInstalled = plan.remove.filter((name) => installed.has(name));
     if (stillInstalled.length > 0) outputs.push((await this.remove(stillInstalled, stepContext(ctx, steps - 1, steps))).output);

@@ -13,7 +13,6 @@ export interface AptPaths {
   archivesDir: string;
   etcDir: string;
   dpkgLog: string;
-  rebootRequired: string[];
 }
 
 export function aptPaths(root: string | null): AptPaths {
@@ -27,7 +26,6 @@ export function aptPaths(root: string | null): AptPaths {
     archivesDir: join(base, 'var/cache/apt/archives'),
     etcDir: join(base, 'etc/apt'),
     dpkgLog: join(base, 'var/log/dpkg.log'),
-    rebootRequired: [join(base, 'var/run/reboot-required'), join(base, 'run/reboot-required')],
   };
 }
 

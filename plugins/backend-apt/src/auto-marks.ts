@@ -16,7 +16,10 @@ export class AutoMarks {
     private readonly env: Record<string, string>,
   ) {}
 
-  /** The names apt marks as automatically installed (`apt-mark showauto`). */
+  /**
+   * The names apt marks as automatically installed (`apt-mark showauto`), as apt prints them: native
+   * packages by name, a foreign architecture's as `name:arch`, which is how apt-get names them too.
+   */
   async read(signal?: AbortSignal): Promise<Set<string>> {
     const result = await this.runner.run({
       file: APT_MARK,
@@ -31,7 +34,7 @@ export class AutoMarks {
     return new Set(
       result.stdout
         .split('\n')
-        .map((line) => line.trim().replace(/:[^:]+$/, ''))
+        .map((line) => line.trim())
         .filter((line) => line !== ''),
     );
   }

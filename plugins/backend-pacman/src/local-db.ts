@@ -103,4 +103,19 @@ export class LocalDatabase {
     this.#dirMtimeNs = dirStat.mtimeNs;
     return this.#snapshot.map((pkg) => ({ ...pkg }));
   }
+
+  /** What `pacman -Ql` prints, read from the same files: `local/NAME-VERSION/files` (directories left out). */
+  async files(names: readonly string[]): Promise<Map<string, string[]>> {
+    const files = new Map<string, string[]>();
+    if (names.length === 0) return files;
+    await this.list();
+    const wanted = new Set(names);
+    for (const [dir, entry] of this.#entries) {
+      if (entry.pkg === null || !wanted.has(entry.pkg.name)) continue;
+      const text = await readFile(join(this.#localDir, dir, 'files'), 'utf8').catch(() => '');
+      const paths = (parseDesc(text).get('FILES') ?? []).filter((path) => !path.endsWith('/')).map((path) => `/${path}`);
+      files.set(entry.pkg.name, paths);
+    }
+    return files;
+  }
 }

@@ -75,6 +75,17 @@ describe('local database reader', () => {
     );
   });
 
+  it('files() lists what pacman -Ql lists, directories left out; a name not installed is absent', async () => {
+    const files = await new LocalDatabase(sandbox.dbPath).files([HELLO, 'not-installed']);
+    const listed = (await sandbox.pacman(['-Ql', '--', HELLO]))
+      .split('\n')
+      .map((line) => line.slice(`${HELLO} `.length).replace(sandbox.root, ''))
+      .filter((path) => path.length > 0 && !path.endsWith('/'));
+    assert.deepEqual([...files.keys()], [HELLO]);
+    assert.deepEqual(files.get(HELLO), listed);
+    assert.ok(listed.includes(`/usr/share/${HELLO}/VERSION`));
+  });
+
   it('returns an empty set for a root without a local database', async () => {
     assert.deepEqual(await new LocalDatabase(join(sandbox.dir, 'nowhere')).list(), []);
   });

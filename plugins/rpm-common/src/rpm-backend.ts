@@ -19,16 +19,19 @@ import type {
   UpgradeSelection,
 } from '@linux-patch-api/core';
 import { fingerprintFiles, LpaError } from '@linux-patch-api/core';
+import { excludeReason, type HoldSources, hasHolds, readHoldSources } from './excludes.js';
 import { isRpmFetchError } from './fetch-errors.js';
 import { treeFingerprint } from './file-fingerprint.js';
+import { findDirs } from './find-dirs.js';
 import { newestTransactionTime, parseHistoryList } from './history.js';
 import { findRpmLockHolder, isLockMessage, lockPathFromOutput, lockPidFromOutput } from './lock-files.js';
 import { parsePackageList } from './package-list.js';
-import { bootTime, configuredRebootPackages, needsReboot, REBOOT_PACKAGES } from './reboot-required.js';
 import { READ_TOUCHED, RpmDatabase } from './rpm-database.js';
 import { NAME_PATTERN, pinnedSpec, validateRpmName, validateRpmVersion } from './rpm-names.js';
+import { RpmRestartForecast } from './rpm-restart-forecast.js';
+import { type RpmFileHeader, RpmRollbackFiles } from './rpm-rollback-files.js';
 import type { RpmTool } from './rpm-tool.js';
-import { compareEvr, compareRequested } from './rpm-version.js';
+import { compareEvr, compareRequested, formatEvr } from './rpm-version.js';
 import { parseTransactionPlan } from './transaction-plan.js';
 import { transactionProgress } from './transaction-progress.js';
 import { type AdvisoryRow, parseUpdateinfoList } from './updateinfo.js';
@@ -53,6 +56,8 @@ const NOT_FOUND =
  */
 const READ_LOCK_WAIT_SECONDS = 4;
 const READ_TIMEOUT_MS = 120_000;
+/** Lists what an exclude or versionlock hides too, so held-back updates are shown, not hidden. */
+const DISABLE_EXCLUDES = '--disableexcludes=all';
 const LOCK_POLL_MS = 200;
 /** dnf's exit status when it gave up on a lock (exit_on_lock). */
 const LOCK_EXIT_CODE = 200;
@@ -83,6 +88,8 @@ export class RpmBackend implements PackageManagerBackend {
   private upgradeCache: { key: string; upgrades: Upgrade[] } | null = null;
   private upgradesInFlight: { key: string; promise: Promise<Upgrade[]> } | null = null;
   private releaseverCache: { key: string; value: string | null } | null = null;
+  readonly rollbackFiles: RpmRollbackFiles;
+  readonly restartForecast: RpmRestartForecast;
 
   constructor(private readonly options: RpmBackendOptions) {
     this.tool = options.tool;
@@ -98,6 +105,14 @@ export class RpmBackend implements PackageManagerBackend {
       dbPath: '/var/lib/rpm',
       env: this.env,
     });
+    this.rollbackFiles = new RpmRollbackFiles({
+      root: this.root,
+      fetch: (args, signal) => this.runTool(args, this.readOptions(signal)),
+      read: (args, signal) => this.runRead(args, signal),
+      readHeader: (path, signal) => this.readHeader(path, signal),
+      install: (paths, ctx) => this.installFiles(paths, ctx),
+    });
+    this.restartForecast = new RpmRestartForecast(this.root, this.database, () => this.prepareHome());
   }
 
   info(): BackendInfo {
@@ -106,8 +121,9 @@ export class RpmBackend implements PackageManagerBackend {
 
   /**
    * dnf and yum install and downgrade to any version a repository offers, remove what depends on a
-   * removed package, and read updateinfo for security, severity and advisory ids. A rollback needs
-   * the old version in a repository (the cache keeps no packages by default).
+   * removed package, and read updateinfo for security, severity and advisory ids. A rollback takes
+   * the old version from the rollback store (kept from the package cache or downloaded before the
+   * job), else from a repository that still offers it.
    */
   capabilities(): BackendCapabilities {
     return {
@@ -116,12 +132,12 @@ export class RpmBackend implements PackageManagerBackend {
         update: { downgrade: true, dry_run: true },
         remove: { cascade: true, dry_run: true },
         patch_apply: { selected: true, security_only: true, pinned_versions: true, dry_run: true },
-        rollback: { sources: ['repo'] },
+        rollback: { sources: ['store', 'repo'] },
         deployments: false,
       },
       advisories: { security: true, severity: true, advisory_ids: true },
-      held_back_reasons: [],
-      reboot_forecast: false,
+      held_back_reasons: ['ignored', 'pinned'],
+      reboot_forecast: true,
     };
   }
 
@@ -225,7 +241,12 @@ export class RpmBackend implements PackageManagerBackend {
 
   private async upgradeInputs(): Promise<string> {
     const root = this.root ?? '/';
-    const config = [...this.tool.configFiles.map((file) => join(root, file)), join(root, 'etc/yum.repos.d')];
+    const config = [
+      ...this.tool.configFiles.map((file) => join(root, file)),
+      join(root, 'etc/yum.repos.d'),
+      // The versionlock list holds updates back too.
+      join(root, this.tool.pluginConfDir, 'versionlock.list'),
+    ];
     const database = treeFingerprint([this.database.directory], 1, READ_TOUCHED);
     // dnf rewrites its top-level *.solv / *.solvx files when a repo's metadata changes, and
     // expired_repos.json on every refresh; yum 3 keeps repomd.xml per repo a few levels down.
@@ -236,10 +257,17 @@ export class RpmBackend implements PackageManagerBackend {
 
   private async computeUpgrades(signal?: AbortSignal): Promise<Upgrade[]> {
     const installed = await this.listInstalled(signal);
-    const rows = this.checkUpdateRows(await this.runRead(['-q', 'check-update'], signal));
+    const offeredRows = this.checkUpdateRows(await this.runRead(['-q', 'check-update'], signal));
+    // With an exclude or a versionlock configured, every update is listed, excluded or not; the
+    // ones the plain listing lacks are held back (SPEC §12.4).
+    const holdSources = await this.holdSources();
+    const rows = hasHolds(holdSources)
+      ? this.checkUpdateRows(await this.runRead(['-q', 'check-update', DISABLE_EXCLUDES], signal))
+      : offeredRows;
     if (rows.length === 0) return [];
-    const advisories = await this.listAdvisories(signal);
-    return rows.map((row) => {
+    const offered = new Set(offeredRows.map((row) => `${row.name}.${row.arch}`));
+    const advisories = await this.listAdvisories(signal, hasHolds(holdSources));
+    return rows.map((row): Upgrade => {
       const current =
         installed.find((pkg) => pkg.name === row.name && pkg.architecture === row.arch) ??
         installed.find((pkg) => pkg.name === row.name);
@@ -262,8 +290,19 @@ export class RpmBackend implements PackageManagerBackend {
         severity: highestSeverity(severities),
         advisories: [...new Set(relevant.map((advisory) => advisory.id))],
         repository: row.repository,
+        held_back: offered.has(`${row.name}.${row.arch}`) ? null : excludeReason(row.name, holdSources),
       };
     });
+  }
+
+  /** The excludes of the root's own configuration and repositories, and its versionlock list. */
+  private holdSources(): Promise<HoldSources> {
+    const root = this.root ?? '/';
+    return readHoldSources(
+      this.tool.configFiles.map((file) => join(root, file)),
+      join(root, 'etc/yum.repos.d'),
+      join(root, this.tool.pluginConfDir, 'versionlock.list'),
+    );
   }
 
   // ---- mutations ----
@@ -314,6 +353,40 @@ export class RpmBackend implements PackageManagerBackend {
 
   async applyUpgrades(selection: UpgradeSelection, ctx: OperationContext): Promise<OperationOutput> {
     return { output: await this.transaction(this.upgradeArgs(selection), ctx) };
+  }
+
+  /**
+   * Installs local package files (the rollback store's): `install` for packages not installed or
+   * older, `downgrade` for files older than the installed version (yum 3's install never goes down).
+   */
+  private async installFiles(paths: readonly string[], ctx: OperationContext): Promise<OperationOutput> {
+    const installed = await this.installedVersions(ctx.signal);
+    const upward: string[] = [];
+    const downward: string[] = [];
+    for (const path of paths) {
+      const header = await this.readHeader(path, ctx.signal);
+      if (header === null) throw new LpaError('LPA_ERR_BACKEND', `rpm cannot read the kept package file ${path}`);
+      const current = installed.get(header.name);
+      (current !== undefined && compareEvr(header.version, current) < 0 ? downward : upward).push(path);
+    }
+    let output = '';
+    if (upward.length > 0) output += await this.transaction(['install', '--', ...upward], ctx);
+    if (downward.length > 0) output += await this.transaction(['downgrade', '--', ...downward], ctx);
+    return { output };
+  }
+
+  private async readHeader(path: string, signal?: AbortSignal): Promise<RpmFileHeader | null> {
+    await this.prepareHome();
+    const result = await this.options.runner.run({
+      file: this.options.rpmBinary ?? '/usr/bin/rpm',
+      args: ['-qp', '--nosignature', '--queryformat', '%{NAME}\t%{EPOCH}\t%{VERSION}\t%{RELEASE}', '--', path],
+      env: this.env,
+      timeoutMs: READ_TIMEOUT_MS,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    const [name, epoch, version, release] = result.stdout.split('\t');
+    if (result.exitCode !== 0 || name === undefined || version === undefined || release === undefined) return null;
+    return { name, version: formatEvr(epoch === '(none)' ? null : (epoch ?? null), version, release) };
   }
 
   // ---- plans ----
@@ -462,10 +535,9 @@ export class RpmBackend implements PackageManagerBackend {
     return { needed, consistent: readable && check.exitCode === 0, output };
   }
 
+  /** needs-restarting -r: a reboot-class package was installed (or updated) after boot. */
   async rebootRequired(): Promise<boolean> {
-    await this.prepareHome();
-    const names = new Set<string>([...REBOOT_PACKAGES, ...(await configuredRebootPackages(this.root))]);
-    return needsReboot(await this.database.list(), names, await bootTime());
+    return (await this.restartForecast.rebootFlag()).required;
   }
 
   // ---- internals ----
@@ -554,10 +626,10 @@ export class RpmBackend implements PackageManagerBackend {
     return parsePackageList(result.stdout);
   }
 
-  private async listAdvisories(signal?: AbortSignal): Promise<AdvisoryRow[]> {
+  private async listAdvisories(signal: AbortSignal | undefined, withExcluded: boolean): Promise<AdvisoryRow[]> {
     const rows: AdvisoryRow[] = [];
     for (const args of [this.tool.updateinfoArgs, this.tool.updateinfoCveArgs]) {
-      const result = await this.runRead(['-q', ...args], signal);
+      const result = await this.runRead(['-q', ...args, ...(withExcluded ? [DISABLE_EXCLUDES] : [])], signal);
       if (result.exitCode !== 0) this.fail(result, `${this.tool.packageManager} updateinfo failed`);
       rows.push(...parseUpdateinfoList(result.stdout));
     }
@@ -736,23 +808,4 @@ async function rootReleaseVersion(root: string): Promise<string | null> {
     if (match?.[1] !== undefined) return match[1];
   }
   return null;
-}
-
-/** Directories called `name` under `dir`, at most `depth` levels down. */
-async function findDirs(dir: string, name: string, depth: number): Promise<string[]> {
-  if (depth < 0) return [];
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  const found: string[] = [];
-  for (const entry of entries) {
-    if (!entry.isDirectory()) continue;
-    const path = join(dir, entry.name);
-    if (entry.name === name) found.push(path);
-    else found.push(...(await findDirs(path, name, depth - 1)));
-  }
-  return found;
 }

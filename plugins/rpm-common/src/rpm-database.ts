@@ -97,6 +97,29 @@ export class RpmDatabase {
     return packages;
   }
 
+  /**
+   * The files each installed package owns (`rpm -ql`, with the package's name on every line so one
+   * process answers for all names). Names not installed are absent.
+   */
+  async files(names: readonly string[], signal?: AbortSignal): Promise<Map<string, string[]>> {
+    const files = new Map<string, string[]>();
+    if (names.length === 0) return files;
+    const result = await this.options.runner.run({
+      file: this.options.rpmPath,
+      args: ['-q', ...this.rootArgs(), '--queryformat', `[%{=NAME}${FIELD_SEPARATOR}%{FILENAMES}\n]`, '--', ...names],
+      env: this.options.env,
+      timeoutMs: 120_000,
+      ...(signal ? { signal } : {}),
+    });
+    // rpm exits non-zero when some name is not installed and says so in a line without the separator.
+    for (const line of result.stdout.split('\n')) {
+      const [name, path] = line.split(FIELD_SEPARATOR);
+      if (name === undefined || path === undefined || !path.startsWith('/')) continue;
+      files.set(name, [...(files.get(name) ?? []), path]);
+    }
+    return files;
+  }
+
   /** Names, sizes and mtimes of the database files a write changes; null when the directory cannot be read. */
   private fingerprint(): string | null {
     const key = treeFingerprint([this.directory], 1, READ_TOUCHED);

@@ -5,9 +5,9 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmod, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { makeSandboxDir, removeSandboxDir, runTool } from './common.js';
+import { addShell, makeSandboxDir, removeSandboxDir, runTool } from './common.js';
 
 export const HELLO = 'lpa-fixture-hello';
 export const DEP = 'lpa-fixture-dep';
@@ -23,11 +23,15 @@ if [ -e /${SLOW_STARTED_MARKER} ]; then exit 0; fi
 sleep 120
 `;
 
-interface FixtureDeb {
+export interface FixtureDeb {
   name: string;
   version: string;
   depends?: string;
   postinst?: string;
+  /** More control fields, copied into the index by dpkg-scanpackages (e.g. `Phased-Update-Percentage`). */
+  fields?: Readonly<Record<string, string>>;
+  /** More files the package ships: path inside the root (no leading slash) → content. */
+  files?: Readonly<Record<string, string | Uint8Array>>;
   repo: 'main' | 'security';
 }
 
@@ -60,12 +64,17 @@ async function buildDeb(fixture: FixtureDeb, buildDir: string, repoDir: string):
   await mkdir(join(tree, 'DEBIAN'), { recursive: true });
   await mkdir(join(tree, 'usr/share', fixture.name), { recursive: true });
   await writeFile(join(tree, 'usr/share', fixture.name, 'VERSION'), `${fixture.version}\n`);
+  for (const [path, content] of Object.entries(fixture.files ?? {})) {
+    await mkdir(dirname(join(tree, path)), { recursive: true });
+    await writeFile(join(tree, path), content);
+  }
   const control = [
     `Package: ${fixture.name}`,
     `Version: ${fixture.version}`,
     'Architecture: all',
     'Maintainer: linux-patch-api tests <tests@example.invalid>',
     ...(fixture.depends ? [`Depends: ${fixture.depends}`] : []),
+    ...Object.entries(fixture.fields ?? {}).map(([field, value]) => `${field}: ${value}`),
     'Installed-Size: 8',
     `Description: linux-patch-api test fixture ${fixture.name}`,
     ' Built by the test harness; installs one file under /usr/share.',
@@ -139,7 +148,7 @@ export async function withdrawFromMainRepo(name: string, version: string): Promi
  */
 export async function publishAptPackages(
   sandbox: AptSandbox,
-  packages: readonly { name: string; version: string; depends?: string }[],
+  packages: readonly Omit<FixtureDeb, 'repo'>[],
   options: { security?: boolean } = {},
 ): Promise<void> {
   const repoDir = join(sandbox.dir, `repo-extra-${Date.now()}`);
@@ -180,27 +189,6 @@ export interface AptSandbox {
   /** `dpkg --audit` output on this root (empty = consistent). */
   dpkgAudit(): Promise<string>;
   dispose(): void;
-}
-
-async function addShell(root: string): Promise<void> {
-  const programs = [
-    { from: '/bin/dash', to: 'bin/sh' },
-    { from: '/bin/sleep', to: 'bin/sleep' },
-  ];
-  const libraries = new Set<string>();
-  for (const { from } of programs) {
-    const { stdout } = await runTool('/usr/bin/ldd', [from]);
-    for (const match of stdout.matchAll(/(\/\S+\.so[^\s]*)/g)) libraries.add(match[1]!);
-  }
-  for (const { from, to } of programs) {
-    await mkdir(dirname(join(root, to)), { recursive: true });
-    await copyFile(from, join(root, to));
-    await chmod(join(root, to), 0o755);
-  }
-  for (const library of libraries) {
-    await mkdir(dirname(join(root, library)), { recursive: true });
-    await copyFile(library, join(root, library));
-  }
 }
 
 export async function createAptSandbox(options: AptSandboxOptions = {}): Promise<AptSandbox> {

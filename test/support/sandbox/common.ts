@@ -6,8 +6,9 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmod, copyFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const pendingRemovals = new Set<string>();
 process.once('exit', () => {
@@ -67,5 +68,27 @@ export function fingerprintFile(path: string): string {
     return createHash('sha256').update(readFileSync(path)).digest('hex');
   } catch {
     return 'missing';
+  }
+}
+
+/** Puts a minimal /bin/sh and /bin/sleep, with their libraries, in a root (for maintainer scripts and chrooted test processes). */
+export async function addShell(root: string): Promise<void> {
+  const programs = [
+    { from: '/bin/dash', to: 'bin/sh' },
+    { from: '/bin/sleep', to: 'bin/sleep' },
+  ];
+  const libraries = new Set<string>();
+  for (const { from } of programs) {
+    const { stdout } = await runTool('/usr/bin/ldd', [from]);
+    for (const match of stdout.matchAll(/(\/\S+\.so[^\s]*)/g)) libraries.add(match[1]!);
+  }
+  for (const { from, to } of programs) {
+    await mkdir(dirname(join(root, to)), { recursive: true });
+    await copyFile(from, join(root, to));
+    await chmod(join(root, to), 0o755);
+  }
+  for (const library of libraries) {
+    await mkdir(dirname(join(root, library)), { recursive: true });
+    await copyFile(library, join(root, library));
   }
 }

@@ -9,9 +9,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { copyFile, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fingerprintFile, makeSandboxDir, removeSandboxDir, runTool } from './common.js';
 
 export const SLOW = 'lpa-fixture-slow';
@@ -28,6 +28,8 @@ export interface FixturePackage {
   provides?: string;
   /** A `%post` scriptlet in rpm's embedded Lua (the root needs no shell for it). */
   postLua?: string;
+  /** More files the package ships: path inside the root (no leading slash) → text. */
+  files?: Readonly<Record<string, string>>;
 }
 
 /** The fixture set: hello 1.0-1 → 1.1-1 (1.1 needs dep), dep 1.0-1, sec 1.0-1 → 1.1-1 (security), an epoch package, a slow package. */
@@ -87,6 +89,7 @@ const UPDATEINFO = `<?xml version="1.0" encoding="UTF-8"?>
 `;
 
 function specFile(pkg: FixturePackage): string {
+  const extraFiles = Object.entries(pkg.files ?? {});
   return [
     `Name: ${pkg.name}`,
     ...(pkg.epoch === undefined ? [] : [`Epoch: ${pkg.epoch}`]),
@@ -102,9 +105,14 @@ function specFile(pkg: FixturePackage): string {
     '%install',
     `mkdir -p %{buildroot}/usr/share/${pkg.name}`,
     `echo ${pkg.version} > %{buildroot}/usr/share/${pkg.name}/VERSION`,
+    ...extraFiles.flatMap(([path, text]) => [
+      `mkdir -p %{buildroot}/${dirname(path)}`,
+      `echo ${Buffer.from(text).toString('base64')} | base64 -d > %{buildroot}/${path}`,
+    ]),
     ...(pkg.postLua === undefined ? [] : ['%post -p <lua>', pkg.postLua]),
     '%files',
     `/usr/share/${pkg.name}/VERSION`,
+    ...extraFiles.map(([path]) => `/${path}`),
     '',
   ].join('\n');
 }
@@ -138,11 +146,30 @@ export async function buildFixtureRepo(dir: string, packages: readonly FixturePa
   );
   const built = join(top, 'RPMS', 'noarch');
   for (const file of await readdir(built)) await copyFile(join(built, file), join(repo, file));
+  await indexRepo(repo);
+  return repo;
+}
+
+/** (Re)writes the repository's metadata from the rpms in it, with the advisories. */
+async function indexRepo(repo: string): Promise<void> {
+  await rm(join(repo, 'repodata'), { recursive: true, force: true });
   await runTool('/usr/bin/createrepo_c', ['-q', repo]);
-  const updateinfo = join(dir, 'updateinfo.xml');
+  const updateinfo = join(repo, '..', 'updateinfo.xml');
   await writeFile(updateinfo, UPDATEINFO);
   await runTool('/usr/bin/modifyrepo_c', ['--mdtype=updateinfo', updateinfo, join(repo, 'repodata')]);
+}
+
+/** A private copy of the fixture repository, for a test that changes what the repository offers. */
+export async function copyFixtureRepo(): Promise<string> {
+  const repo = join(makeSandboxDir('rpm-repo'), 'repo');
+  await cp(await fixtureRepo(), repo, { recursive: true });
   return repo;
+}
+
+/** Rebuilds the repository without `name-version-release` (as a mirror drops a superseded version). */
+export async function withdrawFromRepo(repo: string, nameVersionRelease: string): Promise<void> {
+  await rm(join(repo, `${nameVersionRelease}.noarch.rpm`));
+  await indexRepo(repo);
 }
 
 let sharedRepo: Promise<string> | null = null;
@@ -176,6 +203,10 @@ export interface DnfSandboxOptions {
   repo?: string;
   /** VERSION_ID written to ROOT/etc/os-release (dnf's $releasever for the root). */
   releasever?: string;
+  /** The repository's baseurl when it is served (e.g. over HTTP) instead of read as file://. */
+  repoUrl?: string;
+  /** dnf.conf `keepcache=1`: downloaded packages stay in ROOT/var/cache/dnf/<repo>/packages. */
+  keepcache?: boolean;
 }
 
 export async function createDnfSandbox(options: DnfSandboxOptions = {}): Promise<DnfSandbox> {
@@ -193,11 +224,27 @@ export async function createDnfSandbox(options: DnfSandboxOptions = {}): Promise
   await writeRpmHome(home);
   await writeFile(
     join(root, 'etc/dnf/dnf.conf'),
-    ['[main]', 'gpgcheck=0', 'install_weak_deps=False', 'best=False', 'skip_if_unavailable=False', ''].join('\n'),
+    [
+      '[main]',
+      'gpgcheck=0',
+      'install_weak_deps=False',
+      'best=False',
+      'skip_if_unavailable=False',
+      ...(options.keepcache ? ['keepcache=1'] : []),
+      '',
+    ].join('\n'),
   );
   await writeFile(
     join(root, 'etc/yum.repos.d/fixtures.repo'),
-    ['[fixtures]', 'name=Fixtures', `baseurl=file://${repo}`, 'enabled=1', 'gpgcheck=0', 'metadata_expire=0', ''].join('\n'),
+    [
+      '[fixtures]',
+      'name=Fixtures',
+      `baseurl=${options.repoUrl ?? `file://${repo}`}`,
+      'enabled=1',
+      'gpgcheck=0',
+      'metadata_expire=0',
+      '',
+    ].join('\n'),
   );
   await writeFile(join(root, 'etc/os-release'), `NAME="Fixture Linux"\nID=fedora\nVERSION_ID=${options.releasever ?? '40'}\n`);
   const yumBinary = join(binDir, 'yum');

@@ -13,11 +13,13 @@ export function jobRoutes(services: AgentServices) {
       path: '/jobs',
       operationId: 'listJobs',
       summary: 'Jobs, newest first',
+      description:
+        "Each finished job's `rollback` verdict is recomputed as `GET /jobs/{id}` does (the store and the repositories change).",
       tags: ['jobs'],
       query: jobListQuery,
       response: jobListSchema,
-      handler({ query }) {
-        const jobs = jobsOf(services).list({
+      async handler({ query }) {
+        const jobs = await jobsOf(services).listWithVerdicts({
           ...(query.status === undefined ? {} : { status: query.status }),
           ...(query.type === undefined ? {} : { type: query.type }),
         });

@@ -27,6 +27,34 @@ export const rollbackVerdictSchema = z
     ),
   })
   .meta({ id: 'RollbackVerdict' });
+export const HELD_BACK_REASONS = ['held', 'pinned', 'phased', 'dependency', 'ignored', 'policy'] as const;
+export const heldBackSchema = z
+  .object({
+    reason: z.enum(HELD_BACK_REASONS),
+    detail: z.string().describe("What holds it, in the package manager's own terms"),
+  })
+  .meta({ id: 'HeldBack' });
+export const heldBackPackageSchema = z
+  .object({ name: z.string(), reason: z.enum(HELD_BACK_REASONS), detail: z.string() })
+  .meta({ id: 'HeldBackPackage' });
+/** SPEC §12.5; core/src/contracts/forecast.ts. */
+export const restartForecastSchema = z
+  .object({
+    reboot_required: z.boolean(),
+    reasons: z
+      .array(z.object({ package: z.string().nullable(), why: z.string() }))
+      .describe("Why a reboot is needed: the backend's rules by package name, boot files, the package manager's reboot flag"),
+    services: z
+      .array(z.string())
+      .describe('systemd units whose unit files belong to packages that are upgraded, downgraded or removed'),
+    processes: z
+      .array(z.object({ pid: z.number().int(), command: z.string(), reason: z.string() }))
+      .describe(
+        'Processes (in backend.root when one is set) mapping a file of such a package: before, any mapping; after, one marked deleted or whose path now holds another file',
+      ),
+  })
+  .meta({ id: 'RestartForecast' });
+
 /** A job record as the API shows it (SPEC §6; core/src/contracts/job.ts). */
 export const jobSchema = z
   .object({
@@ -60,6 +88,21 @@ export const jobSchema = z
       .nullable()
       .optional()
       .describe('Atomic hosts: the deployment change the job plans, as beforeApply taps see it'),
+    forecast: restartForecastSchema
+      .nullable()
+      .optional()
+      .describe('What the plan will mean for the running system; set with `plan` where /capabilities.reboot_forecast is true'),
+    outcome: restartForecastSchema
+      .nullable()
+      .optional()
+      .describe('The same, measured after the change (jobs that ran the package manager, where reboot_forecast is true)'),
+    forecast_matched: z
+      .boolean()
+      .nullable()
+      .optional()
+      .describe(
+        'Whether the outcome is what the forecast said: equal reboot_required, and every outcome service and process (by pid) was forecast; null without a forecast',
+      ),
     waiting: z
       .object({
         lock: z.string(),
@@ -70,6 +113,12 @@ export const jobSchema = z
       .nullable()
       .optional()
       .describe("Set while the running job waits for another process's package-manager lock"),
+    held_back: z
+      .array(heldBackPackageSchema)
+      .optional()
+      .describe(
+        'Targeted packages the job kept back and why: updates the package manager would not apply (held, pinned, phased, ignored, dependency), or every planned package when a beforeApply veto stopped the job (policy)',
+      ),
   })
   .meta({ id: 'Job' });
 
