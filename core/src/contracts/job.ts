@@ -1,4 +1,5 @@
 /** Job and change records, exactly as the API shows them (snake_case). */
+import type { HeldBackReason } from './capabilities.js';
 import type { DeploymentPlan } from './deployments.js';
 import type { RestartForecast } from './forecast.js';
 
@@ -69,6 +70,19 @@ export interface Job {
    * absent) otherwise.
    */
   waiting?: LockWait | null;
+  /**
+   * Targeted packages the job kept back (SPEC §12.4): held, pinned or phased updates the package
+   * manager would not apply, and on a beforeApply veto every planned package (`policy`). Set when
+   * the job starts; absent on jobs that target no updates.
+   */
+  held_back?: HeldBackPackage[];
+}
+
+/** A targeted package the job kept back, and why (SPEC §12.4). */
+export interface HeldBackPackage {
+  name: string;
+  reason: HeldBackReason;
+  detail: string;
 }
 
 /** A running job waiting for another process's package-manager lock. */

@@ -746,11 +746,22 @@ export class JobManager {
       progress(0, 10)(100);
     }
     await operation.check?.(backend, signal);
+    if (operation.heldBack !== undefined) {
+      job.held_back = await operation.heldBack(backend, signal);
+      this.#emit(job, 'updated');
+    }
     const { beforeApply } = this.#options.hooks;
     const judge = async (plan: PlannedChange[]) => {
       // A tap that never answers cannot hold the job past its timeout.
       const veto = await untilAborted(beforeApply.promise(this.#copy(job), plan), signal);
-      if (veto !== undefined) throw new LpaError('LPA_ERR_VETOED', veto.reason, { details: { reason: veto.reason } });
+      if (veto !== undefined) {
+        // A veto keeps back every package the plan would have changed.
+        job.held_back = [
+          ...(job.held_back ?? []),
+          ...plan.map((change) => ({ name: change.name, reason: 'policy' as const, detail: `beforeApply veto: ${veto.reason}` })),
+        ];
+        throw new LpaError('LPA_ERR_VETOED', veto.reason, { details: { reason: veto.reason } });
+      }
       signal.throwIfAborted();
     };
     // Planning is a full dependency resolution by the package manager: done for a dry run, whose

@@ -1,8 +1,9 @@
-import type { OperationContext, PackageManagerBackend, RollbackPlan } from '../contracts/backend.js';
+import type { OperationContext, PackageManagerBackend, RollbackPlan, UpgradeSelection } from '../contracts/backend.js';
 import type { DeploymentManager, DeploymentPlan } from '../contracts/deployments.js';
-import type { Job, PlannedChange } from '../contracts/job.js';
+import type { HeldBackPackage, Job, PlannedChange } from '../contracts/job.js';
 import { LpaError } from '../errors.js';
 import type { RollbackStore } from '../rollback-store/rollback-store.js';
+import { type NarrowedSelection, narrowSelection } from './held-back.js';
 import { type DeploymentJobRequest, isDryRun, type JobRequest, type PinnedSpec, pinnedSpecsOf } from './job-request.js';
 import { stepContexts } from './plan-execution.js';
 import { inverseOf } from './rollback.js';
@@ -23,6 +24,8 @@ export interface JobOperation {
   check?(backend: PackageManagerBackend, signal: AbortSignal): Promise<void>;
   plan(backend: PackageManagerBackend, signal: AbortSignal): Promise<OperationPlan>;
   execute(backend: PackageManagerBackend, ctx: OperationContext): Promise<void>;
+  /** The targeted updates this job keeps back (SPEC §12.4); absent for jobs that target no updates. */
+  heldBack?(backend: PackageManagerBackend, signal: AbortSignal): Promise<HeldBackPackage[]>;
   /** The packages the request names, which a plan run as pins records as installed on request. */
   requested?: readonly string[];
 }
@@ -45,6 +48,27 @@ export function deploymentsOf(backend: PackageManagerBackend): DeploymentManager
   return backend.deployments;
 }
 
+/**
+ * What is held back is read once per job, when it starts, and the job reports and plans and applies
+ * by that one reading: a retry after a download failure must not change what the job keeps back.
+ */
+function narrowedOnce(selection: UpgradeSelection) {
+  let narrowed: Promise<NarrowedSelection> | null = null;
+  return (backend: PackageManagerBackend, signal: AbortSignal): Promise<NarrowedSelection> => {
+    narrowed ??= narrowSelection(backend, selection, signal);
+    narrowed.catch(() => {
+      narrowed = null;
+    });
+    return narrowed;
+  };
+}
+
+/** Every targeted update is held back: the package manager is not started. */
+function keptEverythingBack(ctx: OperationContext): void {
+  ctx.onLog('every targeted update is held back; nothing to apply');
+  ctx.onProgress(100, 'every targeted update is held back');
+}
+
 const INVERSE_ACTION = { installed: 'removed', removed: 'installed', upgraded: 'downgraded', downgraded: 'upgraded' } as const;
 
 function operationForRequest(request: JobRequest): JobOperation {
@@ -58,17 +82,32 @@ function operationForRequest(request: JobRequest): JobOperation {
         requested: request.packages.map((spec) => spec.name),
       };
     case 'package_update': {
-      const spec = request.version === undefined ? { name: request.name } : { name: request.name, version: request.version };
+      if (request.version !== undefined) {
+        const spec = { name: request.name, version: request.version };
+        return {
+          mutates: !isDryRun(request),
+          refreshFirst: false,
+          plan: (backend, signal) => packagePlan(backend.planInstall([spec], signal)),
+          execute: async (backend, ctx) => void (await backend.update(request.name, request.version, ctx)),
+          requested: [request.name],
+        };
+      }
+      // Without a version, the update the package manager offers; one it holds back is kept back.
+      const narrow = narrowedOnce({ names: [request.name], securityOnly: false });
       return {
         mutates: !isDryRun(request),
         refreshFirst: false,
-        plan: (backend, signal) =>
-          packagePlan(
-            request.version === undefined
-              ? backend.planUpgrades({ names: [request.name], securityOnly: false }, signal)
-              : backend.planInstall([spec], signal),
-          ),
-        execute: async (backend, ctx) => void (await backend.update(request.name, request.version, ctx)),
+        async plan(backend, signal) {
+          const narrowed = await narrow(backend, signal);
+          if (narrowed.selection.names?.length === 0) return packagePlan(Promise.resolve([]));
+          return packagePlan(backend.planUpgrades(narrowed.selection, signal));
+        },
+        async execute(backend, ctx) {
+          const narrowed = await narrow(backend, ctx.signal);
+          if (narrowed.selection.names?.length === 0) return keptEverythingBack(ctx);
+          await backend.update(request.name, undefined, ctx);
+        },
+        heldBack: async (backend, signal) => (await narrow(backend, signal)).heldBack,
         requested: [request.name],
       };
     }
@@ -83,14 +122,23 @@ function operationForRequest(request: JobRequest): JobOperation {
       const pinned = pinnedSpecsOf(request);
       if (pinned !== null) return pinnedApplyOperation(pinned, !request.dry_run);
       const selection = { names: request.packages as string[] | null, securityOnly: request.security_only };
+      const narrow = narrowedOnce(selection);
       return {
         mutates: !request.dry_run,
         refreshFirst: true,
-        plan: (backend, signal) =>
-          backend.deployments === undefined
-            ? packagePlan(backend.planUpgrades(selection, signal))
-            : deploymentPlan(backend.deployments.planUpgrade(signal)),
-        execute: async (backend, ctx) => void (await backend.applyUpgrades(selection, ctx)),
+        async plan(backend, signal) {
+          if (backend.deployments !== undefined) return deploymentPlan(backend.deployments.planUpgrade(signal));
+          const narrowed = await narrow(backend, signal);
+          if (narrowed.selection.names?.length === 0) return packagePlan(Promise.resolve([]));
+          return packagePlan(backend.planUpgrades(narrowed.selection, signal));
+        },
+        async execute(backend, ctx) {
+          if (backend.deployments !== undefined) return void (await backend.applyUpgrades(selection, ctx));
+          const narrowed = await narrow(backend, ctx.signal);
+          if (narrowed.selection.names?.length === 0) return keptEverythingBack(ctx);
+          await backend.applyUpgrades(narrowed.selection, ctx);
+        },
+        heldBack: async (backend, signal) => (backend.deployments !== undefined ? [] : (await narrow(backend, signal)).heldBack),
         requested: selection.names ?? [],
       };
     }

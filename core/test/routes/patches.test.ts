@@ -31,6 +31,7 @@ test('GET /patches lists available updates with security metadata and last_cache
     severity: 'important',
     advisories: ['FAKE-hello'],
     repository: 'fake',
+    held_back: null,
   });
   assert.equal(res.json.data.patches[1].security, false);
   const security = await a.call('GET', '/patches?security=true');

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type {
@@ -22,11 +23,13 @@ import { fingerprintFiles, LpaError } from '@linux-patch-api/core';
 import { type AptPaths, aptPaths, updateStampPath, writeAptConfig } from './apt-config.js';
 import { isAptFetchError, isAptLockError, isAptUnknownPackage, lockHolderFromOutput } from './apt-errors.js';
 import { findAptLockHolder } from './apt-locks.js';
+import { parseAptPolicy } from './apt-policy.js';
 import { AptRestartForecast } from './apt-restart-forecast.js';
 import { AptRollbackFiles } from './apt-rollback-files.js';
 import { AutoMarks } from './auto-marks.js';
 import { compareDebianVersions } from './debian-version.js';
 import { readLastDpkgChange } from './dpkg-log.js';
+import { markHeldBack, parseKeptBack } from './held-back.js';
 import { fileIdentity, InstalledSet } from './installed-set.js';
 import { NAME_PATTERN, validateDebianVersion, validatePackageName } from './package-grammar.js';
 import { parsePlanSummary } from './plan-summary.js';
@@ -114,7 +117,7 @@ export class AptBackend implements PackageManagerBackend {
         deployments: false,
       },
       advisories: { security: true, severity: false, advisory_ids: false },
-      held_back_reasons: [],
+      held_back_reasons: ['held', 'pinned', 'phased', 'dependency'],
       reboot_forecast: true,
     };
   }
@@ -228,7 +231,47 @@ export class AptBackend implements PackageManagerBackend {
         details: { exit_code: result.exitCode, output: tail(output, 20) },
       });
     }
-    return parseUpgradableList(result.stdout);
+    const upgradable = parseUpgradableList(result.stdout);
+    const installed = await this.installed.list();
+    const holds = await this.installed.holds();
+    const keptBack =
+      upgradable.length === 0 ? new Set<string>() : parseKeptBack(await this.read(APT_GET, [...PLAN, 'dist-upgrade']));
+    const policyNames = new Set([...keptBack].filter((name) => !holds.has(name)));
+    if (await this.hasPreferences()) {
+      const listed = new Set(upgradable.map((upgrade) => upgrade.name));
+      for (const pkg of installed) if (pkg.status === 'installed' && !listed.has(pkg.name)) policyNames.add(pkg.name);
+    }
+    const policy =
+      policyNames.size === 0
+        ? new Map()
+        : parseAptPolicy(await this.read(APT_CACHE, ['policy', '-o', 'Debug::NoLocking=1', '--', ...policyNames]));
+    return markHeldBack({ upgradable, holds, keptBack, policy, installed, compare: compareDebianVersions });
+  }
+
+  /** Whether any apt preferences file exists: only then can a pin keep an update back. */
+  private async hasPreferences(): Promise<boolean> {
+    if (existsSync(join(this.paths.etcDir, 'preferences'))) return true;
+    try {
+      return (await readdir(join(this.paths.etcDir, 'preferences.d'))).some((name) => !name.startsWith('.'));
+    } catch {
+      return false;
+    }
+  }
+
+  /** A read-only apt run; a failure is a BACKEND_ERROR with apt's own words. */
+  private async read(file: string, args: readonly string[]): Promise<string> {
+    const result = await this.runner.run({ file, args: [...args], env: this.env, timeoutMs: READ_TIMEOUT_MS });
+    if (result.exitCode !== 0) {
+      const output = `${result.stdout}${result.stderr}`;
+      throw new LpaError(
+        'LPA_ERR_BACKEND',
+        `${file.split('/').pop()} ${args.find((a) => !a.startsWith('-') && !a.includes('='))} failed: ${lastError(output)}`,
+        {
+          details: { exit_code: result.exitCode, output: tail(output, 20) },
+        },
+      );
+    }
+    return result.stdout;
   }
 
   private upgradeCacheKey(): string {
@@ -241,6 +284,8 @@ export class AptBackend implements PackageManagerBackend {
       join(this.paths.etcDir, 'preferences'),
       join(this.paths.etcDir, 'preferences.d'),
       join(this.paths.root, 'var/lib/apt/extended_states'),
+      // Whether apt defers a phased update depends on the machine id.
+      join(this.paths.root, 'etc/machine-id'),
     ];
     return watched.map(fileIdentity).join('|');
   }
@@ -324,7 +369,10 @@ export class AptBackend implements PackageManagerBackend {
   private async upgradeTargets(selection: UpgradeSelection): Promise<string[] | null> {
     if (selection.names !== null) this.assertNames(selection.names);
     if (!selection.securityOnly) return selection.names === null ? null : [...selection.names];
-    const security = (await this.listUpgrades()).filter((u) => u.security === true).map((u) => u.name);
+    // apt would apply a held-back security update once it is named: those stay out.
+    const security = (await this.listUpgrades())
+      .filter((u) => u.security === true && (u.held_back ?? null) === null)
+      .map((u) => u.name);
     return selection.names === null ? security : security.filter((name) => selection.names!.includes(name));
   }
 

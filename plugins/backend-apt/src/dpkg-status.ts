@@ -30,6 +30,17 @@ export function parseDpkgStatus(text: string, options: { keepNotInstalled?: bool
   return packages;
 }
 
+/** The packages whose dpkg selection is `hold` (`apt-mark hold`, `dpkg --set-selections`). */
+export function parseDpkgHolds(text: string): string[] {
+  const held: string[] = [];
+  for (const stanza of text.split(/\n\s*\n/)) {
+    const fields = parseStanza(stanza);
+    const name = fields.get('package');
+    if (name !== undefined && fields.get('status')?.trim().split(/\s+/)[0] === 'hold') held.push(name);
+  }
+  return held;
+}
+
 function parseStanza(stanza: string): Map<string, string> {
   const fields = new Map<string, string>();
   let current: string | null = null;

@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { InstalledPackage } from '@linux-patch-api/core';
 import { LpaError } from '@linux-patch-api/core';
-import { parseDpkgStatus } from './dpkg-status.js';
+import { parseDpkgHolds, parseDpkgStatus } from './dpkg-status.js';
 
 /**
  * Identifies one state of a file: a rewrite (dpkg renames status-new over status) changes it.
@@ -22,7 +22,12 @@ export function fileIdentity(path: string): string {
  * two stat() calls when nothing was installed.
  */
 export class InstalledSet {
-  private cached: { identity: string; packages: InstalledPackage[]; byName: Map<string, InstalledPackage> } | null = null;
+  private cached: {
+    identity: string;
+    packages: InstalledPackage[];
+    byName: Map<string, InstalledPackage>;
+    holds: ReadonlySet<string>;
+  } | null = null;
 
   private readonly updatesDir: string;
 
@@ -44,6 +49,11 @@ export class InstalledSet {
     return (await this.load()).byName.get(name) ?? null;
   }
 
+  /** The names whose dpkg selection is `hold`: apt keeps their updates back. */
+  async holds(): Promise<ReadonlySet<string>> {
+    return (await this.load()).holds;
+  }
+
   private async load() {
     const identity = this.identity();
     if (this.cached && this.cached.identity === identity) return this.cached;
@@ -55,9 +65,14 @@ export class InstalledSet {
     }
     // The file may have changed while it was read; key the cache on what was there before.
     const records = new Map<string, InstalledPackage>();
+    const holds = new Set(parseDpkgHolds(text));
     for (const pkg of parseDpkgStatus(text, { keepNotInstalled: true })) records.set(`${pkg.name}:${pkg.architecture}`, pkg);
     for (const journal of await this.journalFiles()) {
-      for (const pkg of parseDpkgStatus(journal, { keepNotInstalled: true })) records.set(`${pkg.name}:${pkg.architecture}`, pkg);
+      for (const pkg of parseDpkgStatus(journal, { keepNotInstalled: true })) {
+        records.set(`${pkg.name}:${pkg.architecture}`, pkg);
+        holds.delete(pkg.name);
+      }
+      for (const name of parseDpkgHolds(journal)) holds.add(name);
     }
     const packages = [...records.values()].filter((pkg) => pkg.status !== 'not-installed').map((pkg) => Object.freeze(pkg));
     const byName = new Map<string, InstalledPackage>();
@@ -65,7 +80,7 @@ export class InstalledSet {
       byName.set(`${pkg.name}:${pkg.architecture}`, pkg);
       if (!byName.has(pkg.name)) byName.set(pkg.name, pkg);
     }
-    this.cached = { identity, packages, byName };
+    this.cached = { identity, packages, byName, holds };
     return this.cached;
   }
 

@@ -145,13 +145,19 @@ describe('AptBackend on a sandbox root', () => {
     );
     const updateCall = recorder.argvs.filter((argv) => argv[0] === '/usr/bin/apt-get' && !argv.includes('--print-uris')).at(-1)!;
     assert.deepEqual(updateCall.slice(-4), ['install', '--only-upgrade', '--', HELLO]);
-    // The upgrade list was recomputed in the background right after apt ran: reading it starts nothing.
-    assert.deepEqual(recorder.argvs.at(-1)?.slice(0, 3), ['/usr/bin/apt', 'list', '--upgradable']);
-    const runs = recorder.invocations.length;
+    // The upgrade list is recomputed in the background right after apt ran: reading it joins that
+    // computation and starts no listing of its own.
+    const isUpdateCall = (argv: string[]) => argv[0] === '/usr/bin/apt-get' && argv.includes('--only-upgrade');
+    const afterUpdate = recorder.argvs.slice(recorder.argvs.findLastIndex(isUpdateCall) + 1);
+    assert.deepEqual(afterUpdate[0]?.slice(0, 3), ['/usr/bin/apt', 'list', '--upgradable']);
     assert.deepEqual(
       (await backend.listUpgrades()).map((u) => u.name),
       [SEC],
     );
+    const listings = (argvs: string[][]) => argvs.filter((argv) => argv[1] === 'list').length;
+    assert.equal(listings(recorder.argvs.slice(recorder.argvs.findLastIndex(isUpdateCall) + 1)), 1);
+    const runs = recorder.invocations.length;
+    await backend.listUpgrades();
     assert.equal(recorder.invocations.length, runs);
 
     await backend.update(HELLO, '1.0-1', createOperationContext());

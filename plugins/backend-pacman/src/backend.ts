@@ -1,4 +1,4 @@
-import { copyFile, readdir, rm, stat } from 'node:fs/promises';
+import { copyFile, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type BackendCapabilities,
@@ -39,6 +39,7 @@ import {
   type UpgradeLine,
 } from './output.js';
 import { findCachedPackage } from './package-cache.js';
+import { type IgnoreLists, ignoreDetail, parseIgnoreLists } from './pacman-conf.js';
 import { readLastPacmanChange } from './pacman-log.js';
 import { PacmanRestartForecast } from './pacman-restart-forecast.js';
 import { vercmp } from './vercmp.js';
@@ -134,7 +135,7 @@ export class PacmanBackend implements PackageManagerBackend {
         deployments: false,
       },
       advisories: { security: false, severity: false, advisory_ids: false },
-      held_back_reasons: [],
+      held_back_reasons: ['ignored'],
       reboot_forecast: true,
     };
   }
@@ -188,8 +189,8 @@ export class PacmanBackend implements PackageManagerBackend {
   }
 
   /**
-   * `pacman -Qu`: exit 1 with no error line means nothing is upgradable. Ignored packages are left
-   * out. The answer depends only on the local db, the sync dbs and pacman.conf (IgnorePkg), so it is
+   * `pacman -Qu`: exit 1 with no error line means nothing is upgradable. Packages pacman.conf
+   * ignores (IgnorePkg/IgnoreGroup) are listed held back as `ignored`. The answer depends only on the local db, the sync dbs and pacman.conf (IgnorePkg), so it is
    * reused while none of them changed.
    */
   async listUpgrades(signal?: AbortSignal): Promise<Upgrade[]> {
@@ -204,9 +205,9 @@ export class PacmanBackend implements PackageManagerBackend {
       this.#upgrades = signature === null ? null : { signature, lines };
     }
     const installed = new Map((await this.#localDb.list()).map((pkg) => [pkg.name, pkg]));
-    return lines
-      .filter((line) => !line.ignored)
-      .map((line) => ({
+    const ignores = lines.some((line) => line.ignored) ? await this.#ignoreLists() : null;
+    return lines.map(
+      (line): Upgrade => ({
         name: line.name,
         current_version: line.currentVersion,
         available_version: line.availableVersion,
@@ -217,7 +218,20 @@ export class PacmanBackend implements PackageManagerBackend {
         severity: null,
         advisories: [],
         repository: null,
-      }));
+        held_back:
+          ignores === null || !line.ignored
+            ? null
+            : { reason: 'ignored', detail: ignoreDetail(line.name, ignores, this.#layout.configFile) },
+      }),
+    );
+  }
+
+  async #ignoreLists(): Promise<IgnoreLists> {
+    try {
+      return parseIgnoreLists(await readFile(this.#layout.configFile, 'utf8'));
+    } catch {
+      return { packages: [], groups: [] };
+    }
   }
 
   // ---- mutations -----------------------------------------------------------------------------
@@ -440,7 +454,11 @@ export class PacmanBackend implements PackageManagerBackend {
     if (selection.names === null) return;
     this.#requireValidNames(selection.names);
     const requested = new Set(selection.names);
-    const leftBehind = (await this.listUpgrades(signal)).map((upgrade) => upgrade.name).filter((name) => !requested.has(name));
+    // -Su keeps ignored packages back by itself; only the others must all be named.
+    const leftBehind = (await this.listUpgrades(signal))
+      .filter((upgrade) => (upgrade.held_back ?? null) === null)
+      .map((upgrade) => upgrade.name)
+      .filter((name) => !requested.has(name));
     if (leftBehind.length > 0) {
       throw new LpaError(
         'LPA_ERR_VALIDATION',

@@ -49,3 +49,47 @@ export async function readPacmanOptions(path: string): Promise<PacmanOptions> {
     return { ...DEFAULTS, cacheDirs: [...DEFAULTS.cacheDirs] };
   }
 }
+
+/** `IgnorePkg` and `IgnoreGroup` of `[options]`: pacman keeps these packages' upgrades back. */
+export interface IgnoreLists {
+  packages: string[];
+  groups: string[];
+}
+
+export function parseIgnoreLists(text: string): IgnoreLists {
+  const lists: IgnoreLists = { packages: [], groups: [] };
+  let section = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/#.*$/, '').trim();
+    const header = /^\[(.+)\]$/.exec(line);
+    if (header !== null) {
+      section = header[1] as string;
+      continue;
+    }
+    const setting = /^(IgnorePkg|IgnoreGroup)\s*=\s*(.+)$/.exec(line);
+    if (section !== 'options' || setting === null) continue;
+    const values = (setting[2] as string).trim().split(/\s+/);
+    (setting[1] === 'IgnorePkg' ? lists.packages : lists.groups).push(...values);
+  }
+  return lists;
+}
+
+/** Why pacman ignores this package's upgrade, in pacman.conf's words (IgnorePkg entries are fnmatch globs). */
+export function ignoreDetail(name: string, lists: IgnoreLists, configFile: string): string {
+  const entry = lists.packages.find((pattern) => globMatches(pattern, name));
+  if (entry !== undefined) return `IgnorePkg = ${entry} in ${configFile}`;
+  if (lists.groups.length > 0) return `IgnoreGroup = ${lists.groups.join(' ')} in ${configFile}`;
+  return `ignored by ${configFile}`;
+}
+
+function globMatches(pattern: string, name: string): boolean {
+  const source = pattern
+    .replace(/[.+^${}()|\\/-]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  try {
+    return new RegExp(`^${source}$`).test(name);
+  } catch {
+    return pattern === name;
+  }
+}

@@ -107,6 +107,7 @@ describe('pacman backend on real pacman: install, upgrades, apply, rollback from
         severity: null,
         advisories: [],
         repository: null,
+        held_back: null,
       },
     ]);
     const details = await backend.getPackage(HELLO);

@@ -12,7 +12,7 @@ import {
   parseUpgradeList,
 } from '../src/output.js';
 import { findCachedPackage, parsePackageFileName } from '../src/package-cache.js';
-import { parsePacmanOptions } from '../src/pacman-conf.js';
+import { ignoreDetail, parseIgnoreLists, parsePacmanOptions } from '../src/pacman-conf.js';
 
 // Outputs of pacman 6.0.2 (Debian 12) on a sandbox root, as the tests in backend.test.ts produce them.
 const FAILED_DB_SYNC = [
@@ -164,5 +164,15 @@ describe('package cache file names and pacman.conf', () => {
       cacheDirs: ['/var/cache/pacman/pkg'],
       logFile: '/var/log/pacman.log',
     });
+  });
+
+  it('reads IgnorePkg and IgnoreGroup from [options] and says which one holds a package back', () => {
+    const lists = parseIgnoreLists(
+      ['[options]', 'IgnorePkg = linux* glibc', 'IgnoreGroup = gnome', '[core]', 'IgnorePkg = not-this', ''].join('\n'),
+    );
+    assert.deepEqual(lists, { packages: ['linux*', 'glibc'], groups: ['gnome'] });
+    assert.equal(ignoreDetail('linux-lts', lists, '/etc/pacman.conf'), 'IgnorePkg = linux* in /etc/pacman.conf');
+    assert.equal(ignoreDetail('glibc', lists, '/etc/pacman.conf'), 'IgnorePkg = glibc in /etc/pacman.conf');
+    assert.equal(ignoreDetail('gnome-shell', lists, '/etc/pacman.conf'), 'IgnoreGroup = gnome in /etc/pacman.conf');
   });
 });

@@ -193,6 +193,7 @@ describe('yum backend driven by EL7 transcripts', () => {
       severity: 'Important',
       advisories: ['RHSA-2024:0346', 'CVE-2023-4622', 'CVE-2023-4921'],
       repository: 'updates',
+      held_back: null,
     });
     assert.equal(upgrades.get('java-1.8.0-openjdk-headless')?.severity, 'Critical');
     assert.deepEqual(upgrades.get('NetworkManager')?.advisories, ['RHBA-2023:7861']);

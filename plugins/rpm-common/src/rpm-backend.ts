@@ -19,6 +19,7 @@ import type {
   UpgradeSelection,
 } from '@linux-patch-api/core';
 import { fingerprintFiles, LpaError } from '@linux-patch-api/core';
+import { excludeReason, type HoldSources, hasHolds, readHoldSources } from './excludes.js';
 import { isRpmFetchError } from './fetch-errors.js';
 import { treeFingerprint } from './file-fingerprint.js';
 import { findDirs } from './find-dirs.js';
@@ -55,6 +56,8 @@ const NOT_FOUND =
  */
 const READ_LOCK_WAIT_SECONDS = 4;
 const READ_TIMEOUT_MS = 120_000;
+/** Lists what an exclude or versionlock hides too, so held-back updates are shown, not hidden. */
+const DISABLE_EXCLUDES = '--disableexcludes=all';
 const LOCK_POLL_MS = 200;
 /** dnf's exit status when it gave up on a lock (exit_on_lock). */
 const LOCK_EXIT_CODE = 200;
@@ -133,7 +136,7 @@ export class RpmBackend implements PackageManagerBackend {
         deployments: false,
       },
       advisories: { security: true, severity: true, advisory_ids: true },
-      held_back_reasons: [],
+      held_back_reasons: ['ignored', 'pinned'],
       reboot_forecast: true,
     };
   }
@@ -238,7 +241,12 @@ export class RpmBackend implements PackageManagerBackend {
 
   private async upgradeInputs(): Promise<string> {
     const root = this.root ?? '/';
-    const config = [...this.tool.configFiles.map((file) => join(root, file)), join(root, 'etc/yum.repos.d')];
+    const config = [
+      ...this.tool.configFiles.map((file) => join(root, file)),
+      join(root, 'etc/yum.repos.d'),
+      // The versionlock list holds updates back too.
+      join(root, this.tool.pluginConfDir, 'versionlock.list'),
+    ];
     const database = treeFingerprint([this.database.directory], 1, READ_TOUCHED);
     // dnf rewrites its top-level *.solv / *.solvx files when a repo's metadata changes, and
     // expired_repos.json on every refresh; yum 3 keeps repomd.xml per repo a few levels down.
@@ -249,10 +257,17 @@ export class RpmBackend implements PackageManagerBackend {
 
   private async computeUpgrades(signal?: AbortSignal): Promise<Upgrade[]> {
     const installed = await this.listInstalled(signal);
-    const rows = this.checkUpdateRows(await this.runRead(['-q', 'check-update'], signal));
+    const offeredRows = this.checkUpdateRows(await this.runRead(['-q', 'check-update'], signal));
+    // With an exclude or a versionlock configured, every update is listed, excluded or not; the
+    // ones the plain listing lacks are held back (SPEC §12.4).
+    const holdSources = await this.holdSources();
+    const rows = hasHolds(holdSources)
+      ? this.checkUpdateRows(await this.runRead(['-q', 'check-update', DISABLE_EXCLUDES], signal))
+      : offeredRows;
     if (rows.length === 0) return [];
-    const advisories = await this.listAdvisories(signal);
-    return rows.map((row) => {
+    const offered = new Set(offeredRows.map((row) => `${row.name}.${row.arch}`));
+    const advisories = await this.listAdvisories(signal, hasHolds(holdSources));
+    return rows.map((row): Upgrade => {
       const current =
         installed.find((pkg) => pkg.name === row.name && pkg.architecture === row.arch) ??
         installed.find((pkg) => pkg.name === row.name);
@@ -275,8 +290,19 @@ export class RpmBackend implements PackageManagerBackend {
         severity: highestSeverity(severities),
         advisories: [...new Set(relevant.map((advisory) => advisory.id))],
         repository: row.repository,
+        held_back: offered.has(`${row.name}.${row.arch}`) ? null : excludeReason(row.name, holdSources),
       };
     });
+  }
+
+  /** The excludes of the root's own configuration and repositories, and its versionlock list. */
+  private holdSources(): Promise<HoldSources> {
+    const root = this.root ?? '/';
+    return readHoldSources(
+      this.tool.configFiles.map((file) => join(root, file)),
+      join(root, 'etc/yum.repos.d'),
+      join(root, this.tool.pluginConfDir, 'versionlock.list'),
+    );
   }
 
   // ---- mutations ----
@@ -600,10 +626,10 @@ export class RpmBackend implements PackageManagerBackend {
     return parsePackageList(result.stdout);
   }
 
-  private async listAdvisories(signal?: AbortSignal): Promise<AdvisoryRow[]> {
+  private async listAdvisories(signal: AbortSignal | undefined, withExcluded: boolean): Promise<AdvisoryRow[]> {
     const rows: AdvisoryRow[] = [];
     for (const args of [this.tool.updateinfoArgs, this.tool.updateinfoCveArgs]) {
-      const result = await this.runRead(['-q', ...args], signal);
+      const result = await this.runRead(['-q', ...args, ...(withExcluded ? [DISABLE_EXCLUDES] : [])], signal);
       if (result.exitCode !== 0) this.fail(result, `${this.tool.packageManager} updateinfo failed`);
       rows.push(...parseUpdateinfoList(result.stdout));
     }

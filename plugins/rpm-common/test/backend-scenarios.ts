@@ -106,6 +106,7 @@ export function backendScenarios(options: ScenarioOptions): void {
         severity: SECURITY_ADVISORY.severity,
         advisories: [SECURITY_ADVISORY.id, SECURITY_ADVISORY.cve],
         repository: 'fixtures',
+        held_back: null,
       });
       assert.equal(byName.get(HELLO)?.security, false);
       assert.equal(byName.get(HELLO)?.severity, null);

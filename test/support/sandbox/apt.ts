@@ -28,6 +28,8 @@ export interface FixtureDeb {
   version: string;
   depends?: string;
   postinst?: string;
+  /** More control fields, copied into the index by dpkg-scanpackages (e.g. `Phased-Update-Percentage`). */
+  fields?: Readonly<Record<string, string>>;
   /** More files the package ships: path inside the root (no leading slash) → content. */
   files?: Readonly<Record<string, string | Uint8Array>>;
   repo: 'main' | 'security';
@@ -72,6 +74,7 @@ async function buildDeb(fixture: FixtureDeb, buildDir: string, repoDir: string):
     'Architecture: all',
     'Maintainer: linux-patch-api tests <tests@example.invalid>',
     ...(fixture.depends ? [`Depends: ${fixture.depends}`] : []),
+    ...Object.entries(fixture.fields ?? {}).map(([field, value]) => `${field}: ${value}`),
     'Installed-Size: 8',
     `Description: linux-patch-api test fixture ${fixture.name}`,
     ' Built by the test harness; installs one file under /usr/share.',

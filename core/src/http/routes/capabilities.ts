@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { capabilitiesOf } from '../../contracts/capabilities.js';
+import { capabilitiesOf, type HeldBackReason } from '../../contracts/capabilities.js';
 import type { AgentServices } from '../../services.js';
 import { CORE_VERSION, PLUGIN_API_VERSION } from '../../version.js';
 import { MAX_BODY_BYTES } from '../body.js';
 import { defineRoute } from '../route.js';
+import { HELD_BACK_REASONS } from '../schemas/job.js';
 import { MAX_PACKAGES_PER_REQUEST } from '../schemas/package.js';
 import { backendOf } from './services-required.js';
 
@@ -34,7 +35,11 @@ export const capabilitiesSchema = z.object({
     ),
   }),
   advisories: z.object({ security: flag, severity: flag, advisory_ids: flag }),
-  held_back_reasons: z.array(z.enum(['held', 'pinned', 'phased', 'dependency', 'ignored', 'policy'])),
+  held_back_reasons: z
+    .array(z.enum(HELD_BACK_REASONS))
+    .describe(
+      'The reasons this backend tells when it lists an update as held back; `policy` (a beforeApply veto) is always possible',
+    ),
   reboot_forecast: flag,
   audit_sinks: z.array(z.string()).describe('The audit sinks the config asks for (`auto` picks by platform)'),
   hook_taps: z.object({
@@ -90,7 +95,8 @@ export function capabilitiesRoutes(services: AgentServices) {
             },
           },
           advisories: declared.advisories,
-          held_back_reasons: declared.held_back_reasons,
+          // A beforeApply veto keeps every planned package back as `policy`, whatever the backend.
+          held_back_reasons: [...new Set<HeldBackReason>([...declared.held_back_reasons, 'policy'])],
           reboot_forecast: declared.reboot_forecast,
           audit_sinks: [...config.audit.sinks],
           hook_taps: {

@@ -13,13 +13,17 @@ export function patchRoutes(services: AgentServices) {
       method: 'GET',
       path: '/patches',
       operationId: 'listPatches',
-      summary: 'Available updates, with security classification where the distribution has it',
+      summary:
+        'Every update the package manager knows of, with security classification where the distribution has it; updates it would not apply say why in `held_back`',
       tags: ['patches'],
       query: patchListQuery,
       response: patchListSchema,
       async handler({ query }) {
         const upgrades = await fromBackend(() => backendOf(services).listUpgrades());
-        const patches = upgrades.filter((upgrade) => query.security !== true || upgrade.security === true).sort(byName);
+        const patches = upgrades
+          .filter((upgrade) => query.security !== true || upgrade.security === true)
+          .map((upgrade) => ({ ...upgrade, held_back: upgrade.held_back ?? null }))
+          .sort(byName);
         return { patches, total: patches.length, last_cache_update: services.cache?.state().last_cache_update ?? null };
       },
     }),

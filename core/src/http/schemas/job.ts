@@ -27,6 +27,16 @@ export const rollbackVerdictSchema = z
     ),
   })
   .meta({ id: 'RollbackVerdict' });
+export const HELD_BACK_REASONS = ['held', 'pinned', 'phased', 'dependency', 'ignored', 'policy'] as const;
+export const heldBackSchema = z
+  .object({
+    reason: z.enum(HELD_BACK_REASONS),
+    detail: z.string().describe("What holds it, in the package manager's own terms"),
+  })
+  .meta({ id: 'HeldBack' });
+export const heldBackPackageSchema = z
+  .object({ name: z.string(), reason: z.enum(HELD_BACK_REASONS), detail: z.string() })
+  .meta({ id: 'HeldBackPackage' });
 /** SPEC §12.5; core/src/contracts/forecast.ts. */
 export const restartForecastSchema = z
   .object({
@@ -103,6 +113,12 @@ export const jobSchema = z
       .nullable()
       .optional()
       .describe("Set while the running job waits for another process's package-manager lock"),
+    held_back: z
+      .array(heldBackPackageSchema)
+      .optional()
+      .describe(
+        'Targeted packages the job kept back and why: updates the package manager would not apply (held, pinned, phased, ignored, dependency), or every planned package when a beforeApply veto stopped the job (policy)',
+      ),
   })
   .meta({ id: 'Job' });
 

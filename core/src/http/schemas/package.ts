@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { changeSchema } from './deployment.js';
+import { heldBackSchema } from './job.js';
 
 /** SPEC §5: package names and versions are at most 255 characters (the distro grammar is checked too). */
 export const packageName = z.string().min(1).max(255).meta({ id: 'PackageName' });
@@ -77,11 +78,9 @@ export const patchSchema = z
       .nullable()
       .optional()
       .describe('Atomic hosts: the package differences between the two commits (null when a commit has no package database)'),
-    held_back: z
-      .object({ reason: z.enum(['held', 'pinned', 'phased', 'dependency', 'ignored', 'policy']), detail: z.string() })
+    held_back: heldBackSchema
       .nullable()
-      .optional()
-      .describe('Set when the package manager would not apply this update (e.g. an apk world pin)'),
+      .describe('null, or why the package manager would not apply this update (a hold, a pin, a phased rollout, an ignore list)'),
   })
   .meta({ id: 'Patch' });
 
