@@ -49,7 +49,7 @@ after(async () => {
 
 const names = (response: { json: JobRecord }) => response.json.data.patches.map((patch: JobRecord) => patch.name);
 
-it('joins the tracker by source package and fixed version into one advisory format', async () => {
+it('joins the tracker by source package and fixed version into one advisory format', async (t) => {
   const { json } = await agent.request('GET', '/patches');
   const byName = new Map<string, JobRecord>(json.data.patches.map((patch: JobRecord) => [patch.name, patch]));
   assert.deepEqual(byName.get(SEC).advisories, [
@@ -66,6 +66,7 @@ it('joins the tracker by source package and fixed version into one advisory form
   ]);
   assert.deepEqual(fieldsOf(byName.get(SEC).advisories[0]), [...ADVISORY_FIELDS]);
   assert.equal(byName.get(SEC).classification, 'security');
+  t.diagnostic(`/patches entry: ${JSON.stringify(byName.get(SEC))}`);
   assert.equal(byName.get(SEC).security, true);
   assert.deepEqual(byName.get(HELLO).advisories, []);
   assert.equal(byName.get(HELLO).classification, 'unknown');

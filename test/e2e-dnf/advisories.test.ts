@@ -16,7 +16,7 @@ after(async () => {
 
 const names = (response: { json: JobRecord }) => response.json.data.patches.map((patch: JobRecord) => patch.name);
 
-it('updateinfo gives the same advisory format: type, normalized and raw severity, the CVEs of the advisory', async () => {
+it('updateinfo gives the same advisory format: type, normalized and raw severity, the CVEs of the advisory', async (t) => {
   const { json } = await agent.request('GET', '/patches');
   const byName = new Map<string, JobRecord>(json.data.patches.map((patch: JobRecord) => [patch.name, patch]));
   assert.deepEqual(byName.get(SEC).advisories, [
@@ -32,6 +32,7 @@ it('updateinfo gives the same advisory format: type, normalized and raw severity
     },
   ]);
   assert.equal(byName.get(SEC).classification, 'security');
+  t.diagnostic(`/patches entry: ${JSON.stringify(byName.get(SEC))}`);
   assert.deepEqual(
     byName.get(HELLO).advisories.map((advisory: JobRecord) => [advisory.id, advisory.type, advisory.severity, advisory.cves]),
     [[BUGFIX_ADVISORY.id, 'bugfix', 'unknown', []]],
