@@ -151,6 +151,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
           logger,
           hooks,
           runner: spawns.wrap(new ProcessRunner()),
+          advisoryFeeds: () => config.current().config.advisories,
           ...(options.plugins?.builtins === undefined ? {} : { plugins: options.plugins.builtins }),
           ...(options.plugins?.discover === undefined ? {} : { discover: options.plugins.discover }),
         });

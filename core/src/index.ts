@@ -3,6 +3,7 @@
  * exported here, and nothing else.
  */
 
+export { higherSeverity, normalizeSeverity } from './advisories/advisory.js';
 export {
   AUDIT_SEAL_FILE,
   type AuditChainSeal,
@@ -23,9 +24,14 @@ export type {
   ClientIdentity,
 } from './contracts/audit.js';
 export type {
+  Advisory,
+  AdvisoryFeeds,
+  AdvisorySeverity,
+  AdvisoryType,
   BackendContext,
   BackendDefinition,
   BackendInfo,
+  Classification,
   HeldBack,
   InstalledPackage,
   LockHolder,

@@ -21,8 +21,9 @@ after(async () => {
   hostUnchanged();
 });
 
-it('GET /patches lists an IgnorePkg update as ignored, naming the pacman.conf line', async () => {
+it('GET /patches lists an IgnorePkg update as ignored, naming the pacman.conf line', async (t) => {
   const { json } = await agent.request('GET', '/patches');
+  t.diagnostic(`/patches entry: ${JSON.stringify(json.data.patches[0])}`);
   assert.deepEqual(
     json.data.patches.map((p: { name: string; current_version: string; available_version: string; held_back: unknown }) => [
       p.name,

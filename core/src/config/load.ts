@@ -77,6 +77,7 @@ function resolvePaths(config: Config, base: string): Config {
       root: resolvePath(base, config.backend.root),
       apk_path: resolvePath(base, config.backend.apk_path),
     },
+    advisories: { debian_tracker_json: resolvePath(base, config.advisories.debian_tracker_json) },
     plugins: config.plugins.map((plugin) =>
       plugin.startsWith('./') || plugin.startsWith('../') ? resolve(base, plugin) : plugin,
     ),

@@ -69,6 +69,13 @@ export const configSchema = z
       })
       .strict()
       .default({ sinks: ['auto'], retention_days: 30 }),
+    advisories: z
+      .object({
+        /** The Debian security tracker's JSON, synced by the operator (the agent never downloads it). */
+        debian_tracker_json: z.string().min(1).nullable().default(null),
+      })
+      .strict()
+      .default({ debian_tracker_json: null }),
     plugins: z.array(z.string().min(1)).default([]),
   })
   .strict();

@@ -103,7 +103,8 @@ async function checkPaths(config: Config): Promise<void> {
 
 /**
  * "Valid as a whole" beyond the schema (SPEC §4): the paths are directories the agent can create
- * and write, the TLS files load, the backend is installed, the whitelist file exists. Returns the
+ * and write, the TLS files load, the backend is installed, the whitelist file exists, an advisory
+ * feed named is a regular file. Returns the
  * TLS material the config names, loaded and validated. The directory checks are bounded: if they
  * have not finished within the timeout, the change is refused.
  */
@@ -122,6 +123,12 @@ export async function assertUsable(settings: Settings, options: UsabilityOptions
     } catch (error) {
       throw unusable('whitelist_file', `${config.whitelist_file} does not exist (${(error as NodeJS.ErrnoException).code})`);
     }
+  }
+  for (const [key, path] of Object.entries(config.advisories)) {
+    if (path === null) continue;
+    const info = await stat(path).catch((error: NodeJS.ErrnoException) => error.code ?? 'unreadable');
+    if (typeof info === 'string') throw unusable(`advisories.${key}`, `${path} does not exist (${info})`);
+    if (!info.isFile()) throw unusable(`advisories.${key}`, `${path} is not a regular file`);
   }
   if (config.backend.name !== 'auto' && options.backendNames) {
     const available = await options.backendNames();

@@ -43,6 +43,37 @@ export interface Upgrade {
   package_changes?: PlannedChange[] | null;
   /** Set when the package manager would not apply this update (SPEC §12.4); absent or null otherwise. */
   held_back?: HeldBack | null;
+  /**
+   * The advisories behind this update in the one format of GET /patches (plugin API 1.x, optional):
+   * without them the core makes one record per id in `advisories` from `security` and `severity`.
+   */
+  advisory_records?: Advisory[];
+}
+
+export type AdvisorySeverity = 'critical' | 'high' | 'medium' | 'low' | 'unknown';
+export type AdvisoryType = 'security' | 'bugfix' | 'enhancement' | 'unknown';
+export type Classification = AdvisoryType;
+
+/** One advisory, the same shape on every distribution. */
+export interface Advisory {
+  /** The advisory's own id (RHSA-…, FEDORA-…, DSA-…, USN-…), or the CVE id where the source has no advisory ids. */
+  id: string;
+  type: AdvisoryType;
+  /** Normalized (normalizeSeverity); the source's own word is in severity_raw. */
+  severity: AdvisorySeverity;
+  severity_raw: string | null;
+  cves: string[];
+  /** Where it came from: `updateinfo`, `debian-security-tracker`, `arch-audit`, `alpine-secdb`, `suite`. */
+  source: string;
+  url: string | null;
+  /** RFC 3339 or the source's date, where the source gives one. */
+  issued: string | null;
+}
+
+/** The operator-synced advisory feeds of the config's `advisories` section (absolute paths or null). */
+export interface AdvisoryFeeds {
+  /** The Debian security tracker's JSON (apt). */
+  debian_tracker_json: string | null;
 }
 
 export interface HeldBack {
@@ -256,6 +287,8 @@ export interface BackendContext {
   stateDir: string;
   /** The config's `backend` section, for backend-specific keys such as `apk_path`. */
   options?: Readonly<Record<string, unknown>>;
+  /** The advisory feeds the config names now (read on every use: a reload may change them). */
+  advisoryFeeds?: () => Readonly<AdvisoryFeeds>;
 }
 
 export interface BackendDefinition {

@@ -29,8 +29,19 @@ export interface BackendCapabilities {
     /** GET /deployments (atomic hosts). */
     deployments: boolean;
   };
-  /** Which advisory fields of GET /patches this distribution fills. */
-  advisories: { security: boolean; severity: boolean; advisory_ids: boolean };
+  /**
+   * Which advisory fields of GET /patches this distribution fills. `cves`, `url`, `issued` and
+   * `feeds` (the config keys of `advisories` it reads) are optional: absent means false / none.
+   */
+  advisories: {
+    security: boolean;
+    severity: boolean;
+    advisory_ids: boolean;
+    cves?: boolean;
+    url?: boolean;
+    issued?: boolean;
+    feeds?: string[];
+  };
   held_back_reasons: HeldBackReason[];
   reboot_forecast: boolean;
 }

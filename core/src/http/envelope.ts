@@ -14,6 +14,18 @@ export function rfc3339(date: Date = new Date()): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** The envelope's timestamp has whole seconds: formatted once per second, not once per answer. */
+let currentSecond = Number.NaN;
+let currentTimestamp = '';
+function now(): string {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== currentSecond) {
+    currentTimestamp = rfc3339(new Date(second * 1000));
+    currentSecond = second;
+  }
+  return currentTimestamp;
+}
+
 export function requestIdOf(ctx: Context): string {
   return ctx.state.requestId as string;
 }
@@ -23,12 +35,13 @@ export function requestIdOf(ctx: Context): string {
  * the web stream classes, whose first use loads Node's whole fetch implementation into the agent.
  */
 function setJsonBody(ctx: Context, body: unknown): void {
-  ctx.type = 'application/json; charset=utf-8';
+  // The header itself: Koa's `type` setter would look the complete type up again on every answer.
+  ctx.set('Content-Type', 'application/json; charset=utf-8');
   ctx.body = JSON.stringify(body);
 }
 
 export function sendData<T>(ctx: Context, data: T, status = 200): void {
-  const body: Envelope<T> = { success: true, request_id: requestIdOf(ctx), timestamp: rfc3339(), data, error: null };
+  const body: Envelope<T> = { success: true, request_id: requestIdOf(ctx), timestamp: now(), data, error: null };
   ctx.status = status;
   setJsonBody(ctx, body);
 }
@@ -41,7 +54,7 @@ export function sendRaw(ctx: Context, data: unknown, status = 200): void {
 
 /** The envelope of a refused request. */
 export function errorBody(requestId: string, error: LpaError): Envelope<null> {
-  return { success: false, request_id: requestId, timestamp: rfc3339(), data: null, error: error.toJSON() };
+  return { success: false, request_id: requestId, timestamp: now(), data: null, error: error.toJSON() };
 }
 
 export function sendError(ctx: Context, error: LpaError): void {

@@ -1,4 +1,6 @@
-import semver from 'semver';
+// The two functions alone: semver's index loads all of its 48 modules at start.
+import satisfies from 'semver/functions/satisfies.js';
+import validRange from 'semver/ranges/valid.js';
 import type { AuditSinkDefinition } from '../contracts/audit.js';
 import type { BackendDefinition, PackageManagerBackend } from '../contracts/backend.js';
 import type { Plugin } from '../contracts/plugin.js';
@@ -31,7 +33,7 @@ export function assertPluginShape(value: unknown, from: string): asserts value i
   }
   const problems: string[] = [];
   if (typeof value.name !== 'string' || value.name.trim() === '') problems.push('name must be a non-empty string');
-  if (typeof value.apiVersion !== 'string' || semver.validRange(value.apiVersion) === null) {
+  if (typeof value.apiVersion !== 'string' || validRange(value.apiVersion) === null) {
     problems.push('apiVersion must be a semver range such as "^1.0.0"');
   }
   if (typeof value.apply !== 'function') problems.push('apply must be a function');
@@ -43,7 +45,7 @@ export function assertPluginShape(value: unknown, from: string): asserts value i
 
 /** Refuses a plugin whose apiVersion range does not admit this core's PLUGIN_API_VERSION. */
 export function assertApiVersion(plugin: Plugin, from: string): void {
-  if (!semver.satisfies(PLUGIN_API_VERSION, plugin.apiVersion)) {
+  if (!satisfies(PLUGIN_API_VERSION, plugin.apiVersion)) {
     throw new LpaError(
       'LPA_ERR_PLUGIN_VERSION_MISMATCH',
       `plugin ${plugin.name} (${from}) supports plugin API ${plugin.apiVersion}, but this core provides plugin API ${PLUGIN_API_VERSION}`,

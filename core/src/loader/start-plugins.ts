@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import type { PackageManagerBackend } from '../contracts/backend.js';
+import type { AdvisoryFeeds, PackageManagerBackend } from '../contracts/backend.js';
 import type { CommandRunner } from '../contracts/command-runner.js';
 import type { Logger } from '../contracts/logger.js';
 import type { OsRelease } from '../contracts/os-release.js';
@@ -22,6 +22,8 @@ export interface StartPluginsInput {
   plugins?: readonly Plugin[];
   /** Load installed `@linux-patch-api/*` plugin packages (default true). */
   discover?: boolean;
+  /** The advisory feeds of the config in force (a reload may change them). */
+  advisoryFeeds?: () => Readonly<AdvisoryFeeds>;
 }
 
 export interface StartedPlugins {
@@ -52,6 +54,7 @@ export async function startPlugins(input: StartPluginsInput): Promise<StartedPlu
       logger: logger.child({ backend: selected.definition.name }),
       stateDir: config.paths.state_dir,
       options: config.backend,
+      advisoryFeeds: input.advisoryFeeds ?? (() => ({ debian_tracker_json: null })),
     });
   } catch (error) {
     if (isLpaError(error)) throw error;

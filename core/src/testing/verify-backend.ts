@@ -58,6 +58,13 @@ export interface VerifyBackendOptions {
    * Needs `fixtures`.
    */
   holdLock?(): Promise<{ release(): Promise<void> }>;
+  /**
+   * The package manager can tell whether a version is offered only by resolving the change itself,
+   * refusing it as a whole before anything changes (apk): findUnavailableVersions then answers no
+   * pair and the apply fails VERSION_UNAVAILABLE instead. The kit checks that it answers none and
+   * changes nothing, instead of that it names a version nobody offers.
+   */
+  availabilityDecidedByApply?: boolean;
 }
 
 /** A name valid in every distro grammar that no repository ships. */
@@ -431,6 +438,12 @@ export function backendChecks(options: VerifyBackendOptions): ConformanceCheck<P
         const installed = (await backend.listInstalled()).slice(0, 3).map((pkg) => ({ name: pkg.name, version: pkg.version }));
         assert.deepEqual(await backend.findUnavailableVersions(installed), [], 'installed versions are available');
         const missing = { name: UNKNOWN_PACKAGE, version: '1.0' };
+        if (options.availabilityDecidedByApply) {
+          const before = snapshot(await backend.listInstalled());
+          assert.deepEqual(await backend.findUnavailableVersions([...installed, missing]), [], 'the apply decides availability');
+          assert.deepEqual(snapshot(await backend.listInstalled()), before, 'findUnavailableVersions changed something');
+          return;
+        }
         assert.deepEqual(await backend.findUnavailableVersions([...installed, missing]), [missing]);
         if (options.upgradeFixture) {
           const { name, from, to } = options.upgradeFixture;

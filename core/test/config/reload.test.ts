@@ -121,6 +121,17 @@ describe('a change must be usable as a whole, not only well-typed', () => {
     );
   });
 
+  test('an advisory feed that is missing or not a regular file is refused, naming the key', async () => {
+    await expectRefusedChange(
+      () => t.writeConfig({ advisories: { debian_tracker_json: 'no-such-tracker.json' } }),
+      /advisories\.debian_tracker_json: .*no-such-tracker\.json does not exist/,
+    );
+    await expectRefusedChange(
+      () => t.writeConfig({ advisories: { debian_tracker_json: '/tmp' } }),
+      /advisories\.debian_tracker_json: \/tmp is not a regular file/,
+    );
+  });
+
   test('the same bad file written again is refused, logged and audited again', async () => {
     const refusalsOf = () =>
       t.audit.records.filter((r) => r.event === 'config_reload' && r.accepted === false && /\/dev\/null/.test(String(r.reason)))

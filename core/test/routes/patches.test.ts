@@ -29,7 +29,20 @@ test('GET /patches lists available updates with security metadata and last_cache
     architecture: 'all',
     security: true,
     severity: 'important',
-    advisories: ['FAKE-hello'],
+    classification: 'security',
+    // A backend that gives only ids: one record per id, from the update's own security and severity.
+    advisories: [
+      {
+        id: 'FAKE-hello',
+        type: 'security',
+        severity: 'high',
+        severity_raw: 'important',
+        cves: [],
+        source: 'fake-pm',
+        url: null,
+        issued: null,
+      },
+    ],
     repository: 'fake',
     held_back: null,
   });

@@ -44,7 +44,14 @@ test('GET /capabilities of a backend written against plugin API 1.0 shows the 1.
   assert.equal(data.backend.name, 'fake-pm');
   assert.deepEqual(data.operations, { ...DEFAULT_BACKEND_CAPABILITIES.operations, package_layering: true });
   assert.equal(data.operations.patch_apply.pinned_versions, false);
-  assert.deepEqual(data.advisories, DEFAULT_BACKEND_CAPABILITIES.advisories);
+  assert.deepEqual(data.advisories, {
+    ...DEFAULT_BACKEND_CAPABILITIES.advisories,
+    cves: false,
+    url: false,
+    issued: false,
+    classification: false,
+    feeds: [],
+  });
   assert.equal(data.limits.max_packages_per_request, 100);
   assert.deepEqual(Object.keys(data.hook_taps).sort(), ['before_apply', 'cache_refresh', 'on_job_update']);
   assert.ok(data.hook_taps.on_job_update.length > 0, 'the audit trail and the job stream tap onJobUpdate');

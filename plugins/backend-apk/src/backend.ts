@@ -39,6 +39,7 @@ import {
   parseChangeLine,
   parseChangeLines,
   parseUpgradableList,
+  unavailablePins,
 } from './output.js';
 import { compareApkVersions } from './version.js';
 import { pinAllows, readWorldPins, type WorldPin } from './world.js';
@@ -92,12 +93,10 @@ export class ApkBackend implements PackageManagerBackend {
   }
 
   /**
-   * apk installs and downgrades to an offered version (`name=version`); `apk del` refuses to remove
-   * a package others depend on instead of removing them too; APKINDEX has no advisory metadata, so
-   * security_only is refused. Pinned applies are not declared: no captured apk output lists every
-   * version a repository offers (`apk list --upgradable` shows only newer ones; an `add` of a missing
-   * version fails only as an unsatisfiable world constraint), so availability cannot be decided
-   * (README, Capabilities).
+   * apk installs, upgrades and downgrades to an offered version (`name=version`), also as a pinned
+   * apply (one `apk add`, whose refusal of a missing pair is VERSION_UNAVAILABLE); `apk del` refuses
+   * to remove a package others depend on instead of removing them too; APKINDEX has no advisory
+   * metadata, so security_only is refused (README, Capabilities).
    */
   capabilities(): BackendCapabilities {
     return {
@@ -105,7 +104,7 @@ export class ApkBackend implements PackageManagerBackend {
         install: { version_pin: true, dry_run: true },
         update: { downgrade: true, dry_run: true },
         remove: { cascade: false, dry_run: true },
-        patch_apply: { selected: true, security_only: false, pinned_versions: false, dry_run: true },
+        patch_apply: { selected: true, security_only: false, pinned_versions: true, dry_run: true },
         rollback: { sources: ['store', 'repo'] },
         deployments: false,
       },
@@ -187,9 +186,22 @@ export class ApkBackend implements PackageManagerBackend {
     }));
   }
 
+  /** `apk add -- name name=version …`; a pinned pair apk's solver refuses is VERSION_UNAVAILABLE. */
   async install(specs: readonly PackageSpec[], ctx: OperationContext): Promise<OperationOutput> {
     this.#requireValidSpecs(specs);
-    return this.#keepingWorldOnFailure(() => this.#mutate(['add', '--', ...specs.map(targetOf)], ctx));
+    return this.#keepingWorldOnFailure(() => this.#mutate(['add', '--', ...specs.map(targetOf)], ctx, pinsOf(specs)));
+  }
+
+  /**
+   * Nothing apk offers tells before the add whether a repository has an exact version: `apk list
+   * --upgradable` shows only newer ones, and the cached `var/cache/apk/APKINDEX.*` files miss local
+   * directory repositories, which apk reads in place. apk's solver is all-or-nothing, so the pinned
+   * add itself is the check: it refuses before changing anything and that refusal fails the job
+   * VERSION_UNAVAILABLE naming every missing pair (install, planInstall). Here only the input is checked.
+   */
+  async findUnavailableVersions(specs: readonly Required<PackageSpec>[]): Promise<Required<PackageSpec>[]> {
+    if (specs.length > 0) this.#requireValidSpecs(specs);
+    return [];
   }
 
   /** Unpinned: `apk add --upgrade NAME`; pinned: `apk add NAME=VERSION`, which apk keeps as a pin in world. */
@@ -198,7 +210,7 @@ export class ApkBackend implements PackageManagerBackend {
     this.#requireValidSpecs([spec]);
     await this.#requireInstalled([name]);
     const args = version === undefined ? ['add', '--upgrade', '--', name] : ['add', '--', targetOf(spec)];
-    return this.#keepingWorldOnFailure(() => this.#mutate(args, ctx));
+    return this.#keepingWorldOnFailure(() => this.#mutate(args, ctx, pinsOf([spec])));
   }
 
   /**
@@ -264,7 +276,7 @@ export class ApkBackend implements PackageManagerBackend {
 
   async planInstall(specs: readonly PackageSpec[], signal?: AbortSignal): Promise<PlannedChange[]> {
     this.#requireValidSpecs(specs);
-    return this.#simulate(['add', '--', ...specs.map(targetOf)], signal);
+    return this.#simulate(['add', '--', ...specs.map(targetOf)], signal, pinsOf(specs));
   }
 
   async planRemove(names: readonly string[], signal?: AbortSignal): Promise<PlannedChange[]> {
@@ -460,13 +472,14 @@ export class ApkBackend implements PackageManagerBackend {
     return result;
   }
 
-  async #simulate(args: string[], signal?: AbortSignal): Promise<PlannedChange[]> {
+  async #simulate(args: string[], signal?: AbortSignal, pins: Required<PackageSpec>[] = []): Promise<PlannedChange[]> {
     const result = await this.#read(['--simulate', ...args], signal);
-    if (result.exitCode !== 0) throw await this.#failure(`planning apk ${args[0]}`, combined(result));
+    if (result.exitCode !== 0) throw await this.#failure(`planning apk ${args[0]}`, combined(result), 0, pins);
     return parseChangeLines(result.stdout).flatMap(toPlannedChange);
   }
 
-  async #mutate(args: string[], ctx: OperationContext): Promise<OperationOutput> {
+  /** `pins`: the name=version targets whose refusal by apk's solver is VERSION_UNAVAILABLE. */
+  async #mutate(args: string[], ctx: OperationContext, pins: Required<PackageSpec>[] = []): Promise<OperationOutput> {
     const lockWait = Math.max(0, Math.floor(ctx.lockWaitSeconds));
     const lines: string[] = [];
     // Two sources (bytes on the progress fd, packages in the (n/m) lines) never move progress back.
@@ -501,12 +514,12 @@ export class ApkBackend implements PackageManagerBackend {
       throw new LpaError('LPA_ERR_TIMEOUT', `apk ${args[0]} timed out`, { details: { output: tail(output) } });
     }
     if (result.aborted) throw new LpaError('LPA_ERR_CANCELLED', `apk ${args[0]} was cancelled`);
-    if (result.exitCode !== 0) throw await this.#failure(`apk ${args[0]}`, output, lockWait);
+    if (result.exitCode !== 0) throw await this.#failure(`apk ${args[0]}`, output, lockWait, pins);
     ctx.onProgress(100);
     return { output };
   }
 
-  async #failure(what: string, output: string, lockWait = 0): Promise<LpaError> {
+  async #failure(what: string, output: string, lockWait = 0, pins: Required<PackageSpec>[] = []): Promise<LpaError> {
     if (isApkLockError(output)) {
       const pid = await findLockHolderPid(this.#lockPath);
       return new LpaError(
@@ -515,6 +528,14 @@ export class ApkBackend implements PackageManagerBackend {
           ? `the apk database lock ${this.#lockPath} is held, pid unknown (waited ${lockWait} s)`
           : `the apk database lock ${this.#lockPath} is held by pid ${pid} (waited ${lockWait} s)`,
         { details: { path: this.#lockPath, pid } },
+      );
+    }
+    const missing = unavailablePins(output, pins);
+    if (missing.length > 0) {
+      return new LpaError(
+        'LPA_ERR_VERSION_UNAVAILABLE',
+        `not available: ${missing.map((pin) => `${pin.name} ${pin.version}`).join(', ')}; apk's solver refused the whole request, nothing was changed`,
+        { details: { missing: missing.map((pin) => ({ name: pin.name, version: pin.version })), output: tail(output) } },
       );
     }
     const code = isApkFetchError(output) ? 'LPA_ERR_FETCH' : 'LPA_ERR_BACKEND';
@@ -537,6 +558,11 @@ function stepContext(ctx: OperationContext, index: number, count: number): Opera
   if (count <= 1) return ctx;
   const offset = (index / count) * 100;
   return { ...ctx, onProgress: (percent, message) => ctx.onProgress(offset + percent / count, message) };
+}
+
+/** The targets with a version: the ones apk's solver can refuse as unavailable. */
+function pinsOf(specs: readonly PackageSpec[]): Required<PackageSpec>[] {
+  return specs.flatMap((spec) => (spec.version === undefined ? [] : [{ name: spec.name, version: spec.version }]));
 }
 
 function targetOf(spec: PackageSpec): string {

@@ -1,4 +1,5 @@
 /** Parsers for apk-tools 2.14 output (English; apk has no translations). */
+import type { PackageSpec } from '@linux-patch-api/core';
 import { compareApkVersions } from './version.js';
 
 /**
@@ -166,4 +167,33 @@ export function apkErrorSummary(output: string): string {
   }
   if (marker === 'WARNING:') picked.push(...lines.filter((line) => /^\d+ unavailable, \d+ stale;/.test(line)));
   return picked.length > 0 ? picked.join(' ') : output.trim().split('\n').slice(-3).join('; ') || 'apk failed';
+}
+
+/**
+ * The pinned pairs apk's solver refused as unavailable, in the order given: its `unable to select
+ * packages` block names a version no repository offers as a broken world constraint
+ * (`breaks: world[name=version]`, p21) and a name no repository has as `name (no such package):`
+ * (p20). apk's solver is all-or-nothing, so with such a refusal nothing was changed. Other
+ * failures (conflicts, download or lock errors) name no pair.
+ */
+export function unavailablePins(output: string, pins: readonly Required<PackageSpec>[]): Required<PackageSpec>[] {
+  const start = output.indexOf('unable to select packages:');
+  if (start === -1 || pins.length === 0) return [];
+  const unknownNames = new Set<string>();
+  const broken = new Set<string>();
+  let label: string | null = null;
+  for (const line of output.slice(start).split('\n').slice(1)) {
+    if (!/^\s/.test(line)) break;
+    const header = /^ {2}(\S+)(?: \(([^)]*)\))?:\s*$/.exec(line);
+    if (header !== null) {
+      label = null;
+      if (header[2] === 'no such package') unknownNames.add(header[1] as string);
+      continue;
+    }
+    const labelled = /^ {4}([a-z][a-z ]*):(.*)$/.exec(line);
+    if (labelled !== null) label = labelled[1] as string;
+    if (label !== 'breaks') continue;
+    for (const match of (labelled?.[2] ?? line).matchAll(/world\[([^\]]+)\]/g)) broken.add(match[1] as string);
+  }
+  return pins.filter((pin) => unknownNames.has(pin.name) || broken.has(`${pin.name}=${pin.version}`));
 }

@@ -203,7 +203,7 @@ describe('apk backend on real apk-tools 2.14.10 runs', () => {
     });
   });
 
-  it('maps failures: unknown package and unavailable version are BACKEND; 404 and unreachable repository are FETCH', async () => {
+  it('maps failures: unknown package is BACKEND, an unavailable pinned version VERSION_UNAVAILABLE; 404 and unreachable repository are FETCH', async () => {
     await withRoot(
       'installed-hello-1.0',
       `${HELLO}\n`,
@@ -216,9 +216,10 @@ describe('apk backend on real apk-tools 2.14.10 runs', () => {
         assert.match(unknown.message, /no such package/);
         const version = await rejectsWith(
           backend.install([{ name: HELLO, version: '9.9-r0' }], createOperationContext()),
-          'LPA_ERR_BACKEND',
+          'LPA_ERR_VERSION_UNAVAILABLE',
         );
-        assert.match(version.message, /breaks: world\[lpa-fixture-hello=9\.9-r0\]/);
+        assert.deepEqual(version.details?.missing, [{ name: HELLO, version: '9.9-r0' }]);
+        assert.match(String(version.details?.output), /breaks: world\[lpa-fixture-hello=9\.9-r0\]/);
         const refresh = await rejectsWith(backend.refreshCache(createOperationContext()), 'LPA_ERR_FETCH');
         assert.match(refresh.message, /could not connect to server.*2 unavailable/);
         const notFound = await rejectsWith(

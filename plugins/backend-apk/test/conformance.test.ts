@@ -40,6 +40,8 @@ verifyBackend({
   validVersions: ['1.2.4_git20230717-r4', '2.3.0b-r1', '1.0-r0'],
   checkRefresh: true,
   checkRepair: true,
+  // apk tells a missing version only by refusing the add (p21); jobs.test.ts replays that refusal.
+  availabilityDecidedByApply: true,
   async dispose() {
     await root?.dispose();
   },

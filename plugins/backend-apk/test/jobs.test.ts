@@ -110,17 +110,100 @@ describe('apk jobs through the job manager (real apk-tools 2.14.10 runs)', () =>
     }
   });
 
-  it('a pinned apply is refused NOT_SUPPORTED before apk runs: no captured output tells an unavailable version apart', async () => {
+  const pinnedApply = (packages: { name: string; version: string }[]): JobRequest => ({
+    type: 'patch_apply',
+    packages,
+    security_only: false,
+    dry_run: false,
+  });
+
+  it('a pinned apply brings a package to exactly the version: up with its new dependency, then down purging it', async () => {
+    const agent = await agentOn('installed-hello-1.0', `${HELLO}\n`, ['force-refresh', 'add-pinned-upgrade', 'downgrade']);
+    try {
+      const up = await agent.run(pinnedApply([{ name: HELLO, version: '1.1-r0' }]));
+      assert.equal(up.status, 'completed', JSON.stringify(up.error));
+      assert.deepEqual(changes(up), [
+        [DEP, 'installed', null, '1.0-r0'],
+        [HELLO, 'upgraded', '1.0-r0', '1.1-r0'],
+      ]);
+      assert.deepEqual(await agent.installed(), [`${DEP}-1.0-r0`, `${HELLO}-1.1-r0`]);
+      assert.equal(await agent.root.readWorld(), `${HELLO}=1.1-r0\n`, 'apk keeps the pair as a pin in world');
+
+      const down = await agent.run(pinnedApply([{ name: HELLO, version: '1.0-r0' }]));
+      assert.equal(down.status, 'completed', JSON.stringify(down.error));
+      assert.deepEqual(changes(down), [
+        [DEP, 'removed', '1.0-r0', null],
+        [HELLO, 'downgraded', '1.1-r0', '1.0-r0'],
+      ]);
+      assert.deepEqual(await agent.installed(), [`${HELLO}-1.0-r0`]);
+      assert.equal(await agent.root.readWorld(), `${HELLO}=1.0-r0\n`);
+      assert.deepEqual(agent.commands(), [
+        '--force-refresh update',
+        `add -- ${HELLO}=1.1-r0`,
+        '--force-refresh update',
+        `add -- ${HELLO}=1.0-r0`,
+      ]);
+    } finally {
+      await agent.dispose();
+    }
+  });
+
+  it('a pinned apply of a package that is not installed installs exactly that version', async () => {
+    const agent = await agentOn('installed-empty', undefined, ['force-refresh', 'add-pinned']);
+    try {
+      const job = await agent.run(pinnedApply([{ name: HELLO, version: '1.0-r0' }]));
+      assert.equal(job.status, 'completed', JSON.stringify(job.error));
+      assert.deepEqual(changes(job), [[HELLO, 'installed', null, '1.0-r0']]);
+      assert.deepEqual(agent.commands(), ['--force-refresh update', `add -- ${HELLO}=1.0-r0`]);
+    } finally {
+      await agent.dispose();
+    }
+  });
+
+  it("an unavailable version: apk's solver refuses the add, the job fails VERSION_UNAVAILABLE naming the pair, nothing changed", async () => {
+    const agent = await agentOn('installed-hello-1.1-dep', `${HELLO}\n`, ['force-refresh', 'add-unavailable-version']);
+    try {
+      const job = await agent.run(pinnedApply([{ name: HELLO, version: '9.9-r0' }]));
+      assert.equal(job.status, 'failed');
+      assert.equal(job.error?.code, 'VERSION_UNAVAILABLE');
+      assert.deepEqual(job.error?.details?.missing, [{ name: HELLO, version: '9.9-r0' }]);
+      assert.match(job.error?.message ?? '', /not available: lpa-fixture-hello 9\.9-r0; .*nothing was changed/);
+      assert.deepEqual(changes(job), [], 'the changes are measured and there are none');
+      assert.deepEqual(await agent.installed(), [`${DEP}-1.0-r0`, `${HELLO}-1.1-r0`]);
+      assert.equal(await agent.root.readWorld(), `${HELLO}\n`);
+      assert.deepEqual(agent.commands(), ['--force-refresh update', `add -- ${HELLO}=9.9-r0`]);
+    } finally {
+      await agent.dispose();
+    }
+  });
+
+  it('an unknown name in a pinned apply is VERSION_UNAVAILABLE too', async () => {
+    const agent = await agentOn('installed-hello-1.0', `${HELLO}\n`, ['force-refresh', 'add-unknown-pinned']);
+    try {
+      const job = await agent.run(pinnedApply([{ name: 'lpa-no-such-package', version: '1.0-r0' }]));
+      assert.equal(job.status, 'failed');
+      assert.equal(job.error?.code, 'VERSION_UNAVAILABLE');
+      assert.deepEqual(job.error?.details?.missing, [{ name: 'lpa-no-such-package', version: '1.0-r0' }]);
+      assert.deepEqual(changes(job), []);
+      assert.deepEqual(await agent.installed(), [`${HELLO}-1.0-r0`]);
+    } finally {
+      await agent.dispose();
+    }
+  });
+
+  it("a pinned apply of a name starting with '-' is refused before apk runs", async () => {
     const agent = await agentOn('installed-hello-1.0', undefined, []);
     try {
-      await assert.rejects(
-        agent.jobs.submit(
-          { type: 'patch_apply', packages: [{ name: HELLO, version: '1.0-r0' }], security_only: false, dry_run: false },
-          CLIENT,
-        ),
-        (error: unknown) => (error as { code?: string }).code === 'LPA_ERR_NOT_SUPPORTED',
-      );
-      assert.equal(agent.backend.findUnavailableVersions, undefined);
+      for (const name of ['-U', '--allow-untrusted', `-${HELLO}`]) {
+        await assert.rejects(
+          agent.jobs.submit(pinnedApply([{ name, version: '1.0-r0' }]), CLIENT),
+          (error: unknown) => (error as { code?: string }).code === 'LPA_ERR_VALIDATION',
+          name,
+        );
+      }
+      await assert.rejects(agent.backend.findUnavailableVersions?.([{ name: '-U', version: '1.0-r0' }]) ?? Promise.resolve(), {
+        code: 'LPA_ERR_VALIDATION',
+      });
       assert.deepEqual(agent.commands(), [], 'apk never ran');
       assert.deepEqual(await agent.installed(), [`${HELLO}-1.0-r0`]);
     } finally {

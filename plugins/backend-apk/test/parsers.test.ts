@@ -18,6 +18,7 @@ import {
   parseUpgradableLines,
   parseUpgradableList,
   splitNameVersion,
+  unavailablePins,
 } from '../src/output.js';
 import { compareApkVersions } from '../src/version.js';
 import { parseWorldPins, pinAllows, type WorldPin } from '../src/world.js';
@@ -191,6 +192,29 @@ describe('apk 2.14.10 output', () => {
     assert.equal(await fetched('p26-update-aged'), true);
     assert.equal(await fetched('p28-update-U'), true);
     assert.equal(await fetched('p50-update-force-refresh'), true);
+  });
+
+  it("names the pinned pairs apk's solver refused: a broken world[name=version] (p21), a name with no package (p20)", async () => {
+    const badVersion = await realOutput('p21-add-badver');
+    const unknown = await realOutput('p20-add-unknown');
+    const hello = { name: 'lpa-fixture-hello', version: '9.9-r0' };
+    const nobody = { name: 'lpa-no-such-package', version: '1.0-r0' };
+    assert.deepEqual(unavailablePins(badVersion, [hello]), [hello]);
+    assert.deepEqual(unavailablePins(badVersion, [{ name: 'lpa-fixture-hello', version: '1.0-r0' }]), [], 'another version');
+    assert.deepEqual(unavailablePins(unknown, [nobody]), [nobody]);
+    assert.deepEqual(unavailablePins(unknown, []), [], 'an unpinned add of an unknown name names no pair');
+    // Every block of one refusal counts: p21's and p20's blocks under one header, as apk lists each unsatisfiable package.
+    const both = `${badVersion.trimEnd()}\n${unknown.split('\n').slice(1).join('\n')}`;
+    assert.deepEqual(unavailablePins(both, [nobody, { name: 'lpa-fixture-dep', version: '1.0-r0' }, hello]), [nobody, hello]);
+    // A constraint the chosen package only satisfies, and other failures, name nothing.
+    assert.deepEqual(
+      unavailablePins(badVersion.replace('breaks: world', 'satisfies: world'), [hello]),
+      [],
+      'satisfies: is not a refusal',
+    );
+    for (const name of ['p30-upgrade-404', 'p24-lock', 'p12-del-kept', 'p01-add-pinned']) {
+      assert.deepEqual(unavailablePins(await realOutput(name), [hello]), [], name);
+    }
   });
 
   it('finds what apk del kept and summarises ERROR blocks and unreachable repositories', async () => {

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type {
+  AdvisoryFeeds,
   BackendCapabilities,
   BackendContext,
   BackendInfo,
@@ -19,7 +20,7 @@ import type {
   Upgrade,
   UpgradeSelection,
 } from '@linux-patch-api/core';
-import { fingerprintFiles, LpaError } from '@linux-patch-api/core';
+import { fingerprintFiles, higherSeverity, LpaError, parseOsRelease } from '@linux-patch-api/core';
 import { type AptPaths, aptPaths, updateStampPath, writeAptConfig } from './apt-config.js';
 import { isAptFetchError, isAptLockError, isAptUnknownPackage, lockHolderFromOutput } from './apt-errors.js';
 import { findAptLockHolder } from './apt-locks.js';
@@ -27,6 +28,7 @@ import { parseAptPolicy } from './apt-policy.js';
 import { AptRestartForecast } from './apt-restart-forecast.js';
 import { AptRollbackFiles } from './apt-rollback-files.js';
 import { AutoMarks } from './auto-marks.js';
+import { DebianTrackerFeed, parseSourcePackages, trackerAdvisories } from './debian-tracker.js';
 import { compareDebianVersions } from './debian-version.js';
 import { readLastDpkgChange } from './dpkg-log.js';
 import { markHeldBack, parseKeptBack } from './held-back.js';
@@ -59,6 +61,8 @@ export class AptBackend implements PackageManagerBackend {
   private readonly env: Record<string, string>;
   private readonly updateStamp: string;
   private upgrades: { key: string; value: Promise<Upgrade[]> } | null = null;
+  private readonly advisoryFeeds: () => Readonly<AdvisoryFeeds>;
+  private readonly tracker = new DebianTrackerFeed();
   readonly rollbackFiles: AptRollbackFiles;
   readonly restartForecast: AptRestartForecast;
   private readonly autoMarks: AutoMarks;
@@ -72,6 +76,7 @@ export class AptBackend implements PackageManagerBackend {
     this.installed = new InstalledSet(this.paths.statusFile);
     this.runner = context.runner;
     this.logger = context.logger;
+    this.advisoryFeeds = context.advisoryFeeds ?? (() => ({ debian_tracker_json: null }));
     this.env = {
       DEBIAN_FRONTEND: 'noninteractive',
       APT_LISTCHANGES_FRONTEND: 'none',
@@ -116,7 +121,14 @@ export class AptBackend implements PackageManagerBackend {
         rollback: { sources: ['store', 'repo'] },
         deployments: false,
       },
-      advisories: { security: true, severity: false, advisory_ids: false },
+      advisories: {
+        security: true,
+        severity: this.advisoryFeeds().debian_tracker_json !== null,
+        advisory_ids: this.advisoryFeeds().debian_tracker_json !== null,
+        cves: this.advisoryFeeds().debian_tracker_json !== null,
+        url: this.advisoryFeeds().debian_tracker_json !== null,
+        feeds: ['debian_tracker_json'],
+      },
       held_back_reasons: ['held', 'pinned', 'phased', 'dependency'],
       reboot_forecast: true,
     };
@@ -245,7 +257,55 @@ export class AptBackend implements PackageManagerBackend {
       policyNames.size === 0
         ? new Map()
         : parseAptPolicy(await this.read(APT_CACHE, ['policy', '-o', 'Debug::NoLocking=1', '--', ...policyNames]));
-    return markHeldBack({ upgradable, holds, keptBack, policy, installed, compare: compareDebianVersions });
+    const marked = markHeldBack({ upgradable, holds, keptBack, policy, installed, compare: compareDebianVersions });
+    return this.withTrackerAdvisories(marked);
+  }
+
+  /**
+   * With `advisories.debian_tracker_json` configured: each update's CVEs from the Debian security
+   * tracker, joined by source package and fixed version for this root's release (VERSION_CODENAME).
+   */
+  private async withTrackerAdvisories(upgrades: Upgrade[]): Promise<Upgrade[]> {
+    const path = this.advisoryFeeds().debian_tracker_json;
+    if (path === null || upgrades.length === 0) return upgrades;
+    const codename = await this.releaseCodename();
+    if (codename === null) {
+      this.logger.warn({ path }, 'the root names no VERSION_CODENAME; the Debian security tracker cannot be joined');
+      return upgrades;
+    }
+    const fixes = await this.tracker.read(path, codename);
+    const specs = upgrades.map((upgrade) => `${upgrade.name}=${upgrade.available_version}`);
+    const sources = parseSourcePackages(await this.read(APT_CACHE, ['show', '-o', 'Debug::NoLocking=1', '--', ...specs]));
+    return upgrades.map((upgrade) => {
+      const source = sources.get(`${upgrade.name}=${upgrade.available_version}`) ?? upgrade.name;
+      const records = trackerAdvisories(
+        fixes.get(source) ?? [],
+        upgrade.current_version,
+        upgrade.available_version,
+        compareDebianVersions,
+      );
+      if (records.length === 0) return { ...upgrade, advisory_records: [] };
+      const highest = records.reduce((top, record) => higherSeverity(top, record.severity), records[0]!.severity);
+      return {
+        ...upgrade,
+        security: true,
+        severity: highest === 'unknown' ? upgrade.severity : highest,
+        advisories: records.map((record) => record.id),
+        advisory_records: records,
+      };
+    });
+  }
+
+  private async releaseCodename(): Promise<string | null> {
+    for (const file of ['etc/os-release', 'usr/lib/os-release']) {
+      try {
+        const release = parseOsRelease(await readFile(join(this.paths.root, file), 'utf8'));
+        return release.fields.VERSION_CODENAME ?? null;
+      } catch {
+        /* try the next */
+      }
+    }
+    return null;
   }
 
   /** Whether any apt preferences file exists: only then can a pin keep an update back. */
@@ -286,7 +346,10 @@ export class AptBackend implements PackageManagerBackend {
       join(this.paths.root, 'var/lib/apt/extended_states'),
       // Whether apt defers a phased update depends on the machine id.
       join(this.paths.root, 'etc/machine-id'),
+      join(this.paths.root, 'etc/os-release'),
     ];
+    const tracker = this.advisoryFeeds().debian_tracker_json;
+    if (tracker !== null) watched.push(tracker);
     return watched.map(fileIdentity).join('|');
   }
 

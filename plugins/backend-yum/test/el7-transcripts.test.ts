@@ -194,9 +194,26 @@ describe('yum backend driven by EL7 transcripts', () => {
       advisories: ['RHSA-2024:0346', 'CVE-2023-4622', 'CVE-2023-4921'],
       repository: 'updates',
       held_back: null,
+      // The one advisory format: the CVE rows of the same kernel build belong to its security advisory.
+      advisory_records: [
+        {
+          id: 'RHSA-2024:0346',
+          type: 'security',
+          severity: 'high',
+          severity_raw: 'Important',
+          cves: ['CVE-2023-4622', 'CVE-2023-4921'],
+          source: 'updateinfo',
+          url: null,
+          issued: null,
+        },
+      ],
     });
     assert.equal(upgrades.get('java-1.8.0-openjdk-headless')?.severity, 'Critical');
     assert.deepEqual(upgrades.get('NetworkManager')?.advisories, ['RHBA-2023:7861']);
+    assert.deepEqual(
+      upgrades.get('NetworkManager')?.advisory_records?.map((record) => [record.id, record.type, record.severity, record.cves]),
+      [['RHBA-2023:7861', 'bugfix', 'unknown', []]],
+    );
     assert.equal(upgrades.get('NetworkManager')?.security, false);
     assert.equal(upgrades.get('selinux-policy-targeted')?.security, false);
     assert.equal(upgrades.get('bind-libs-lite')?.current_version, '', 'not installed on that host: no current version');

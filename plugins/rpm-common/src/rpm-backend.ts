@@ -34,7 +34,7 @@ import type { RpmTool } from './rpm-tool.js';
 import { compareEvr, compareRequested, formatEvr } from './rpm-version.js';
 import { parseTransactionPlan } from './transaction-plan.js';
 import { transactionProgress } from './transaction-progress.js';
-import { type AdvisoryRow, parseUpdateinfoList } from './updateinfo.js';
+import { type AdvisoryRow, advisoryRecords, parseUpdateinfoList } from './updateinfo.js';
 
 export interface RpmBackendOptions extends BackendContext {
   tool: RpmTool;
@@ -135,7 +135,7 @@ export class RpmBackend implements PackageManagerBackend {
         rollback: { sources: ['store', 'repo'] },
         deployments: false,
       },
-      advisories: { security: true, severity: true, advisory_ids: true },
+      advisories: { security: true, severity: true, advisory_ids: true, cves: true },
       held_back_reasons: ['ignored', 'pinned'],
       reboot_forecast: true,
     };
@@ -289,6 +289,7 @@ export class RpmBackend implements PackageManagerBackend {
         security,
         severity: highestSeverity(severities),
         advisories: [...new Set(relevant.map((advisory) => advisory.id))],
+        advisory_records: advisoryRecords(relevant),
         repository: row.repository,
         held_back: offered.has(`${row.name}.${row.arch}`) ? null : excludeReason(row.name, holdSources),
       };

@@ -1,3 +1,5 @@
+import type { Advisory } from '@linux-patch-api/core';
+import { normalizeSeverity } from '@linux-patch-api/core';
 import { type Nevra, parseNevra } from './nevra.js';
 
 /** One row of `updateinfo list` (dnf) / `updateinfo list` (yum 3): advisory, kind, package. */
@@ -34,4 +36,55 @@ export function parseUpdateinfoList(output: string): AdvisoryRow[] {
     }
   }
   return rows;
+}
+
+const ADVISORY_TYPES: Readonly<Record<string, Advisory['type']>> = {
+  security: 'security',
+  bugfix: 'bugfix',
+  enhancement: 'enhancement',
+  newpackage: 'enhancement',
+};
+
+/**
+ * The advisories of one update in the format of GET /patches, from its `updateinfo list` rows and
+ * its `updateinfo list --with-cve` rows (whose id is the CVE): each CVE row goes with the security
+ * advisories of the same package build. A CVE no advisory row covers becomes its own record.
+ */
+export function advisoryRecords(rows: readonly AdvisoryRow[]): Advisory[] {
+  const isCve = (row: AdvisoryRow) => /^CVE-\d{4}-\d+$/.test(row.id);
+  const samePackage = (a: AdvisoryRow, b: AdvisoryRow) =>
+    a.package.name === b.package.name && a.package.evr === b.package.evr && a.package.arch === b.package.arch;
+  const advisories = rows.filter((row) => !isCve(row));
+  const cves = rows.filter(isCve);
+  const records = new Map<string, Advisory>();
+  for (const row of advisories) {
+    const record = records.get(row.id) ?? {
+      id: row.id,
+      type: ADVISORY_TYPES[row.type] ?? 'unknown',
+      severity: normalizeSeverity(row.severity),
+      severity_raw: row.severity,
+      cves: [],
+      source: 'updateinfo',
+      url: null,
+      issued: null,
+    };
+    if (row.security) {
+      for (const cve of cves) if (samePackage(cve, row) && !record.cves.includes(cve.id)) record.cves.push(cve.id);
+    }
+    records.set(row.id, record);
+  }
+  for (const cve of cves) {
+    if ([...records.values()].some((record) => record.cves.includes(cve.id)) || records.has(cve.id)) continue;
+    records.set(cve.id, {
+      id: cve.id,
+      type: 'security',
+      severity: normalizeSeverity(cve.severity),
+      severity_raw: cve.severity,
+      cves: [cve.id],
+      source: 'updateinfo',
+      url: null,
+      issued: null,
+    });
+  }
+  return [...records.values()];
 }

@@ -107,6 +107,18 @@ export function backendScenarios(options: ScenarioOptions): void {
         advisories: [SECURITY_ADVISORY.id, SECURITY_ADVISORY.cve],
         repository: 'fixtures',
         held_back: null,
+        advisory_records: [
+          {
+            id: SECURITY_ADVISORY.id,
+            type: 'security',
+            severity: 'high',
+            severity_raw: SECURITY_ADVISORY.severity,
+            cves: [SECURITY_ADVISORY.cve],
+            source: 'updateinfo',
+            url: null,
+            issued: null,
+          },
+        ],
       });
       assert.equal(byName.get(HELLO)?.security, false);
       assert.equal(byName.get(HELLO)?.severity, null);

@@ -34,7 +34,18 @@ export const capabilitiesSchema = z.object({
       'Whether packages can be installed, updated and removed one by one (false on an OSTree image)',
     ),
   }),
-  advisories: z.object({ security: flag, severity: flag, advisory_ids: flag }),
+  advisories: z
+    .object({
+      security: flag,
+      severity: flag,
+      advisory_ids: flag,
+      cves: flag,
+      url: flag,
+      issued: flag,
+      classification: flag.describe('Whether updates are told apart as security / bugfix / enhancement beyond `unknown`'),
+      feeds: z.array(z.string()).describe('The `advisories.*` config keys this backend reads (operator-synced files)'),
+    })
+    .describe('Which advisory fields of GET /patches this backend fills (with the feeds configured, where it reads any)'),
   held_back_reasons: z
     .array(z.enum(HELD_BACK_REASONS))
     .describe(
@@ -94,7 +105,16 @@ export function capabilitiesRoutes(services: AgentServices) {
               pinned_versions: declared.operations.patch_apply.pinned_versions && backend.findUnavailableVersions !== undefined,
             },
           },
-          advisories: declared.advisories,
+          advisories: {
+            security: declared.advisories.security,
+            severity: declared.advisories.severity,
+            advisory_ids: declared.advisories.advisory_ids,
+            cves: declared.advisories.cves ?? false,
+            url: declared.advisories.url ?? false,
+            issued: declared.advisories.issued ?? false,
+            classification: declared.advisories.security || declared.advisories.advisory_ids,
+            feeds: declared.advisories.feeds ?? [],
+          },
           // A beforeApply veto keeps every planned package back as `policy`, whatever the backend.
           held_back_reasons: [...new Set<HeldBackReason>([...declared.held_back_reasons, 'policy'])],
           reboot_forecast: declared.reboot_forecast,

@@ -1,3 +1,4 @@
+import { advisoriesOf, classify } from '../../advisories/advisory.js';
 import type { Job } from '../../contracts/job.js';
 import { byName } from '../../name-order.js';
 import type { AgentServices } from '../../services.js';
@@ -19,10 +20,26 @@ export function patchRoutes(services: AgentServices) {
       query: patchListQuery,
       response: patchListSchema,
       async handler({ query }) {
-        const upgrades = await fromBackend(() => backendOf(services).listUpgrades());
+        const backend = backendOf(services);
+        const upgrades = await fromBackend(() => backend.listUpgrades());
+        const source = backend.info().packageManager;
         const patches = upgrades
           .filter((upgrade) => query.security !== true || upgrade.security === true)
-          .map((upgrade) => ({ ...upgrade, held_back: upgrade.held_back ?? null }))
+          .map((upgrade) => {
+            const advisories = advisoriesOf(upgrade, source);
+            const { advisory_records: _records, ...fields } = upgrade;
+            return {
+              ...fields,
+              held_back: upgrade.held_back ?? null,
+              classification: classify(advisories, upgrade.security),
+              advisories,
+            };
+          })
+          .filter((patch) => query.severity === undefined || patch.advisories.some((a) => a.severity === query.severity))
+          .filter(
+            (patch) =>
+              query.cve === undefined || patch.advisories.some((a) => a.id === query.cve || a.cves.includes(query.cve as string)),
+          )
           .sort(byName);
         return { patches, total: patches.length, last_cache_update: services.cache?.state().last_cache_update ?? null };
       },

@@ -63,6 +63,25 @@ export const removeQuery = z
   .object({ dry_run: z.boolean().optional().describe('true: plan the removal only; nothing changes') })
   .strict();
 
+export const ADVISORY_SEVERITIES = ['critical', 'high', 'medium', 'low', 'unknown'] as const;
+export const CLASSIFICATIONS = ['security', 'bugfix', 'enhancement', 'unknown'] as const;
+const CVE_ID = /^CVE-\d{4}-\d{4,}$/;
+
+export const advisorySchema = z
+  .object({
+    id: z.string().describe("The advisory's own id (RHSA-…, DSA-…), or the CVE id where the source has no advisory ids"),
+    type: z.enum(CLASSIFICATIONS),
+    severity: z.enum(ADVISORY_SEVERITIES).describe('Normalized across distributions'),
+    severity_raw: z.string().nullable().describe("The source's own word (Important, high, not yet assigned, …)"),
+    cves: z.array(z.string()),
+    source: z
+      .string()
+      .describe('Where it came from: `updateinfo`, `debian-security-tracker`, or the backend name for ids without details'),
+    url: z.string().nullable(),
+    issued: z.string().nullable(),
+  })
+  .meta({ id: 'Advisory' });
+
 export const patchSchema = z
   .object({
     name: z.string(),
@@ -70,8 +89,9 @@ export const patchSchema = z
     available_version: z.string(),
     architecture: z.string().nullable(),
     security: z.boolean().nullable().describe('null when the distribution has no such metadata'),
-    severity: z.string().nullable(),
-    advisories: z.array(z.string()),
+    severity: z.string().nullable().describe("The highest severity in the distribution's own words (kept for compatibility)"),
+    classification: z.enum(CLASSIFICATIONS),
+    advisories: z.array(advisorySchema),
     repository: z.string().nullable(),
     package_changes: z
       .array(changeSchema)
@@ -92,7 +112,17 @@ export const patchListSchema = z
   })
   .meta({ id: 'PatchList' });
 
-export const patchListQuery = z.object({ security: z.boolean().optional().describe('true: security updates only') }).strict();
+export const patchListQuery = z
+  .object({
+    security: z.boolean().optional().describe('true: security updates only'),
+    severity: z.enum(ADVISORY_SEVERITIES).optional().describe('Only updates with an advisory of this (normalized) severity'),
+    cve: z
+      .string()
+      .regex(CVE_ID, 'a CVE id such as CVE-2024-3094')
+      .optional()
+      .describe('Only updates whose advisories name this CVE'),
+  })
+  .strict();
 
 export const applyBody = z
   .object({
