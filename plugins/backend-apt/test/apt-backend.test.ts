@@ -168,6 +168,9 @@ describe('AptBackend on a sandbox root', () => {
     await backend.remove([DEP], createOperationContext());
     assert.deepEqual(versions(await sandbox.dpkgQuery()), { [HELLO]: '1.0-1', [SEC]: '1.0-1' });
 
+    // The removal starts a background recomputation of the upgrade list; wait for it, so that
+    // only processes started for the refused requests could be counted below.
+    await backend.listUpgrades();
     const calls = recorder.invocations.length;
     await rejectsWith('LPA_ERR_NOT_FOUND', () => backend.remove([DEP], createOperationContext()));
     await rejectsWith('LPA_ERR_NOT_FOUND', () => backend.update(DEP, undefined, createOperationContext()));
