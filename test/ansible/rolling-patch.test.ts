@@ -1,7 +1,9 @@
 /**
  * The rolling playbook on five real agents (one canary, four production hosts in two batches), each
  * on its own loopback address with its own apt root: check mode, a clean rollout during which a newer
- * version is published, and a second run of the same baseline.
+ * version is published, and a second run of the same baseline. Then, on the same fleet, the modules
+ * facing versions published after an agent last refreshed its package index (GET /patches does not
+ * list them yet): patch (all, named, security only, check mode), package state=latest and baseline.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -9,11 +11,20 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { hostFilesUnchanged } from '../support/e2e-agent.js';
-import { type Fleet, startAptFleet } from '../support/fleet.js';
+import { type Fleet, type FleetHost, startAptFleet } from '../support/fleet.js';
 import { DEP, HELLO, publishAptPackages, SEC } from '../support/sandbox/apt.js';
 import { makeSandboxDir } from '../support/sandbox/common.js';
 import { waitFor } from '../support/wait.js';
-import { fleetVersions, prepareRollout, type Rollout, realJobs, runPlaybook } from './support.js';
+import {
+  agentGet,
+  fleetVersions,
+  type ModuleRun,
+  prepareRollout,
+  type Rollout,
+  realJobs,
+  runModule,
+  runPlaybook,
+} from './support.js';
 
 const INITIAL = { [HELLO]: '1.0-1', [SEC]: '1.0-1' };
 const BASELINE = { [DEP]: '1.0-1', [HELLO]: '1.1-1', [SEC]: '1.1-1' };
@@ -118,4 +129,131 @@ it('a second run of the same baseline is changed=false everywhere and starts no 
   assert.deepEqual(jobsAfter, jobsBefore);
   const versions = await fleetVersions(fleet);
   for (const host of fleet.hosts) assert.deepEqual(versions[host.name], BASELINE, host.name);
+});
+
+type Change = { name: string; from_version: string | null; to_version: string | null };
+const changeList = (entries: Change[] | undefined) =>
+  (entries ?? []).map((entry) => `${entry.name} ${entry.from_version}>${entry.to_version}`).sort();
+
+function succeeded(run: ModuleRun): Record<string, unknown> & { changed: boolean; changes?: Change[]; plan?: Change[] } {
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.ok(run.result, run.stdout + run.stderr);
+  return run.result as ReturnType<typeof succeeded>;
+}
+
+async function offeredNames(host: FleetHost, query = ''): Promise<string[]> {
+  return ((await agentGet(fleet, host, `/patches${query}`)).patches as { name: string }[]).map((patch) => patch.name);
+}
+
+/** Applies what the host's agent lists, so it is at the newest versions and has just refreshed its index. */
+async function bringUpToDate(host: FleetHost): Promise<void> {
+  succeeded(await runModule(fleet, rollout, host, 'patch', {}));
+  assert.deepEqual(await offeredNames(host), [], `${host.name} still lists updates`);
+}
+
+const HELLO_1_3 = { name: HELLO, version: '1.3-1', depends: `${DEP} (>= 1.0)` };
+
+it('patch applies an update published after the agent last refreshed, and a second run is changed=false', async () => {
+  const host = fleet.hosts[1]!;
+  await bringUpToDate(host);
+  await publishAptPackages(host.sandbox, [HELLO_1_3]);
+  assert.deepEqual(await offeredNames(host), [], "the agent's cached list must not know 1.3-1 yet");
+  const jobsBefore = await realJobs(fleet, host);
+
+  const applied = succeeded(await runModule(fleet, rollout, host, 'patch', {}));
+  assert.equal(applied.changed, true);
+  assert.deepEqual(changeList(applied.changes), [`${HELLO} 1.2-1>1.3-1`]);
+  assert.equal((await host.sandbox.dpkgQuery()).get(HELLO), '1.3-1');
+
+  const again = succeeded(await runModule(fleet, rollout, host, 'patch', {}));
+  assert.equal(again.changed, false);
+  assert.deepEqual(again.changes, []);
+  assert.equal(again.job, undefined, 'an up-to-date host reports no job');
+  assert.equal((await realJobs(fleet, host)).length, jobsBefore.length + 1, 'one mutating job in two runs');
+});
+
+it('patch with names: check mode plans a freshly published update, its plan_hash applies it, only the named ones', async () => {
+  const host = fleet.hosts[2]!;
+  await bringUpToDate(host);
+  await publishAptPackages(host.sandbox, [HELLO_1_3, { name: SEC, version: '1.2-1' }]);
+  assert.deepEqual(await offeredNames(host), []);
+  const jobsBefore = await realJobs(fleet, host);
+  const args = { packages: [HELLO, DEP] };
+
+  const planned = succeeded(await runModule(fleet, rollout, host, 'patch', args, { check: true }));
+  assert.equal(planned.changed, true);
+  assert.deepEqual(changeList(planned.plan), [`${HELLO} 1.2-1>1.3-1`]);
+  assert.deepEqual(await realJobs(fleet, host), jobsBefore, 'check mode ran a mutating job');
+  assert.equal((await host.sandbox.dpkgQuery()).get(HELLO), '1.2-1');
+
+  // The reviewed plan is what gets applied: check mode planned the request the apply sends.
+  assert.match(String(planned.plan_hash), /^[0-9a-f]{64}$/);
+  const applied = succeeded(await runModule(fleet, rollout, host, 'patch', { ...args, plan_hash: planned.plan_hash }));
+  assert.deepEqual(changeList(applied.changes), [`${HELLO} 1.2-1>1.3-1`]);
+  assert.equal((await host.sandbox.dpkgQuery()).get(SEC), '1.1-1', 'a package not named was updated');
+
+  const again = succeeded(await runModule(fleet, rollout, host, 'patch', args));
+  assert.equal(again.changed, false);
+  const checkedAgain = succeeded(await runModule(fleet, rollout, host, 'patch', args, { check: true }));
+  assert.equal(checkedAgain.changed, false);
+  assert.deepEqual(checkedAgain.plan, []);
+  assert.equal((await realJobs(fleet, host)).length, jobsBefore.length + 1);
+});
+
+it('patch with security_only applies a freshly published security update and nothing else', async () => {
+  const host = fleet.hosts[3]!;
+  await bringUpToDate(host);
+  await publishAptPackages(host.sandbox, [HELLO_1_3]);
+  await publishAptPackages(host.sandbox, [{ name: SEC, version: '1.2-1' }], { security: true });
+  assert.deepEqual(await offeredNames(host, '?security=true'), []);
+  const jobsBefore = await realJobs(fleet, host);
+
+  const applied = succeeded(await runModule(fleet, rollout, host, 'patch', { security_only: true }));
+  assert.deepEqual(changeList(applied.changes), [`${SEC} 1.1-1>1.2-1`]);
+  const versions = await host.sandbox.dpkgQuery();
+  assert.equal(versions.get(SEC), '1.2-1');
+  assert.equal(versions.get(HELLO), '1.2-1', 'security_only applied an ordinary update');
+
+  const again = succeeded(await runModule(fleet, rollout, host, 'patch', { security_only: true }));
+  assert.equal(again.changed, false);
+  assert.equal((await realJobs(fleet, host)).length, jobsBefore.length + 1);
+});
+
+it('package state=latest upgrades to a version published after the agent last refreshed, once', async () => {
+  const host = fleet.hosts[4]!;
+  await bringUpToDate(host);
+  await publishAptPackages(host.sandbox, [{ name: SEC, version: '1.2-1' }]);
+  assert.equal((await agentGet(fleet, host, `/packages/${SEC}`)).upgradable, false);
+  const jobsBefore = await realJobs(fleet, host);
+
+  const args = { name: [HELLO, SEC], state: 'latest' };
+  const latest = succeeded(await runModule(fleet, rollout, host, 'package', args));
+  assert.equal(latest.changed, true);
+  assert.deepEqual(changeList(latest.changes), [`${SEC} 1.1-1>1.2-1`]);
+  assert.equal((await host.sandbox.dpkgQuery()).get(SEC), '1.2-1');
+
+  const again = succeeded(await runModule(fleet, rollout, host, 'package', args));
+  assert.equal(again.changed, false);
+  assert.equal((await realJobs(fleet, host)).length, jobsBefore.length + 1);
+});
+
+it('baseline without a job takes the versions offered after a refresh, with the dependencies they need', async () => {
+  // The canary refreshed before 1.2-1 was published during the clean rollout and not since.
+  const host = fleet.hosts[0]!;
+  assert.deepEqual(await offeredNames(host), []);
+  const offered = succeeded(await runModule(fleet, rollout, host, 'baseline', { name: 'offered' }));
+  assert.equal(offered.changed, false);
+  assert.deepEqual((offered.baseline as { packages: unknown[] }).packages, [{ name: HELLO, version: '1.2-1' }]);
+  // 1.3-1 needs a package that is not installed yet: the baseline must list it for a pinned apply.
+  const extra = 'lpa-fixture-extra';
+  await publishAptPackages(host.sandbox, [
+    { name: HELLO, version: '1.3-1', depends: `${DEP} (>= 1.0), ${extra}` },
+    { name: extra, version: '1.0-1' },
+  ]);
+  const withDependency = succeeded(await runModule(fleet, rollout, host, 'baseline', { name: 'offered' }));
+  assert.deepEqual((withDependency.baseline as { packages: unknown[] }).packages, [
+    { name: extra, version: '1.0-1' },
+    { name: HELLO, version: '1.3-1' },
+  ]);
+  assert.equal((await host.sandbox.dpkgQuery()).get(HELLO), '1.1-1', 'a baseline changed the host');
 });

@@ -152,11 +152,9 @@ export async function fleetVersions(fleet: Fleet): Promise<Record<string, Record
   return Object.fromEntries(entries);
 }
 
-/** Every mutating (not dry-run) job the host's agent has run. */
-export async function realJobs(
-  fleet: Fleet<FleetSandbox>,
-  host: FleetHost<FleetSandbox>,
-): Promise<{ id: string; type: string }[]> {
+/** The `data` of a GET on the host's agent, with the fleet's client certificate (asserts a 200). */
+// biome-ignore lint/suspicious/noExplicitAny: the envelope's data is JSON the test reads freely
+export async function agentGet(fleet: Fleet<FleetSandbox>, host: FleetHost<FleetSandbox>, path: string): Promise<any> {
   const { mtlsRequest } = await import('../support/tls-client.js');
   const res = await mtlsRequest({
     host: host.address,
@@ -164,12 +162,19 @@ export async function realJobs(
     ca: readFileSync(fleet.client.ca, 'utf8'),
     cert: readFileSync(fleet.client.cert, 'utf8'),
     key: readFileSync(fleet.client.key, 'utf8'),
-    path: '/jobs',
+    path,
   });
   assert.equal(res.status, 200, res.text);
-  return (res.json.data.jobs as { id: string; type: string; request: { dry_run?: boolean } }[]).filter(
-    (job) => job.request?.dry_run !== true,
-  );
+  return res.json.data;
+}
+
+/** Every mutating (not dry-run) job the host's agent has run. */
+export async function realJobs(
+  fleet: Fleet<FleetSandbox>,
+  host: FleetHost<FleetSandbox>,
+): Promise<{ id: string; type: string }[]> {
+  const { jobs } = await agentGet(fleet, host, '/jobs');
+  return (jobs as { id: string; type: string; request: { dry_run?: boolean } }[]).filter((job) => job.request?.dry_run !== true);
 }
 
 export interface ModuleRun extends ProcessResult {

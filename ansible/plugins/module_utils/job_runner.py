@@ -112,6 +112,15 @@ class JobRunner(object):
             job = self.client.read('/jobs/%s' % job['id'], deadline=deadline).data
         return job
 
+    def plan(self, path, job_type, body=None):
+        """A dry run of this request, finished. A ``patch_apply`` refreshes the agent's package index first
+        (dry runs too), so its plan answers what ``GET /patches``, read from a cache that may predate the
+        newest published versions, cannot: is there anything to apply right now."""
+        job, _adopted = self.start('POST', path, job_type, dict(body or {}, dry_run=True))
+        job = self.wait(job)
+        fail_on_job(self.module, job)
+        return job
+
     def run(self, method, path, job_type, body=None, headers=None, key_request=None):
         """Starts the job and, when waiting (always in check mode), returns it finished; fails the task
         with the agent's error code when the job failed or timed out."""

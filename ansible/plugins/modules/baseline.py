@@ -13,7 +13,10 @@ description:
     controller when the module runs there).
   - With C(job_id) the packages are what that job installed, upgraded or downgraded (its measured
     C(changes); for a check-mode (dry-run) job, its C(plan)). Removals cannot be expressed in a baseline
-    and are reported in C(skipped). Without C(job_id) the packages are the host's available updates.
+    and are reported in C(skipped). Without C(job_id) the packages are what applying every available update would
+    install now. The agent plans the apply (a C(dry_run) job, which refreshes its package index first, so versions
+    published since its last refresh are included, and so are the new dependencies the updates need); from an
+    agent that cannot plan an apply they are the updates its cached C(GET /patches) lists.
   - A C(dest) that already holds the same baseline (everything but C(created_at) equal) is left alone
     and the task reports C(changed=false). In check mode nothing is written.
 version_added: 1.0.0
@@ -76,6 +79,7 @@ import tempfile
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.linux_patch_api.agent.plugins.module_utils.agent_client import AgentError, agent_module, run_module
 from ansible_collections.linux_patch_api.agent.plugins.module_utils.baseline_document import same_content
+from ansible_collections.linux_patch_api.agent.plugins.module_utils.job_runner import JobRunner
 
 try:
     from urllib.parse import urlparse
@@ -83,18 +87,26 @@ except ImportError:  # Python 2
     from urlparse import urlparse
 
 
-def packages_of_job(client, job_id):
-    job = client.read('/jobs/%s' % job_id).data
-    if job.get('status') != 'completed':
-        raise AgentError('CONFLICT', 'job %s is %s; a baseline is taken only from a completed job' % (job_id, job.get('status')))
-    dry_run = bool((job.get('request') or {}).get('dry_run'))
-    entries = (job.get('plan') or []) if dry_run else (job.get('changes') or [])
+def packages_of(entries):
+    """The baseline's packages from a job's changes or plan, and the removals a baseline cannot express."""
     packages = [dict(name=e['name'], version=e['to_version']) for e in entries if e.get('action') != 'removed' and e.get('to_version')]
     skipped = [e for e in entries if e.get('action') == 'removed']
     return packages, skipped
 
 
-def packages_available(client):
+def packages_of_job(client, job_id):
+    job = client.read('/jobs/%s' % job_id).data
+    if job.get('status') != 'completed':
+        raise AgentError('CONFLICT', 'job %s is %s; a baseline is taken only from a completed job' % (job_id, job.get('status')))
+    dry_run = bool((job.get('request') or {}).get('dry_run'))
+    return packages_of((job.get('plan') or []) if dry_run else (job.get('changes') or []))
+
+
+def packages_available(module, client):
+    if client.supports('patch_apply', 'dry_run'):
+        # GET /patches answers from a cache that can predate the newest versions; a dry-run apply refreshes
+        # the package index first and plans every update, with the new dependencies it needs.
+        return packages_of(JobRunner(module, client).plan('/patches/apply', 'patch_apply').get('plan') or [])
     patches = client.read('/patches').data.get('patches') or []
     return [dict(name=p['name'], version=p['available_version']) for p in patches], []
 
@@ -122,7 +134,7 @@ def write_atomically(path, text):
 
 def build(module, client):
     job_id, dest = module.params['job_id'], module.params['dest']
-    packages, skipped = packages_of_job(client, job_id) if job_id else packages_available(client)
+    packages, skipped = packages_of_job(client, job_id) if job_id else packages_available(module, client)
     document = dict(
         name=module.params['name'],
         created_at=datetime.datetime.utcnow().replace(microsecond=0).isoformat() + 'Z',

@@ -31,7 +31,10 @@ options:
   state:
     description:
       - C(present) installs what is missing (and, with C(version), moves the package to that version).
-      - C(latest) also upgrades installed packages that have an update.
+      - C(latest) also upgrades installed packages that have an update. Whether one has is read from the agent's
+        cached package index; when that shows no update for an installed name, the agent plans the upgrade
+        (a C(dry_run) patch apply, which refreshes the index first), so a version published since the agent's
+        last refresh is not missed. A host already at the newest versions gets that dry run and no other job.
       - C(absent) removes installed packages.
     type: str
     choices: [present, absent, latest]
@@ -127,7 +130,14 @@ def plan_work(module, client):
     if missing:
         work.append(('POST', '/packages', 'package_install', dict(packages=missing), 'install'))
     if state == 'latest':
-        upgradable = [name for name in names if current[name] is not None and current[name].get('upgradable')]
+        installed = [name for name in names if current[name] is not None]
+        upgradable = [name for name in installed if current[name].get('upgradable')]
+        if len(upgradable) < len(installed) and client.supports('patch_apply', 'dry_run'):
+            # 'upgradable' comes from the agent's cached package index, which can predate the newest versions;
+            # a dry-run patch_apply refreshes the index first, and its plan says what would be upgraded now.
+            probe = JobRunner(module, client).plan('/patches/apply', 'patch_apply', dict(packages=installed))
+            planned = set(entry.get('name') for entry in probe.get('plan') or [])
+            upgradable = [name for name in installed if name in planned]
         if upgradable:
             work.append(('POST', '/patches/apply', 'patch_apply', dict(packages=upgradable), 'patch_apply'))
     return work

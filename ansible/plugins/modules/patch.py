@@ -11,7 +11,17 @@ description:
   - Applies the available updates (all, named ones, or security updates only), or brings packages to
     exact versions (C(packages) as C({name, version}) pairs, or a C(baseline) written by
     M(linux_patch_api.agent.baseline)) with the agent's pinned apply, which never installs anything newer.
-  - The host's state is read first; when nothing is left to do no job is started and C(changed=false).
+  - The host's state is read first; when nothing is left to do no job that changes anything is started and
+    C(changed=false).
+  - C(GET /patches) answers from the agent's package-index cache, which can predate versions published since its
+    last refresh. It is trusted only when it offers what the task asks for (any update, or every installed name in
+    C(packages)); otherwise the agent plans the apply (a C(dry_run) job, which refreshes the index first) and
+    the plan decides, so an update published after the agent's last refresh is applied and not silently
+    skipped. An agent that cannot plan an apply (no C(patch_apply.dry_run)) is left to its cached list.
+  - Names in C(packages) that are not installed are left out (a patch only updates); the request sent is the
+    installed names whatever the cache lists, so a C(plan_hash) from check mode matches the later apply.
+  - Pinned applies (C(packages) as pairs, C(baseline)) compare the installed versions with the requested ones;
+    the apply itself refreshes the index before it looks for the versions.
   - In check mode the agent plans the apply (C(dry_run)); the task returns C(plan) and C(plan_hash).
     Giving that C(plan_hash) to a later run makes the agent apply exactly that plan or refuse
     (C(PRECONDITION_FAILED), C(PLAN_CHANGED)) with nothing changed.
@@ -148,16 +158,45 @@ def pinned_body(module, client, pairs):
     return dict(packages=pending) if pending else None
 
 
-def unpinned_body(module, client):
-    names, security_only = module.params['packages'], module.params['security_only']
+def offered_names(client, security_only):
+    """The names GET /patches lists: the agent's cached view, which misses versions published since its last refresh."""
     patches = client.read('/patches?security=true' if security_only else '/patches').data.get('patches') or []
-    available = [patch['name'] for patch in patches]
+    return set(patch['name'] for patch in patches)
+
+
+def installed_names(client):
+    return set(package['name'] for package in client.read('/packages').data.get('packages') or [])
+
+
+def unpinned_request(module, client):
+    """The apply request this task makes (None: no named package is installed), whether there is anything to
+    apply, and the dry run that found that out, if one ran.
+
+    The cached list is trusted only when it offers what was asked for; otherwise a dry-run patch_apply of the
+    same request, which refreshes the agent's package index first, decides (an agent that cannot plan an apply
+    is left to its cache). The request does not depend on the cache, so a plan_hash from check mode matches it."""
+    names, security_only = module.params['packages'], module.params['security_only']
+    offered = offered_names(client, security_only)
     if names:
-        wanted = [name for name in names if name in available]
-        return dict(packages=wanted, security_only=security_only) if wanted else None
-    if not available:
-        return None
-    return dict(security_only=True) if security_only else {}
+        installed = installed_names(client)
+        candidates = [name for name in names if name in installed]
+        if not candidates:
+            return None, False, None
+        body = dict(packages=candidates, security_only=security_only)
+        cached_pending = [name for name in candidates if name in offered]
+        if len(cached_pending) == len(candidates):
+            return body, True, None
+    else:
+        body = dict(security_only=True) if security_only else {}
+        cached_pending = offered
+        if offered:
+            return body, True, None
+    if module.params['plan_hash'] is not None:
+        return body, True, None  # the agent re-plans under If-Match and applies only that plan, or refuses
+    if not client.supports('patch_apply', 'dry_run'):
+        return body, bool(cached_pending), None
+    probe = JobRunner(module, client).plan('/patches/apply', 'patch_apply', body)
+    return body, bool(probe.get('plan')), probe
 
 
 def apply(module, client):
@@ -167,18 +206,27 @@ def apply(module, client):
         fail(module, 'NOT_SUPPORTED', '%s cannot check a plan hash; nothing was applied' % client.describe_agent())
     if module.check_mode and not client.supports('patch_apply', 'dry_run'):
         fail(module, 'NOT_SUPPORTED', 'check mode needs %s to plan patch applies (dry_run)' % client.describe_agent())
-    body = pinned_body(module, client, pairs) if pairs is not None else unpinned_body(module, client)
+    probe = None
+    if pairs is not None:
+        body = pinned_body(module, client, pairs)
+        pending = body is not None
+    else:
+        body, pending, probe = unpinned_request(module, client)
     result = dict(changed=False)
     if pairs is not None:
         result['pinned'] = pairs
-    if body is None and plan_hash is None:
-        # Already in the state: nothing to plan or apply, and no job is started.
+    if not pending and (plan_hash is None or (pairs is None and body is None)):
+        # Already in the state: nothing to plan or apply, and no job that changes anything is started.
         if module.check_mode:
             result.update(plan=[], plan_hash=None)
         else:
             result['changes'] = []
         if module._diff:
             result['diff'] = dict(before='', after='')
+        return result
+    if module.check_mode and probe is not None and plan_hash is None:
+        # The dry run that found the updates is the plan check mode returns; it is not run twice.
+        result.update(job_result(module, probe, False, 'patches'))
         return result
     body = dict(body or {})
     if module.check_mode:

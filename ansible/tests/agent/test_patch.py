@@ -56,7 +56,8 @@ def test_baseline_from_a_job_is_written_once(run, fleet, tmp_path):
 
     offered = run('baseline', name='offered', check_mode=True, dest=str(tmp_path / 'offered.json'))
     assert offered['changed'] is True
-    assert offered['baseline']['packages'] == [{'name': HELLO, 'version': '1.1-1'}]
+    # What applying the offered updates would install: hello 1.1-1 and the dependency it needs.
+    assert offered['baseline']['packages'] == [{'name': DEP, 'version': '1.0-1'}, {'name': HELLO, 'version': '1.1-1'}]
     assert not os.path.exists(str(tmp_path / 'offered.json'))
 
 

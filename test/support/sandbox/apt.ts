@@ -144,12 +144,19 @@ export async function withdrawFromMainRepo(name: string, version: string): Promi
 /**
  * Publishes more package versions to this sandbox only: a new repository under the sandbox with
  * these packages, added to the root's sources. apt sees them after the next `apt-get update`.
+ * `security: true` publishes them as the security archive does (`Suite: stable-security`).
  */
-export async function publishAptPackages(sandbox: AptSandbox, packages: readonly Omit<FixtureDeb, 'repo'>[]): Promise<void> {
+export async function publishAptPackages(
+  sandbox: AptSandbox,
+  packages: readonly Omit<FixtureDeb, 'repo'>[],
+  options: { security?: boolean } = {},
+): Promise<void> {
   const repoDir = join(sandbox.dir, `repo-extra-${Date.now()}`);
   await mkdir(repoDir, { recursive: true });
-  for (const fixture of packages) await buildDeb({ ...fixture, repo: 'main' }, join(sandbox.dir, 'build-extra'), repoDir);
-  await indexRepo(repoDir, 'stable', 'LpaFixtures');
+  const repo = options.security ? 'security' : 'main';
+  for (const fixture of packages) await buildDeb({ ...fixture, repo }, join(sandbox.dir, 'build-extra'), repoDir);
+  if (options.security) await indexRepo(repoDir, 'stable-security', 'Debian-Security');
+  else await indexRepo(repoDir, 'stable', 'LpaFixtures');
   await writeFile(
     join(sandbox.root, 'etc/apt/sources.list.d', `${basename(repoDir)}.list`),
     `deb [trusted=yes] file:${repoDir} ./\n`,
