@@ -77,7 +77,10 @@ function resolvePaths(config: Config, base: string): Config {
       root: resolvePath(base, config.backend.root),
       apk_path: resolvePath(base, config.backend.apk_path),
     },
-    advisories: { debian_tracker_json: resolvePath(base, config.advisories.debian_tracker_json) },
+    advisories: {
+      debian_tracker_json: resolvePath(base, config.advisories.debian_tracker_json),
+      alpine_secdb_json: resolvePath(base, config.advisories.alpine_secdb_json),
+    },
     plugins: config.plugins.map((plugin) =>
       plugin.startsWith('./') || plugin.startsWith('../') ? resolve(base, plugin) : plugin,
     ),

@@ -73,9 +73,11 @@ export const configSchema = z
       .object({
         /** The Debian security tracker's JSON, synced by the operator (the agent never downloads it). */
         debian_tracker_json: z.string().min(1).nullable().default(null),
+        /** Alpine's secdb JSON (secdb.alpinelinux.org/<release>/main.json), synced by the operator. */
+        alpine_secdb_json: z.string().min(1).nullable().default(null),
       })
       .strict()
-      .default({ debian_tracker_json: null }),
+      .default({ debian_tracker_json: null, alpine_secdb_json: null }),
     plugins: z.array(z.string().min(1)).default([]),
   })
   .strict();

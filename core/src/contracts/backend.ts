@@ -74,6 +74,8 @@ export interface Advisory {
 export interface AdvisoryFeeds {
   /** The Debian security tracker's JSON (apt). */
   debian_tracker_json: string | null;
+  /** Alpine's secdb JSON for the host's release (apk). */
+  alpine_secdb_json: string | null;
 }
 
 export interface HeldBack {

@@ -2,6 +2,7 @@ import { copyFile, readdir, readFile, rename, stat, unlink, writeFile } from 'no
 import { release } from 'node:os';
 import { basename, join } from 'node:path';
 import {
+  type AdvisoryFeeds,
   type BackendCapabilities,
   type BackendInfo,
   type CommandResult,
@@ -41,6 +42,7 @@ import {
   parseUpgradableList,
   unavailablePins,
 } from './output.js';
+import { readSecdb, secdbAdvisories } from './secdb.js';
 import { compareApkVersions } from './version.js';
 import { pinAllows, readWorldPins, type WorldPin } from './world.js';
 
@@ -57,6 +59,8 @@ export interface ApkBackendOptions {
   logger: Logger;
   /** The apk binary (see locateApk); default APK_BINARY. */
   apkPath?: string;
+  /** The advisory feeds of the config in force (`advisories.alpine_secdb_json`). */
+  advisoryFeeds?: () => Readonly<AdvisoryFeeds>;
 }
 
 /**
@@ -74,8 +78,10 @@ export class ApkBackend implements PackageManagerBackend {
   readonly #indexDir: string;
   readonly #worldPath: string;
   readonly #cacheDir: string;
+  readonly #advisoryFeeds: () => Readonly<AdvisoryFeeds>;
 
   constructor(options: ApkBackendOptions) {
+    this.#advisoryFeeds = options.advisoryFeeds ?? (() => ({ debian_tracker_json: null, alpine_secdb_json: null }));
     this.#root = options.root;
     this.#runner = options.runner;
     this.#logger = options.logger;
@@ -108,7 +114,14 @@ export class ApkBackend implements PackageManagerBackend {
         rollback: { sources: ['store', 'repo'] },
         deployments: false,
       },
-      advisories: { security: false, severity: false, advisory_ids: false },
+      advisories: {
+        security: this.#advisoryFeeds().alpine_secdb_json !== null,
+        severity: false,
+        advisory_ids: this.#advisoryFeeds().alpine_secdb_json !== null,
+        cves: this.#advisoryFeeds().alpine_secdb_json !== null,
+        url: this.#advisoryFeeds().alpine_secdb_json !== null,
+        feeds: ['alpine_secdb_json'],
+      },
       held_back_reasons: ['pinned'],
       reboot_forecast: false,
     };
@@ -171,19 +184,33 @@ export class ApkBackend implements PackageManagerBackend {
     if (result.exitCode !== 0) throw await this.#failure('listing upgrades', combined(result));
     // apk lists updates its world pins forbid; `apk upgrade` then leaves those packages alone.
     const pins = await readWorldPins(this.#worldPath);
-    return parseUpgradableList(result.stdout).map((line) => ({
-      name: line.name,
-      current_version: line.currentVersion,
-      available_version: line.availableVersion,
-      architecture: line.architecture,
-      // Alpine's APKINDEX carries no advisory data (secdb is a separate feed), so an update is
-      // neither known security nor known non-security.
-      security: null,
-      severity: null,
-      advisories: [],
-      repository: null,
-      held_back: heldBackBy(pins.get(line.name), line.availableVersion),
-    }));
+    const feed = this.#advisoryFeeds().alpine_secdb_json;
+    const secfixes = feed === null ? null : await readSecdb(feed);
+    return parseUpgradableList(result.stdout).map((line) => {
+      const records =
+        secfixes === null
+          ? undefined
+          : secdbAdvisories(
+              secfixes.get(line.origin) ?? secfixes.get(line.name) ?? [],
+              line.currentVersion,
+              line.availableVersion,
+              compareApkVersions,
+            );
+      return {
+        name: line.name,
+        current_version: line.currentVersion,
+        available_version: line.availableVersion,
+        architecture: line.architecture,
+        // APKINDEX carries no advisory data; only the operator's secdb feed (by origin package) does.
+        // Without it an update is neither known security nor known non-security.
+        security: records === undefined ? null : records.length > 0,
+        severity: null,
+        advisories: records?.map((record) => record.id) ?? [],
+        repository: null,
+        held_back: heldBackBy(pins.get(line.name), line.availableVersion),
+        ...(records === undefined ? {} : { advisory_records: records }),
+      };
+    });
   }
 
   /** `apk add -- name name=version …`; a pinned pair apk's solver refuses is VERSION_UNAVAILABLE. */

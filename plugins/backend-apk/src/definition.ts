@@ -27,6 +27,7 @@ export const apkBackendDefinition: BackendDefinition = {
       runner: context.runner,
       logger: context.logger,
       apkPath: located?.path ?? APK_BINARY,
+      ...(context.advisoryFeeds === undefined ? {} : { advisoryFeeds: context.advisoryFeeds }),
     });
   },
 };
