@@ -80,6 +80,7 @@ function resolvePaths(config: Config, base: string): Config {
     advisories: {
       debian_tracker_json: resolvePath(base, config.advisories.debian_tracker_json),
       alpine_secdb_json: resolvePath(base, config.advisories.alpine_secdb_json),
+      arch_audit_json: resolvePath(base, config.advisories.arch_audit_json),
     },
     plugins: config.plugins.map((plugin) =>
       plugin.startsWith('./') || plugin.startsWith('../') ? resolve(base, plugin) : plugin,

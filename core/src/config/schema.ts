@@ -75,9 +75,11 @@ export const configSchema = z
         debian_tracker_json: z.string().min(1).nullable().default(null),
         /** Alpine's secdb JSON (secdb.alpinelinux.org/<release>/main.json), synced by the operator. */
         alpine_secdb_json: z.string().min(1).nullable().default(null),
+        /** The Arch security tracker's AVG list (security.archlinux.org/issues/all.json, what arch-audit reads), synced by the operator. */
+        arch_audit_json: z.string().min(1).nullable().default(null),
       })
       .strict()
-      .default({ debian_tracker_json: null, alpine_secdb_json: null }),
+      .default({ debian_tracker_json: null, alpine_secdb_json: null, arch_audit_json: null }),
     plugins: z.array(z.string().min(1)).default([]),
   })
   .strict();

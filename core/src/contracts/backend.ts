@@ -63,7 +63,7 @@ export interface Advisory {
   severity: AdvisorySeverity;
   severity_raw: string | null;
   cves: string[];
-  /** Where it came from: `updateinfo`, `debian-security-tracker`, `arch-audit`, `alpine-secdb`, `suite`. */
+  /** Where it came from: `updateinfo`, `debian-security-tracker`, `arch-security`, `alpine-secdb`, `suite`. */
   source: string;
   url: string | null;
   /** RFC 3339 or the source's date, where the source gives one. */
@@ -76,6 +76,8 @@ export interface AdvisoryFeeds {
   debian_tracker_json: string | null;
   /** Alpine's secdb JSON for the host's release (apk). */
   alpine_secdb_json: string | null;
+  /** The Arch security tracker's AVG list, as arch-audit reads it (pacman). */
+  arch_audit_json: string | null;
 }
 
 export interface HeldBack {

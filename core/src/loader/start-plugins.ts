@@ -54,7 +54,8 @@ export async function startPlugins(input: StartPluginsInput): Promise<StartedPlu
       logger: logger.child({ backend: selected.definition.name }),
       stateDir: config.paths.state_dir,
       options: config.backend,
-      advisoryFeeds: input.advisoryFeeds ?? (() => ({ debian_tracker_json: null, alpine_secdb_json: null })),
+      advisoryFeeds:
+        input.advisoryFeeds ?? (() => ({ debian_tracker_json: null, alpine_secdb_json: null, arch_audit_json: null })),
     });
   } catch (error) {
     if (isLpaError(error)) throw error;

@@ -130,6 +130,10 @@ describe('a change must be usable as a whole, not only well-typed', () => {
       () => t.writeConfig({ advisories: { debian_tracker_json: '/tmp' } }),
       /advisories\.debian_tracker_json: \/tmp is not a regular file/,
     );
+    await expectRefusedChange(
+      () => t.writeConfig({ advisories: { arch_audit_json: 'no-such-avgs.json' } }),
+      /advisories\.arch_audit_json: .*no-such-avgs\.json does not exist/,
+    );
   });
 
   test('the same bad file written again is refused, logged and audited again', async () => {

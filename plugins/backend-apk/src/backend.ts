@@ -81,7 +81,8 @@ export class ApkBackend implements PackageManagerBackend {
   readonly #advisoryFeeds: () => Readonly<AdvisoryFeeds>;
 
   constructor(options: ApkBackendOptions) {
-    this.#advisoryFeeds = options.advisoryFeeds ?? (() => ({ debian_tracker_json: null, alpine_secdb_json: null }));
+    this.#advisoryFeeds =
+      options.advisoryFeeds ?? (() => ({ debian_tracker_json: null, alpine_secdb_json: null, arch_audit_json: null }));
     this.#root = options.root;
     this.#runner = options.runner;
     this.#logger = options.logger;

@@ -50,7 +50,7 @@ describe('Alpine secdb feed', () => {
       await writeFile(feed, JSON.stringify(SECDB));
       const runner = await ApkTranscriptRunner.create(root, ['list-upgradable']);
       const backend = await createApkBackend(root, runner, {
-        advisoryFeeds: () => ({ debian_tracker_json: null, alpine_secdb_json: feed }),
+        advisoryFeeds: () => ({ debian_tracker_json: null, alpine_secdb_json: feed, arch_audit_json: null }),
       });
       const [upgrade] = await backend.listUpgrades();
       assert.deepEqual([upgrade?.name, upgrade?.current_version, upgrade?.available_version], [HELLO, '1.0-r0', '1.1-r0']);

@@ -76,7 +76,8 @@ export class AptBackend implements PackageManagerBackend {
     this.installed = new InstalledSet(this.paths.statusFile);
     this.runner = context.runner;
     this.logger = context.logger;
-    this.advisoryFeeds = context.advisoryFeeds ?? (() => ({ debian_tracker_json: null, alpine_secdb_json: null }));
+    this.advisoryFeeds =
+      context.advisoryFeeds ?? (() => ({ debian_tracker_json: null, alpine_secdb_json: null, arch_audit_json: null }));
     this.env = {
       DEBIAN_FRONTEND: 'noninteractive',
       APT_LISTCHANGES_FRONTEND: 'none',

@@ -1,11 +1,14 @@
 import { copyFile, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  type AdvisoryFeeds,
+  type AdvisorySeverity,
   type BackendCapabilities,
   type BackendInfo,
   type CommandResult,
   type CommandRunner,
   fingerprintFiles,
+  higherSeverity,
   type InstalledPackage,
   type LockHolder,
   type Logger,
@@ -22,6 +25,7 @@ import {
   type Upgrade,
   type UpgradeSelection,
 } from '@linux-patch-api/core';
+import { ArchAuditFeed, archAuditAdvisories } from './arch-audit.js';
 import { PacmanDbLock } from './db-lock.js';
 import { NAME_PATTERN, validatePackageName, validatePackageVersion } from './grammar.js';
 import type { PacmanLayout } from './layout.js';
@@ -53,6 +57,8 @@ export interface PacmanBackendOptions {
   logger: Logger;
   /** Absolute path of pacman (tests may point it elsewhere). */
   pacmanPath?: string;
+  /** The advisory feeds of the config in force (`advisories.arch_audit_json`). */
+  advisoryFeeds?: () => Readonly<AdvisoryFeeds>;
 }
 
 /** Where a requested package comes from: the sync repositories by name, or a package file. */
@@ -75,6 +81,8 @@ export class PacmanBackend implements PackageManagerBackend {
   readonly #pacman: string;
   readonly #localDb: LocalDatabase;
   readonly #lock: PacmanDbLock;
+  readonly #advisoryFeeds: () => Readonly<AdvisoryFeeds>;
+  readonly #archAudit = new ArchAuditFeed();
   /** Runs of ours that were stopped (timeout, abort, signal) and may have left db.lck behind. */
   #interrupted: InterruptedRun[] = [];
   /** The last `-Qu` answer, valid while the local db, the sync dbs and pacman.conf are unchanged. */
@@ -87,6 +95,8 @@ export class PacmanBackend implements PackageManagerBackend {
     this.#pacman = options.pacmanPath ?? PACMAN_BINARY;
     this.#localDb = new LocalDatabase(options.layout.dbPath);
     this.#lock = new PacmanDbLock(options.layout.dbPath);
+    this.#advisoryFeeds =
+      options.advisoryFeeds ?? (() => ({ debian_tracker_json: null, alpine_secdb_json: null, arch_audit_json: null }));
     this.restartForecast = new PacmanRestartForecast(options.layout.root, this.#localDb);
   }
 
@@ -120,7 +130,8 @@ export class PacmanBackend implements PackageManagerBackend {
 
   /**
    * Arch supports no partial upgrades, so a patch apply of a subset is refused, and its
-   * repositories carry no advisory metadata, so security_only is refused too. Versions other than
+   * repositories carry no advisory metadata, so security_only is refused too (an arch-audit feed
+   * describes updates but is no repository metadata pacman could select by). Versions other than
    * the one the repositories offer come from package files in the cache, which is also where a
    * rollback finds old versions.
    */
@@ -134,7 +145,14 @@ export class PacmanBackend implements PackageManagerBackend {
         rollback: { sources: ['store', 'repo', 'cache'] },
         deployments: false,
       },
-      advisories: { security: false, severity: false, advisory_ids: false },
+      advisories: {
+        security: this.#advisoryFeeds().arch_audit_json !== null,
+        severity: this.#advisoryFeeds().arch_audit_json !== null,
+        advisory_ids: this.#advisoryFeeds().arch_audit_json !== null,
+        cves: this.#advisoryFeeds().arch_audit_json !== null,
+        url: this.#advisoryFeeds().arch_audit_json !== null,
+        feeds: ['arch_audit_json'],
+      },
       held_back_reasons: ['ignored'],
       reboot_forecast: true,
     };
@@ -206,24 +224,32 @@ export class PacmanBackend implements PackageManagerBackend {
     }
     const installed = new Map((await this.#localDb.list()).map((pkg) => [pkg.name, pkg]));
     const ignores = lines.some((line) => line.ignored) ? await this.#ignoreLists() : null;
-    return lines.map(
-      (line): Upgrade => ({
+    const feed = this.#advisoryFeeds().arch_audit_json;
+    const avgs = feed === null ? null : await this.#archAudit.read(feed);
+    return lines.map((line): Upgrade => {
+      // Arch's repositories publish no advisory metadata; only the operator's arch-audit feed does.
+      // Without it an update is neither known security nor known non-security.
+      const records =
+        avgs === null
+          ? undefined
+          : archAuditAdvisories(avgs.get(line.name) ?? [], line.currentVersion, line.availableVersion, vercmp);
+      const highest = records?.reduce<AdvisorySeverity>((top, record) => higherSeverity(top, record.severity), 'unknown');
+      return {
         name: line.name,
         current_version: line.currentVersion,
         available_version: line.availableVersion,
         architecture: installed.get(line.name)?.architecture ?? null,
-        // Arch's repositories publish no advisory metadata, so an update is neither known
-        // security nor known non-security.
-        security: null,
-        severity: null,
-        advisories: [],
+        security: records === undefined ? null : records.length > 0,
+        severity: highest === undefined || highest === 'unknown' ? null : highest,
+        advisories: records?.map((record) => record.id) ?? [],
         repository: null,
         held_back:
           ignores === null || !line.ignored
             ? null
             : { reason: 'ignored', detail: ignoreDetail(line.name, ignores, this.#layout.configFile) },
-      }),
-    );
+        ...(records === undefined ? {} : { advisory_records: records }),
+      };
+    });
   }
 
   async #ignoreLists(): Promise<IgnoreLists> {

@@ -13,6 +13,11 @@ export const pacmanBackendDefinition: BackendDefinition = {
   name: 'pacman',
   detect: isArchFamily,
   async create(context) {
-    return new PacmanBackend({ layout: await resolveLayout(context.root), runner: context.runner, logger: context.logger });
+    return new PacmanBackend({
+      layout: await resolveLayout(context.root),
+      runner: context.runner,
+      logger: context.logger,
+      ...(context.advisoryFeeds === undefined ? {} : { advisoryFeeds: context.advisoryFeeds }),
+    });
   },
 };
