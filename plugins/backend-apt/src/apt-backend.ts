@@ -232,12 +232,19 @@ export class AptBackend implements PackageManagerBackend {
   }
 
   private async computeUpgrades(): Promise<Upgrade[]> {
-    const result = await this.runner.run({
-      file: APT,
-      args: ['list', '--upgradable', '-q', '-o', 'Debug::NoLocking=1'],
-      env: this.env,
-      timeoutMs: READ_TIMEOUT_MS,
-    });
+    // What dist-upgrade would keep back needs a resolver run of its own; it runs beside the
+    // listing, so a cold list costs about one apt run of wall time instead of two.
+    const [listing, resolution] = await Promise.allSettled([
+      this.runner.run({
+        file: APT,
+        args: ['list', '--upgradable', '-q', '-o', 'Debug::NoLocking=1'],
+        env: this.env,
+        timeoutMs: READ_TIMEOUT_MS,
+      }),
+      this.read(APT_GET, [...PLAN, 'dist-upgrade']),
+    ]);
+    if (listing.status === 'rejected') throw listing.reason;
+    const result = listing.value;
     if (result.exitCode !== 0) {
       const output = `${result.stdout}${result.stderr}`;
       throw new LpaError('LPA_ERR_BACKEND', `apt list --upgradable failed: ${lastError(output)}`, {
@@ -247,8 +254,11 @@ export class AptBackend implements PackageManagerBackend {
     const upgradable = parseUpgradableList(result.stdout);
     const installed = await this.installed.list();
     const holds = await this.installed.holds();
-    const keptBack =
-      upgradable.length === 0 ? new Set<string>() : parseKeptBack(await this.read(APT_GET, [...PLAN, 'dist-upgrade']));
+    let keptBack = new Set<string>();
+    if (upgradable.length > 0) {
+      if (resolution.status === 'rejected') throw resolution.reason;
+      keptBack = parseKeptBack(resolution.value);
+    }
     const policyNames = new Set([...keptBack].filter((name) => !holds.has(name)));
     if (await this.hasPreferences()) {
       const listed = new Set(upgradable.map((upgrade) => upgrade.name));
