@@ -69,14 +69,16 @@ const CVE_ID = /^CVE-\d{4}-\d{4,}$/;
 
 export const advisorySchema = z
   .object({
-    id: z.string().describe("The advisory's own id (RHSA-…, DSA-…), or the CVE id where the source has no advisory ids"),
+    id: z.string().describe("The advisory's own id (RHSA-…, DSA-…, AVG-…), or the CVE id where the source has no advisory ids"),
     type: z.enum(CLASSIFICATIONS),
     severity: z.enum(ADVISORY_SEVERITIES).describe('Normalized across distributions'),
     severity_raw: z.string().nullable().describe("The source's own word (Important, high, not yet assigned, …)"),
     cves: z.array(z.string()),
     source: z
       .string()
-      .describe('Where it came from: `updateinfo`, `debian-security-tracker`, or the backend name for ids without details'),
+      .describe(
+        'Where it came from: `updateinfo`, `debian-security-tracker`, `alpine-secdb`, `arch-security`, or the backend name for ids without details',
+      ),
     url: z.string().nullable(),
     issued: z.string().nullable(),
   })
