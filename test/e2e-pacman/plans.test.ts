@@ -44,7 +44,17 @@ it('GET /capabilities differs from apt where pacman differs: no partial or secur
   assert.equal(operations.patch_apply.security_only, false);
   assert.equal(operations.patch_apply.pinned_versions, true);
   assert.deepEqual(operations.rollback.sources, ['store', 'repo', 'cache']);
-  assert.deepEqual(advisories, { security: false, severity: false, advisory_ids: false });
+  // Without advisories.arch_audit_json nothing is known about advisories (see advisories.test.ts for the feed).
+  assert.deepEqual(advisories, {
+    security: false,
+    severity: false,
+    advisory_ids: false,
+    cves: false,
+    url: false,
+    issued: false,
+    classification: false,
+    feeds: ['arch_audit_json'],
+  });
 });
 
 it('a feature declared unsupported is refused 409 NOT_SUPPORTED before pacman runs', async () => {
