@@ -35,7 +35,17 @@ it('GET /capabilities declares what apt does', async () => {
   assert.equal(operations.patch_apply.security_only, true);
   assert.equal(operations.patch_apply.pinned_versions, true);
   assert.equal(operations.remove.cascade, true);
-  assert.deepEqual(advisories, { security: true, severity: false, advisory_ids: false });
+  // Without advisories.debian_tracker_json only the suite is known (see advisories.test.ts for the feed).
+  assert.deepEqual(advisories, {
+    security: true,
+    severity: false,
+    advisory_ids: false,
+    cves: false,
+    url: false,
+    issued: false,
+    classification: true,
+    feeds: ['debian_tracker_json'],
+  });
 });
 
 it('a dry run on each mutating endpoint leaves the package database byte-identical', async () => {
