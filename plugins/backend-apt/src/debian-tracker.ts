@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Advisory } from '@linux-patch-api/core';
-import { LpaError, normalizeSeverity } from '@linux-patch-api/core';
+import { isLpaError, LpaError, normalizeSeverity } from '@linux-patch-api/core';
 import { fileIdentity } from './installed-set.js';
 
 /** One CVE the Debian security tracker marks fixed in a source package for one release. */
@@ -83,12 +83,12 @@ export class DebianTrackerFeed {
   read(path: string, codename: string): Promise<Map<string, TrackerFix[]>> {
     const key = `${path}|${codename}|${fileIdentity(path)}`;
     if (this.cached?.key !== key) {
-      const value = readFile(path, 'utf8').then(
-        (text) => parseDebianTracker(JSON.parse(text), codename),
-        (error: unknown) => {
+      const value = readFile(path, 'utf8')
+        .then((text) => parseDebianTracker(JSON.parse(text), codename))
+        .catch((error: unknown) => {
+          if (isLpaError(error)) throw error;
           throw new LpaError('LPA_ERR_BACKEND', `cannot read the Debian security tracker file ${path}`, { cause: error });
-        },
-      );
+        });
       value.catch(() => {
         if (this.cached?.value === value) this.cached = null;
       });

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isLpaError } from '@linux-patch-api/core';
-import { parseDebianTracker, parseSourcePackages, trackerAdvisories } from '../src/debian-tracker.js';
+import { DebianTrackerFeed, parseDebianTracker, parseSourcePackages, trackerAdvisories } from '../src/debian-tracker.js';
 import { compareDebianVersions } from '../src/debian-version.js';
 
 // The tracker's JSON shape (security-tracker.debian.org/tracker/data/json), trimmed to one package.
@@ -79,5 +82,21 @@ describe('Debian security tracker feed', () => {
         ['openssl=3.0.13-1~deb12u1', 'openssl'],
       ],
     );
+  });
+
+  it('a feed file that is not JSON is a BACKEND_ERROR naming the file, not a bare parse error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lpa-tracker-'));
+    try {
+      const path = join(dir, 'tracker.json');
+      writeFileSync(path, '{"openssl": {');
+      const error = await new DebianTrackerFeed().read(path, 'bookworm').then(
+        () => assert.fail('a truncated file was accepted'),
+        (caught: unknown) => caught,
+      );
+      assert.ok(isLpaError(error) && error.code === 'LPA_ERR_BACKEND', String(error));
+      assert.match((error as Error).message, /tracker\.json/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
