@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
 import { after, before, beforeEach, test } from 'node:test';
+import type { FakePackageManager } from '../../../test/support/fake-package-manager/index.js';
 import type { BackendCapabilities, PackageManagerBackend, PackageSpec } from '../../src/index.js';
 import { DEFAULT_BACKEND_CAPABILITIES } from '../../src/index.js';
 import { type RouteAgent, startRouteAgent } from './route-agent.js';
@@ -14,11 +14,8 @@ before(async () => {
 });
 after(() => a.stop());
 
-async function writeDb(change: (db: { installed: Record<string, string>; repo: Record<string, string[]> }) => void) {
-  const db = JSON.parse(await readFile(a.pm.dbPath, 'utf8'));
-  change(db);
-  await writeFile(a.pm.dbPath, `${JSON.stringify(db, null, 2)}\n`);
-}
+// Replaces the file, so that the agent's own reads during a job never see half a database.
+const writeDb: FakePackageManager['update'] = (change) => a.pm.update(change);
 
 const backend = () => a.backend as PackageManagerBackend;
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CommandRunner } from '@linux-patch-api/core';
@@ -48,6 +48,11 @@ export interface FakePackageManager {
   backend(runner: CommandRunner, killGraceMs?: number): FakePackageManagerBackend;
   read(): Promise<FakeDatabase>;
   setBehaviour(behaviour: FakeBehaviour): Promise<void>;
+  /**
+   * Changes the database the way fake-pm.mjs does, by replacing the file: a backend reading it
+   * meanwhile sees the old or the new database, never half of one.
+   */
+  update(change: (db: FakeDatabase) => void): Promise<void>;
   /** `start PID KIND` / `end PID KIND` lines of every mutation and refresh, in order. */
   events(): Promise<string[]>;
   /** Simulate another process holding the package-manager lock. */
@@ -75,17 +80,24 @@ export async function createFakePackageManager(
   await mkdir(join(root, 'etc'), { recursive: true });
   await writeFile(join(root, 'etc/os-release'), 'ID=lpa-fake\nNAME="Fake package manager root"\nVERSION_ID=1\n');
   const read = async () => JSON.parse(await readFile(dbPath, 'utf8')) as FakeDatabase;
+  const update = async (change: (db: FakeDatabase) => void) => {
+    const current = await read();
+    change(current);
+    const temp = `${dbPath}.${process.pid}.tmp`;
+    await writeFile(temp, `${JSON.stringify(current, null, 2)}\n`);
+    await rename(temp, dbPath);
+  };
   return {
     root,
     dbPath,
     backend: (runner, killGraceMs) =>
       new FakePackageManagerBackend({ runner, dbPath, ...(killGraceMs === undefined ? {} : { killGraceMs }) }),
     read,
-    async setBehaviour(behaviour) {
-      const current = await read();
-      current.behaviour = behaviour;
-      await writeFile(dbPath, `${JSON.stringify(current, null, 2)}\n`);
-    },
+    setBehaviour: (behaviour) =>
+      update((current) => {
+        current.behaviour = behaviour;
+      }),
+    update,
     async events() {
       const file = join(dir, 'events.log');
       if (!existsSync(file)) return [];
