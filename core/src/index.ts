@@ -4,6 +4,7 @@
  */
 
 export { higherSeverity, normalizeSeverity } from './advisories/advisory.js';
+export { AdvisoryFeedFile } from './advisories/feed-file.js';
 export {
   AUDIT_SEAL_FILE,
   type AuditChainSeal,

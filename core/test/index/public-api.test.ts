@@ -19,6 +19,8 @@ const RUNTIME_EXPORTS = [
   // One severity scale for advisories across distributions (GET /patches).
   'higherSeverity',
   'normalizeSeverity',
+  // Operator-synced advisory feed files, parsed once per file state (the apt, pacman and apk feeds).
+  'AdvisoryFeedFile',
   'parseRotatedAuditFileName',
   'rotatedAuditFileName',
   'CORE_VERSION',

@@ -42,7 +42,7 @@ import {
   parseUpgradableList,
   unavailablePins,
 } from './output.js';
-import { readSecdb, secdbAdvisories } from './secdb.js';
+import { SecdbFeed, secdbAdvisories } from './secdb.js';
 import { compareApkVersions } from './version.js';
 import { pinAllows, readWorldPins, type WorldPin } from './world.js';
 
@@ -74,6 +74,7 @@ export class ApkBackend implements PackageManagerBackend {
   readonly #logger: Logger;
   readonly #apk: string;
   readonly #installed: InstalledDatabase;
+  readonly #secdb = new SecdbFeed();
   readonly #lockPath: string;
   readonly #indexDir: string;
   readonly #worldPath: string;
@@ -186,7 +187,7 @@ export class ApkBackend implements PackageManagerBackend {
     // apk lists updates its world pins forbid; `apk upgrade` then leaves those packages alone.
     const pins = await readWorldPins(this.#worldPath);
     const feed = this.#advisoryFeeds().alpine_secdb_json;
-    const secfixes = feed === null ? null : await readSecdb(feed);
+    const secfixes = feed === null ? null : await this.#secdb.read(feed);
     return parseUpgradableList(result.stdout).map((line) => {
       const records =
         secfixes === null

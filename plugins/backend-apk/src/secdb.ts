@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import type { Advisory } from '@linux-patch-api/core';
-import { LpaError } from '@linux-patch-api/core';
+import { AdvisoryFeedFile, LpaError } from '@linux-patch-api/core';
 
 /** One fix the Alpine secdb records: the package version that fixes these ids. */
 export interface SecfixEntry {
@@ -54,12 +53,8 @@ export function secdbAdvisories(
 }
 
 /** The secdb file, parsed once per file state. */
-export async function readSecdb(path: string): Promise<Map<string, SecfixEntry[]>> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new LpaError('LPA_ERR_BACKEND', `cannot read the Alpine secdb file ${path}`, { cause: error });
+export class SecdbFeed extends AdvisoryFeedFile<Map<string, SecfixEntry[]>> {
+  constructor() {
+    super('Alpine secdb', parseSecdb);
   }
-  return parseSecdb(JSON.parse(text));
 }

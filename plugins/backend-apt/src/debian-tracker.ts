@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import type { Advisory } from '@linux-patch-api/core';
-import { isLpaError, LpaError, normalizeSeverity } from '@linux-patch-api/core';
-import { fileIdentity } from './installed-set.js';
+import { AdvisoryFeedFile, LpaError, normalizeSeverity } from '@linux-patch-api/core';
 
 /** One CVE the Debian security tracker marks fixed in a source package for one release. */
 export interface TrackerFix {
@@ -76,24 +74,9 @@ export function parseSourcePackages(output: string): Map<string, string> {
   return sources;
 }
 
-/** The tracker file parsed for one release, kept until the file changes (it is large; the operator syncs it). */
-export class DebianTrackerFeed {
-  private cached: { key: string; value: Promise<Map<string, TrackerFix[]>> } | null = null;
-
-  read(path: string, codename: string): Promise<Map<string, TrackerFix[]>> {
-    const key = `${path}|${codename}|${fileIdentity(path)}`;
-    if (this.cached?.key !== key) {
-      const value = readFile(path, 'utf8')
-        .then((text) => parseDebianTracker(JSON.parse(text), codename))
-        .catch((error: unknown) => {
-          if (isLpaError(error)) throw error;
-          throw new LpaError('LPA_ERR_BACKEND', `cannot read the Debian security tracker file ${path}`, { cause: error });
-        });
-      value.catch(() => {
-        if (this.cached?.value === value) this.cached = null;
-      });
-      this.cached = { key, value };
-    }
-    return this.cached.value;
+/** The tracker file parsed for one release (the variant), kept until the file changes. */
+export class DebianTrackerFeed extends AdvisoryFeedFile<Map<string, TrackerFix[]>> {
+  constructor() {
+    super('Debian security tracker', parseDebianTracker);
   }
 }

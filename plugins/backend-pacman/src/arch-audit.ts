@@ -1,6 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
 import type { Advisory } from '@linux-patch-api/core';
-import { isLpaError, LpaError, normalizeSeverity } from '@linux-patch-api/core';
+import { AdvisoryFeedFile, LpaError, normalizeSeverity } from '@linux-patch-api/core';
 
 /** One Arch Vulnerability Group entry that names a fixed version. */
 export interface ArchAvg {
@@ -71,30 +70,9 @@ export function archAuditAdvisories(
     }));
 }
 
-/** The feed file parsed once per file state (path, inode, size, mtime): it is large and changes only when the operator syncs it. */
-export class ArchAuditFeed {
-  #cached: { key: string; value: Promise<Map<string, ArchAvg[]>> } | null = null;
-
-  async read(path: string): Promise<Map<string, ArchAvg[]>> {
-    let key: string;
-    try {
-      const info = await stat(path, { bigint: true });
-      key = `${path}|${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`;
-    } catch (error) {
-      throw new LpaError('LPA_ERR_BACKEND', `cannot read the arch-audit file ${path}`, { cause: error });
-    }
-    if (this.#cached?.key !== key) {
-      const value = readFile(path, 'utf8')
-        .then((text) => parseArchAudit(JSON.parse(text)))
-        .catch((error: unknown) => {
-          if (isLpaError(error)) throw error;
-          throw new LpaError('LPA_ERR_BACKEND', `cannot read the arch-audit file ${path}`, { cause: error });
-        });
-      value.catch(() => {
-        if (this.#cached?.value === value) this.#cached = null;
-      });
-      this.#cached = { key, value };
-    }
-    return this.#cached.value;
+/** The arch-audit feed file, parsed once per file state. */
+export class ArchAuditFeed extends AdvisoryFeedFile<Map<string, ArchAvg[]>> {
+  constructor() {
+    super('arch-audit', parseArchAudit);
   }
 }
