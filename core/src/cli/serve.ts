@@ -24,6 +24,19 @@ Exit status: 0 = stopped by a signal, 1 = could not start (the reason is logged)
     const flushed = () => new Promise<void>((resolve) => logger.flush(() => resolve()));
     let agent: Awaited<ReturnType<typeof startAgent>>;
     let restartForUpgrade = () => {};
+    // Installed before the agent starts: a signal that arrives while it starts, even just after its
+    // "listening" line, stops it cleanly once started instead of killing it; a second one exits now.
+    let requested: NodeJS.Signals | null = null;
+    let handle = (signal: NodeJS.Signals) => {
+      if (requested !== null) {
+        logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      requested = signal;
+    };
+    const onSignal = (signal: NodeJS.Signals) => handle(signal);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
     try {
       agent = await startAgent({ configPath, logger, onSelfRestart: () => restartForUpgrade() });
     } catch (error) {
@@ -34,7 +47,7 @@ Exit status: 0 = stopped by a signal, 1 = could not start (the reason is logged)
     }
     return new Promise<number>((resolve) => {
       let stopping = false;
-      const onSignal = (signal: NodeJS.Signals) => {
+      handle = (signal: NodeJS.Signals) => {
         if (stopping) {
           logger.warn({ signal }, 'second signal: exiting now');
           resolve(1);
@@ -72,8 +85,7 @@ Exit status: 0 = stopped by a signal, 1 = could not start (the reason is logged)
           },
         );
       };
-      process.on('SIGTERM', onSignal);
-      process.on('SIGINT', onSignal);
+      if (requested !== null) handle(requested);
     });
   },
 };
