@@ -10,6 +10,9 @@
  *                           this checkout's CPU per request ÷ DIR's
  *   LPA_BENCH_PROFILE=DIR   every server runs with --cpu-prof and write their profiles into DIR when stopped
  *   LPA_BENCH_BACKEND=idle  the do-nothing backend of bench/support instead of apt
+ *   LPA_BENCH_RATE=N        every server gets N requests per second (below what each can answer) rather
+ *                           than as many as it answers: CPU per request for the same work, steadier on a
+ *                           busy machine; the throughput ratio then says nothing
  *   LPA_BENCH_ROUNDS (default 7), LPA_BENCH_SECONDS per run (default 3)
  * Run: npm run bench -- request-cost   (about 2 minutes; 3 with LPA_BENCH_COMPARE)
  */
@@ -30,6 +33,7 @@ const SECONDS = Number(process.env.LPA_BENCH_SECONDS ?? 3);
 const COMPARE = process.env.LPA_BENCH_COMPARE ? resolve(process.env.LPA_BENCH_COMPARE) : null;
 const PROFILE = process.env.LPA_BENCH_PROFILE ? resolve(process.env.LPA_BENCH_PROFILE) : null;
 const IDLE_BACKEND = process.env.LPA_BENCH_BACKEND === 'idle';
+const RATE = process.env.LPA_BENCH_RATE ? Number(process.env.LPA_BENCH_RATE) : undefined;
 
 interface Side {
   name: string;
@@ -119,12 +123,12 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     for (let turn = 0; turn < sides.length; turn++) {
       const side = sides[(round + turn) % sides.length]!;
-      side.runs.push(await keepAliveLoad(side.server, tls, { seconds: SECONDS }));
+      side.runs.push(await keepAliveLoad(side.server, tls, { seconds: SECONDS, rate: RATE }));
     }
   }
   const [koaSide, ...agents] = sides as [Side, ...Side[]];
   const lines = [
-    `request cost of keep-alive GET /health (${ROUNDS} rounds of ${SECONDS} s per server, 64 mTLS connections, ${IDLE_BACKEND ? 'idle' : 'apt'} backend, file audit sink, node ${process.version}; median [min–max] over rounds)`,
+    `request cost of keep-alive GET /health (${ROUNDS} rounds of ${SECONDS} s per server, 64 mTLS connections, ${RATE === undefined ? 'as fast as answered' : `${RATE} requests/s`}, ${IDLE_BACKEND ? 'idle' : 'apt'} backend, file audit sink, node ${process.version}; median [min–max] over rounds)`,
     `load average (1/5/15 min): ${loadBefore} at start, ${load()} at end; ${((performance.now() - started) / 1000).toFixed(0)} s`,
     ...sides.map(
       (side) =>

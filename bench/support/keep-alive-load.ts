@@ -1,7 +1,8 @@
 /**
  * Keep-alive load on a server's GET /health (autocannon, 64 mTLS connections): the requests per
  * second and the server process's CPU µs per request (user + system time from /proc over the run,
- * divided by the requests answered).
+ * divided by the requests answered). With `rate`, the clients together send that many requests per
+ * second instead of as many as the server answers: servers of different speed then do the same work.
  */
 import { createRequire } from 'node:module';
 import type { ClientTls } from './keep-alive-client.js';
@@ -23,7 +24,7 @@ export interface LoadFigures {
 export async function keepAliveLoad(
   server: Pick<ServerProcess, 'pid' | 'port'>,
   tls: ClientTls,
-  options: { seconds: number } | { amount: number },
+  options: ({ seconds: number } | { amount: number }) & { rate?: number },
 ): Promise<LoadFigures> {
   const cpuBefore = cpuSeconds(server.pid);
   const started = performance.now();
@@ -31,6 +32,7 @@ export async function keepAliveLoad(
     url: `https://127.0.0.1:${server.port}/health`,
     connections: 64,
     ...('amount' in options ? { amount: options.amount } : { duration: options.seconds }),
+    ...(options.rate === undefined ? {} : { overallRate: options.rate }),
     servername: 'localhost',
     tlsOptions: { ...tls, minVersion: 'TLSv1.3' },
   });
