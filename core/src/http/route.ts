@@ -84,7 +84,6 @@ export function toRouterPath(path: string): string {
 const METHODS_WITH_BODY = new Set<HttpMethod>(['POST', 'PUT', 'DELETE']);
 
 async function readRouteBody(route: AnyRoute, ctx: Context): Promise<unknown> {
-  if (!METHODS_WITH_BODY.has(route.method)) return undefined;
   const raw = await readJsonBody(ctx);
   if (route.body === undefined) {
     if (raw !== undefined) throw new LpaError('LPA_ERR_VALIDATION', 'this endpoint takes no request body');
@@ -98,10 +97,11 @@ export function routeMiddleware(route: AnyRoute): (ctx: Context) => Promise<void
   return async (ctx) => {
     // The query first: a request carrying a parameter the endpoint does not know is refused before
     // anything else about it is looked at.
-    const query = readQuery(route.query ?? NO_QUERY, ctx.query);
+    // A route that takes no parameters, asked without a query string (most GETs), has nothing to validate.
+    const query = route.query === undefined && ctx.querystring === '' ? {} : readQuery(route.query ?? NO_QUERY, ctx.query);
     const params =
       route.params === undefined ? {} : validate(route.params, { ...(ctx as unknown as { params: object }).params }, 'path');
-    const body = await readRouteBody(route, ctx);
+    const body = METHODS_WITH_BODY.has(route.method) ? await readRouteBody(route, ctx) : undefined;
     const data = await route.handler({
       params,
       query,
