@@ -5,7 +5,7 @@ import type { ClientIdentity } from '../contracts/audit.js';
 import { LpaError } from '../errors.js';
 import type { AgentServices } from '../services.js';
 import { readJsonBody, validate } from './body.js';
-import { sendData, sendRaw } from './envelope.js';
+import { type SerialisedData, sendData, sendRaw } from './envelope.js';
 import { NO_QUERY, readQuery } from './query.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -55,7 +55,8 @@ export interface RouteDefinition<
   raw?: boolean;
   /** For 202 routes: where the new resource lives (sent as the Location header). */
   location?: (data: z.infer<R>) => string;
-  handler(input: RouteInput<Infer<P>, Infer<Q>, Infer<B>>): Promise<z.infer<R>> | z.infer<R>;
+  /** May answer with the value already serialised (see SerialisedData) when it is large and reused. */
+  handler(input: RouteInput<Infer<P>, Infer<Q>, Infer<B>>): Promise<z.infer<R> | SerialisedData> | z.infer<R> | SerialisedData;
 }
 
 /** Identity helper that keeps a route's schema types attached to its handler. */
