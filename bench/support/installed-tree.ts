@@ -11,12 +11,23 @@ export interface InstalledTree {
   nodeOptions: string[];
 }
 
-/** Builds the .deb exactly as `npm run package` does and unpacks it under dir. */
-export function installedTree(dir: string): InstalledTree {
+/**
+ * Builds the .deb exactly as `npm run package` does and unpacks it under dir. `unbundled` ships the
+ * npm tree module by module instead of bundled (what the memory account imports step by step).
+ */
+export function installedTree(dir: string, options: { unbundled?: boolean } = {}): InstalledTree {
   const out = join(dir, 'pkg');
   const built = spawnSync(
     process.execPath,
-    [join(REPO_ROOT, 'scripts/package.mjs'), '--out', out, '--only', 'deb', '--skip-build'],
+    [
+      join(REPO_ROOT, 'scripts/package.mjs'),
+      '--out',
+      out,
+      '--only',
+      'deb',
+      '--skip-build',
+      ...(options.unbundled ? ['--unbundled'] : []),
+    ],
     {
       cwd: REPO_ROOT,
       encoding: 'utf8',
