@@ -21,7 +21,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, utimes } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createTestPki, freePort, REPO_ROOT, type TestPki, writeAgentConfig } from '../test/support/agent.js';
@@ -29,16 +28,9 @@ import { type AptSandbox, createAptSandbox, HELLO, SEC } from '../test/support/s
 import { makeSandboxDir } from '../test/support/sandbox/common.js';
 import { installedTree } from './support/installed-tree.js';
 import { type ClientTls, keepAliveClient } from './support/keep-alive-client.js';
+import { keepAliveLoad, median } from './support/keep-alive-load.js';
 import { seedAptRootFromHost } from './support/seed-apt-root.js';
 import { cpuSeconds, rssMiB, type ServerProcess, startServerProcess, stopServerProcess } from './support/server-process.js';
-
-interface AutocannonResult {
-  requests: { total: number };
-  non2xx: number;
-  errors: number;
-}
-type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const ROUNDS = Number(process.env.LPA_BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.LPA_BENCH_SECONDS ?? 2);
@@ -50,12 +42,6 @@ const load = () =>
   loadavg()
     .map((value) => value.toFixed(2))
     .join(' ');
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 function run(file: string, args: string[], env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -85,24 +71,6 @@ async function sample(count: number, action: () => Promise<unknown>, between?: (
     times.push(await timed(action));
   }
   return median(times);
-}
-
-/** Keep-alive load on /health: requests per second and the server's CPU µs per request. */
-async function keepAliveLoad(server: ServerProcess, tls: ClientTls, options: { seconds?: number; amount?: number } = {}) {
-  const cpuBefore = cpuSeconds(server.pid);
-  const started = performance.now();
-  const result = await autocannon({
-    url: `https://127.0.0.1:${server.port}/health`,
-    connections: 64,
-    ...(options.amount ? { amount: options.amount } : { duration: options.seconds ?? SECONDS }),
-    servername: 'localhost',
-    tlsOptions: { ...tls, minVersion: 'TLSv1.3' },
-  });
-  const elapsed = (performance.now() - started) / 1000;
-  const cpu = cpuSeconds(server.pid) - cpuBefore;
-  if (result.non2xx > 0 || result.errors > 0)
-    throw new Error(`keep-alive run had ${result.non2xx} non-2xx and ${result.errors} errors`);
-  return { rate: result.requests.total / elapsed, cpuMicros: (cpu * 1e6) / result.requests.total };
 }
 
 interface Spread {
@@ -204,8 +172,8 @@ async function benchTree(
       aptListMs: [],
     };
     for (let round = 0; round < ROUNDS; round++) {
-      const ours = await keepAliveLoad(agent, tls);
-      const koa = await keepAliveLoad(env.koa, env.tls);
+      const ours = await keepAliveLoad(agent, tls, { seconds: SECONDS });
+      const koa = await keepAliveLoad(env.koa, env.tls, { seconds: SECONDS });
       figures.throughput.values.push(ours.rate / koa.rate);
       figures.cpu.values.push(ours.cpuMicros / koa.cpuMicros);
       figures.agentCpuMicros.values.push(ours.cpuMicros);

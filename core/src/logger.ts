@@ -6,11 +6,19 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
+/** pino's isoTime, formatted once per millisecond: a busy agent writes several lines in each. */
+let lastTime = { ms: Number.NaN, field: '' };
+function isoTime(): string {
+  const ms = Date.now();
+  if (ms !== lastTime.ms) lastTime = { ms, field: `,"time":"${new Date(ms).toISOString()}"` };
+  return lastTime.field;
+}
+
 /** The operational log: pino JSON lines. Audit records go through the AuditTrail, not here. */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? process.env.LPA_LOG_LEVEL ?? 'info';
   return pino(
-    { name: 'linux-patch-api', level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },
+    { name: 'linux-patch-api', level, base: { pid: process.pid }, timestamp: isoTime },
     options.destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }

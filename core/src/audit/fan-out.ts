@@ -184,7 +184,8 @@ export class FanOutAuditTrail implements AuditTrail {
     const fallbackLane = this.lanes.find((lane) => lane.sink === options.fallback);
     this.fallbackIsPrimary = fallbackLane !== undefined;
     this.fallback = fallbackLane ?? (options.fallback === null ? null : new SinkLane(options.fallback, timing));
-    this.agent = options.agent;
+    // One frozen copy, shared by every record of this trail.
+    this.agent = Object.freeze({ ...options.agent });
     this.logger = options.logger;
     this.reportIntervalMs = options.failureReportIntervalMs ?? DEFAULT_FAILURE_REPORT_INTERVAL_MS;
     this.heldRecordLimit = options.heldRecordLimit ?? DEFAULT_HELD_RECORD_LIMIT;
@@ -250,6 +251,16 @@ export class FanOutAuditTrail implements AuditTrail {
    */
   private dispatch(record: AuditRecord, lanes: readonly SinkLane[]): void {
     if (lanes.length === 0) return;
+    if (lanes.length === 1) {
+      // The one attempt settles before its outcome does, and flush() waits for the outcome.
+      this.track(
+        this.writeOrFallBack(lanes[0]!, record, false).then(
+          () => this.resumeAfterLoss(),
+          () => this.noteLost(record),
+        ),
+      );
+      return;
+    }
     const attempts = lanes.map((lane) => this.track(this.writeOrFallBack(lane, record, false)));
     const taken = attempts.length === 1 ? attempts[0]! : Promise.any(attempts);
     this.track(
@@ -322,18 +333,18 @@ export class FanOutAuditTrail implements AuditTrail {
    * Writes to one sink; if it fails, the record goes to the fallback instead (once per record, however
    * many sinks failed it). Resolves when the sink or the fallback took it.
    */
-  private async writeOrFallBack(lane: SinkLane, record: AuditRecord, durable: boolean): Promise<void> {
-    let result: AuditWriteResult | undefined;
-    try {
-      result = await lane.write(record, durable);
-    } catch (error) {
-      this.reportFailure(lane, error);
-      await this.toFallback(lane, record, durable);
-      return;
-    }
-    if (result?.truncated === true && lane !== this.fallback && !this.fallbackIsPrimary) {
-      this.track(this.toFallback(lane, record, durable)).catch(() => {});
-    }
+  private writeOrFallBack(lane: SinkLane, record: AuditRecord, durable: boolean): Promise<void> {
+    return lane.write(record, durable).then(
+      (result) => {
+        if (result?.truncated === true && lane !== this.fallback && !this.fallbackIsPrimary) {
+          this.track(this.toFallback(lane, record, durable)).catch(() => {});
+        }
+      },
+      async (error: unknown) => {
+        this.reportFailure(lane, error);
+        await this.toFallback(lane, record, durable);
+      },
+    );
   }
 
   private toFallback(failed: SinkLane, record: AuditRecord, durable: boolean): Promise<unknown> {

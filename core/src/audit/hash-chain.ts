@@ -1,5 +1,8 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { AuditRecord } from '../contracts/audit.js';
+
+/** Node's one-shot digest (20.12 and later): no Hash object per line, one call into OpenSSL. */
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 
 /**
  * The audit file's tamper evidence: every JSON line carries `prev_hash`, the SHA-256 (hex) of the
@@ -8,7 +11,9 @@ import type { AuditRecord } from '../contracts/audit.js';
  * of the file rotated before it.
  */
 export function hashAuditLine(line: string): string {
-  return createHash('sha256').update(line, 'utf8').digest('hex');
+  return oneShotHash === undefined
+    ? crypto.createHash('sha256').update(line, 'utf8').digest('hex')
+    : oneShotHash('sha256', line, 'hex');
 }
 
 /** Serialises a record as one chained JSON line (no newline), `prev_hash` last. */

@@ -61,9 +61,20 @@ function normaliseClient(
   return { cn, serial, fingerprint256 };
 }
 
+/** The timestamp of the last record built, kept for the next record of the same millisecond. */
+let lastTimestamp = { ms: Number.NaN, text: '' };
+
+function rfc3339Millis(now: Date): string {
+  const ms = now.getTime();
+  if (ms !== lastTimestamp.ms) lastTimestamp = { ms, text: now.toISOString() };
+  return lastTimestamp.text;
+}
+
 /**
  * One record in the documented schema: the common fields first (`event`, `timestamp` RFC 3339 UTC,
  * `agent`, `request_id`, `client`, `ip`, null when they do not apply), then the event's own fields.
+ * Built in one pass over the fields, each value redacted on the way (see redactSecrets). `agent` is
+ * shared by the records of one trail, so it must not be changed (the trail freezes its copy).
  */
 export function buildAuditRecord(
   event: AuditEventName,
@@ -71,19 +82,45 @@ export function buildAuditRecord(
   agent: AuditAgentIdentity,
   now: Date,
 ): AuditRecord {
-  const safe = redactSecrets(fields) as Record<string, unknown>;
   const record: AuditRecord = {
     event,
-    timestamp: now.toISOString(),
-    agent: { ...agent },
-    request_id: safe.request_id ?? null,
-    client: normaliseClient(safe.client, {
-      cn: safe.client_cn,
-      serial: safe.client_serial,
-      fingerprint: safe.client_fingerprint,
-    }),
-    ip: safe.ip ?? null,
+    timestamp: rfc3339Millis(now),
+    agent,
+    request_id: null,
+    client: null,
+    ip: null,
   };
-  for (const key of Object.keys(safe)) if (!COMMON_FIELDS.has(key)) setField(record, key, safe[key]);
+  let client: unknown;
+  const flat: { cn: unknown; serial: unknown; fingerprint: unknown } = {
+    cn: undefined,
+    serial: undefined,
+    fingerprint: undefined,
+  };
+  for (const key of Object.keys(fields)) {
+    const value = SECRET_KEY.test(key) ? REDACTED : redactSecrets(fields[key], 1);
+    switch (key) {
+      case 'request_id':
+        record.request_id = value ?? null;
+        break;
+      case 'ip':
+        record.ip = value ?? null;
+        break;
+      case 'client':
+        client = value;
+        break;
+      case 'client_cn':
+        flat.cn = value;
+        break;
+      case 'client_serial':
+        flat.serial = value;
+        break;
+      case 'client_fingerprint':
+        flat.fingerprint = value;
+        break;
+      default:
+        if (!COMMON_FIELDS.has(key)) setField(record, key, value);
+    }
+  }
+  record.client = normaliseClient(client, flat);
   return record;
 }

@@ -219,6 +219,14 @@ export interface PackageManagerBackend {
    */
   indexFingerprint?(signal?: AbortSignal): Promise<string>;
   /**
+   * Optional (plugin API 1.1): a value that changes whenever listInstalled() or listUpgrades()
+   * could answer differently (e.g. the identities of the package database and of every input of
+   * the upgrade list); equal values mean both answer the same. Called on every GET /packages, so it
+   * must be cheap and synchronous (a few stat() calls). With it the core keeps its GET /packages
+   * answers until the value moves; without it every request reads the backend again.
+   */
+  inventoryGeneration?(): string;
+  /**
    * The name/version pairs that can be installed from nowhere (neither a repository, the package
    * cache nor the installed set). Required when `patch_apply.pinned_versions` is declared.
    */

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Context, Next } from 'koa';
+import type { Context } from 'koa';
 import { LpaError } from '../errors.js';
 
 const MUTATING_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -22,13 +22,11 @@ export function crossSiteProblem(headers: IncomingHttpHeaders): string | null {
  * mutating request with a foreign Origin is 403 CROSS_ORIGIN_REFUSED, and a mutating request that
  * carries a body must say `Content-Type: application/json` (415), which a plain HTML form cannot.
  */
-export async function refuseCrossSite(ctx: Context, next: Next): Promise<void> {
-  if (MUTATING_METHODS.has(ctx.method)) {
-    const problem = crossSiteProblem(ctx.headers);
-    if (problem !== null) throw new LpaError('LPA_ERR_CROSS_ORIGIN', problem);
-    const carriesBody = Number(ctx.get('Content-Length') || '0') > 0 || ctx.get('Transfer-Encoding') !== '';
-    if (carriesBody && !ctx.is('application/json'))
-      throw new LpaError('LPA_ERR_UNSUPPORTED_MEDIA_TYPE', 'request bodies must be application/json');
-  }
-  await next();
+export function refuseCrossSite(ctx: Context): void {
+  if (!MUTATING_METHODS.has(ctx.method)) return;
+  const problem = crossSiteProblem(ctx.headers);
+  if (problem !== null) throw new LpaError('LPA_ERR_CROSS_ORIGIN', problem);
+  const carriesBody = Number(ctx.get('Content-Length') || '0') > 0 || ctx.get('Transfer-Encoding') !== '';
+  if (carriesBody && !ctx.is('application/json'))
+    throw new LpaError('LPA_ERR_UNSUPPORTED_MEDIA_TYPE', 'request bodies must be application/json');
 }

@@ -10,7 +10,7 @@ const ALLOWED_DURING_ROLLBACK = [/^\/health$/, /^\/jobs$/, /^\/jobs\/[^/]+$/];
  * except GET /health, GET /jobs and GET /jobs/{id} gets 503 ROLLBACK_IN_PROGRESS with Retry-After.
  */
 export function exclusiveGate(services: AgentServices): RequestGate {
-  return async (ctx, next) => {
+  return (ctx, next) => {
     const exclusive = services.jobs?.exclusive() ?? null;
     if (exclusive !== null) {
       const allowed =
@@ -22,6 +22,6 @@ export function exclusiveGate(services: AgentServices): RequestGate {
         });
       }
     }
-    await next();
+    return next();
   };
 }

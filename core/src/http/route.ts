@@ -5,7 +5,7 @@ import type { ClientIdentity } from '../contracts/audit.js';
 import { LpaError } from '../errors.js';
 import type { AgentServices } from '../services.js';
 import { readJsonBody, validate } from './body.js';
-import { sendData, sendRaw } from './envelope.js';
+import { type SerialisedData, sendData, sendRaw } from './envelope.js';
 import { NO_QUERY, readQuery } from './query.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -55,7 +55,8 @@ export interface RouteDefinition<
   raw?: boolean;
   /** For 202 routes: where the new resource lives (sent as the Location header). */
   location?: (data: z.infer<R>) => string;
-  handler(input: RouteInput<Infer<P>, Infer<Q>, Infer<B>>): Promise<z.infer<R>> | z.infer<R>;
+  /** May answer with the value already serialised (see SerialisedData) when it is large and reused. */
+  handler(input: RouteInput<Infer<P>, Infer<Q>, Infer<B>>): Promise<z.infer<R> | SerialisedData> | z.infer<R> | SerialisedData;
 }
 
 /** Identity helper that keeps a route's schema types attached to its handler. */
@@ -83,7 +84,6 @@ export function toRouterPath(path: string): string {
 const METHODS_WITH_BODY = new Set<HttpMethod>(['POST', 'PUT', 'DELETE']);
 
 async function readRouteBody(route: AnyRoute, ctx: Context): Promise<unknown> {
-  if (!METHODS_WITH_BODY.has(route.method)) return undefined;
   const raw = await readJsonBody(ctx);
   if (route.body === undefined) {
     if (raw !== undefined) throw new LpaError('LPA_ERR_VALIDATION', 'this endpoint takes no request body');
@@ -97,10 +97,11 @@ export function routeMiddleware(route: AnyRoute): (ctx: Context) => Promise<void
   return async (ctx) => {
     // The query first: a request carrying a parameter the endpoint does not know is refused before
     // anything else about it is looked at.
-    const query = readQuery(route.query ?? NO_QUERY, ctx.query);
+    // A route that takes no parameters, asked without a query string (most GETs), has nothing to validate.
+    const query = route.query === undefined && ctx.querystring === '' ? {} : readQuery(route.query ?? NO_QUERY, ctx.query);
     const params =
       route.params === undefined ? {} : validate(route.params, { ...(ctx as unknown as { params: object }).params }, 'path');
-    const body = await readRouteBody(route, ctx);
+    const body = METHODS_WITH_BODY.has(route.method) ? await readRouteBody(route, ctx) : undefined;
     const data = await route.handler({
       params,
       query,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { chainAuditLine } from '../../src/audit/hash-chain.js';
+import { chainAuditLine, hashAuditLine } from '../../src/audit/hash-chain.js';
 import type { AuditRecord } from '../../src/contracts/audit.js';
 
 const record = {
@@ -22,4 +23,10 @@ test('a prev_hash the record already carries is replaced, never written twice', 
   const line = chainAuditLine(forged, 'cd'.repeat(32));
   assert.equal(line.match(/"prev_hash"/g)?.length, 1);
   assert.equal(JSON.parse(line).prev_hash, 'cd'.repeat(32));
+});
+
+test("a line's hash is the SHA-256 (hex) of its UTF-8 bytes, also for text beyond ASCII", () => {
+  for (const line of ['{"event":"agent_start"}', '{"path":"/packages/ünïcode-€-😀"}']) {
+    assert.equal(hashAuditLine(line), createHash('sha256').update(Buffer.from(line, 'utf8')).digest('hex'));
+  }
 });

@@ -61,6 +61,8 @@ export class AptBackend implements PackageManagerBackend {
   private readonly env: Record<string, string>;
   private readonly updateStamp: string;
   private upgrades: { key: string; value: Promise<Upgrade[]> } | null = null;
+  /** Moves whenever the upgrade list is dropped for a reason its key does not show (apt ran, a failure). */
+  private upgradesEpoch = 0;
   private readonly advisoryFeeds: () => Readonly<AdvisoryFeeds>;
   private readonly tracker = new DebianTrackerFeed();
   readonly rollbackFiles: AptRollbackFiles;
@@ -217,10 +219,24 @@ export class AptBackend implements PackageManagerBackend {
       );
       this.upgrades = { key, value };
       value.catch(() => {
-        if (this.upgrades?.value === value) this.upgrades = null;
+        if (this.upgrades?.value === value) this.dropUpgrades();
       });
     }
     return [...(await this.upgrades.value)];
+  }
+
+  /**
+   * Every input of the upgrade list (upgradeCacheKey: it starts with the dpkg status file and its
+   * journal, all the installed set is read from) and the epoch of the kept list: equal values mean
+   * listInstalled() and listUpgrades() answer the same.
+   */
+  inventoryGeneration(): string {
+    return `${this.upgradeCacheKey()}|${this.upgradesEpoch}`;
+  }
+
+  private dropUpgrades(): void {
+    this.upgrades = null;
+    this.upgradesEpoch++;
   }
 
   /**
@@ -643,7 +659,7 @@ export class AptBackend implements PackageManagerBackend {
       onStatusLine: statusProgressReporter(ctx.onProgress),
     });
     const output = lines.length > 0 ? lines.join('\n') : `${result.stdout}${result.stderr}`;
-    this.upgrades = null;
+    this.dropUpgrades();
     // apt also prints "Could not get lock" while it waits; only its exit because of it counts.
     const lockFailure = !result.timedOut && !result.aborted && result.exitCode !== 0 && isAptLockError(output);
     const finish = (): OperationOutput => {

@@ -7,12 +7,14 @@ import { parseDpkgHolds, parseDpkgStatus } from './dpkg-status.js';
 
 /**
  * Identifies one state of a file: a rewrite (dpkg renames status-new over status) changes it.
+ * The change time is part of it because no program can set it back: a rewrite in place that keeps
+ * the size and restores the modification time (or lands in the same clock tick) still moves it.
  * Synchronous on purpose: one stat() takes microseconds, far less than a thread-pool round trip,
  * and this runs on every listing.
  */
 export function fileIdentity(path: string): string {
   const info = statSync(path, { bigint: true, throwIfNoEntry: false });
-  return info === undefined ? 'missing' : `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`;
+  return info === undefined ? 'missing' : `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
 }
 
 /**

@@ -1,7 +1,5 @@
-import type { PackageDetails } from '../../contracts/backend.js';
 import type { Job } from '../../contracts/job.js';
 import { LpaError } from '../../errors.js';
-import { byName } from '../../name-order.js';
 import type { AgentServices } from '../../services.js';
 import { defineRoute } from '../route.js';
 import { jobSchema } from '../schemas/job.js';
@@ -15,32 +13,10 @@ import {
   updateBody,
 } from '../schemas/package.js';
 import { IF_MATCH_DESCRIPTION, ifMatchOf } from './if-match.js';
+import { PackageListAnswers } from './package-list.js';
 import { backendOf, fromBackend, jobsOf } from './services-required.js';
 
 const jobLocation = (job: Job) => `/jobs/${job.id}`;
-
-/** A `name` filter with * ? or [...] is a glob over the whole name; otherwise a substring. */
-export function nameMatcher(pattern: string): (name: string) => boolean {
-  if (!/[*?[]/.test(pattern)) return (name) => name.includes(pattern);
-  let source = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const char = pattern[i] as string;
-    if (char === '*') source += '.*';
-    else if (char === '?') source += '.';
-    else if (char === '[') {
-      const end = pattern.indexOf(']', i + 1);
-      if (end === -1) {
-        source += '\\[';
-        continue;
-      }
-      const body = pattern.slice(i + 1, end).replace(/\\/g, '\\\\');
-      source += `[${body.startsWith('!') ? `^${body.slice(1)}` : body}]`;
-      i = end;
-    } else source += char.replace(/[.+^${}()|\\/-]/g, '\\$&');
-  }
-  const regex = new RegExp(`^${source}$`);
-  return (name) => regex.test(name);
-}
 
 function checkName(services: AgentServices, name: string): void {
   const problem = backendOf(services).validateName(name);
@@ -52,6 +28,7 @@ function checkName(services: AgentServices, name: string): void {
 }
 
 export function packageRoutes(services: AgentServices) {
+  const packageList = new PackageListAnswers();
   return [
     defineRoute({
       method: 'GET',
@@ -61,25 +38,7 @@ export function packageRoutes(services: AgentServices) {
       tags: ['packages'],
       query: packageListQuery,
       response: packageListSchema,
-      async handler({ query }) {
-        const backend = backendOf(services);
-        const [installed, upgrades] = await fromBackend(() => Promise.all([backend.listInstalled(), backend.listUpgrades()]));
-        const available = new Map(upgrades.map((upgrade) => [upgrade.name, upgrade.available_version]));
-        const matchesName = query.name === undefined ? () => true : nameMatcher(query.name);
-        const packages: PackageDetails[] = installed
-          .map((pkg) => ({ ...pkg, upgradable: available.has(pkg.name), available_version: available.get(pkg.name) ?? null }))
-          .filter(
-            (pkg) =>
-              matchesName(pkg.name) &&
-              (query.version === undefined || pkg.version === query.version) &&
-              (query.status === undefined || pkg.status === query.status) &&
-              (query.upgradable === undefined || pkg.upgradable === query.upgradable),
-          )
-          .sort(byName);
-        const offset = query.offset ?? 0;
-        const page = packages.slice(offset, query.limit === undefined ? undefined : offset + query.limit);
-        return { packages: page, total: packages.length };
-      },
+      handler: ({ query }) => packageList.answer(backendOf(services), query),
     }),
     defineRoute({
       method: 'GET',
