@@ -61,7 +61,7 @@ function summariseSnapshot(path: string): { byType: [string, number][]; byName: 
 const dir = makeSandboxDir('memory-account');
 const sandbox = await createAptSandbox();
 try {
-  const { coreDir, nodeOptions } = installedTree(dir, { unbundled: true });
+  const { coreDir, nodeOptions, environment } = installedTree(dir, { unbundled: true });
   const pki = await createTestPki(dir);
   await writeFile(join(dir, 'client.pem'), pki.client.certPem);
   await writeFile(join(dir, 'client.key'), pki.client.keyPem);
@@ -82,7 +82,7 @@ try {
       snapshotPath,
       dir,
     ],
-    { cwd: '/', encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' } },
+    { cwd: '/', encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', ...environment } },
   );
   if (child.status !== 0) throw new Error(`the account's child failed:\n${child.stdout}${child.stderr}`);
   const steps = child.stdout

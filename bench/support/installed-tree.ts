@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { launcherEnvironment } from '../../test/packaging/support/inspect.js';
 import { REPO_ROOT } from '../../test/support/agent.js';
 
 export interface InstalledTree {
@@ -9,6 +10,8 @@ export interface InstalledTree {
   coreDir: string;
   /** The options /usr/bin/linux-patch-api passes to node before the agent's script. */
   nodeOptions: string[];
+  /** The environment variables it sets for node (`export NAME="${NAME:-default}"`), with their defaults. */
+  environment: Record<string, string>;
 }
 
 /**
@@ -45,5 +48,6 @@ export function installedTree(dir: string, options: { unbundled?: boolean } = {}
   return {
     coreDir: join(tree, 'usr/lib/linux-patch-api/node_modules/@linux-patch-api/core'),
     nodeOptions: (exec[1] ?? '').split(' ').filter(Boolean),
+    environment: launcherEnvironment(launcher),
   };
 }

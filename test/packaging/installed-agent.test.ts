@@ -17,6 +17,7 @@ import { mtlsRequest } from '../support/tls-client.js';
 import { waitFor } from '../support/wait.js';
 import { builtPackages } from './support/build.js';
 import { SCOPE_DIR } from './support/checks.js';
+import { launcherEnvironment } from './support/inspect.js';
 
 let root: string;
 let sandbox: AptSandbox;
@@ -70,10 +71,12 @@ test('the installed agent starts from the package alone, loads only its own plug
   assert.ok(exec, `the launcher execs node on the core's cli.js:\n${launcher}`);
   const nodeOptions = (exec[1] ?? '').split(' ').filter(Boolean);
   assert.ok(nodeOptions.includes('--max-semi-space-size=4'), `the launcher caps the young generation: ${nodeOptions.join(' ')}`);
+  const environment = launcherEnvironment(launcher);
+  assert.equal(environment['MALLOC_ARENA_MAX'], '2', `the launcher limits glibc's malloc arenas:\n${launcher}`);
   const cli = join(root, SCOPE_DIR, 'core/dist/cli.js');
   const child = spawn(process.execPath, [...nodeOptions, cli, 'serve', '--config', configPath], {
     cwd: '/',
-    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   agent = child;
