@@ -188,3 +188,31 @@ test('the bundles hold one copy of the core: plugins import it at run time and i
     assert.doesNotMatch(bundle, DEFINES_LPA_ERROR, `${plugin} holds no copy of the core`);
   }
 });
+
+test("the installed journald sink loads the unix-dgram addon from its bundle's place and sends a record", async () => {
+  const dir = makeSandboxDir('installed-journald');
+  const socketPath = join(dir, 'journal.socket');
+  const plugin = join(root, SCOPE_DIR, 'audit-journald/dist/index.js');
+  const script = join(dir, 'send.mjs');
+  // Run by the system's Node from the installed tree alone: the receiver uses the installed addon too.
+  await writeFile(
+    script,
+    `import { createRequire } from 'node:module';
+const [plugin, socketPath] = process.argv.slice(2);
+const receiver = createRequire(plugin)('unix-dgram').createSocket('unix_dgram');
+const arrived = new Promise((resolve) => receiver.on('message', (message) => resolve(Buffer.from(message).toString('latin1'))));
+receiver.bind(socketPath);
+const { JournaldSink } = await import(plugin);
+const sink = new JournaldSink({ socketPath });
+await sink.write({ event: 'agent_start', timestamp: new Date().toISOString(), agent: { hostname: 'h1', version: '1.0.0' } }, { durable: true });
+await sink.close();
+process.stdout.write(await arrived);
+receiver.close();
+`,
+  );
+  const { stdout } = await runTool(process.execPath, [script, plugin, socketPath], {
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+  });
+  assert.match(stdout, /SYSLOG_IDENTIFIER=linux-patch-api/);
+  assert.match(stdout, /LPA_EVENT=agent_start/);
+});
