@@ -182,8 +182,13 @@ test('the bundles hold one copy of the core: plugins import it at run time and i
       `${name} imports the shared chunk`,
     );
   }
+  // One character that is not Latin-1, even in a comment, makes V8 keep a file's whole source as two bytes a character.
+  for (const name of coreFiles) {
+    assert.doesNotMatch(await readFile(join(coreDist, name), 'utf8'), /[^\x00-\x7f]/, `${name} is ASCII`);
+  }
   for (const plugin of (await readdir(scope)).filter((name) => name !== 'core')) {
     const bundle = await readFile(join(scope, plugin, 'dist/index.js'), 'utf8');
+    assert.doesNotMatch(bundle, /[^\x00-\x7f]/, `${plugin}'s bundle is ASCII`);
     assert.match(bundle, /from "@linux-patch-api\/core"/, `${plugin} imports the installed core`);
     assert.doesNotMatch(bundle, DEFINES_LPA_ERROR, `${plugin} holds no copy of the core`);
   }
