@@ -106,7 +106,7 @@ interface TreeFigures {
 async function benchTree(
   name: string,
   command: string[],
-  env: { dir: string; tls: ClientTls; sandbox: AptSandbox; koa: ServerProcess },
+  env: { dir: string; tls: ClientTls; sandbox: AptSandbox; koa: ServerProcess; environment: Record<string, string> },
 ): Promise<TreeFigures> {
   const agentDir = join(env.dir, `agent-${name}`);
   await mkdir(agentDir, { recursive: true });
@@ -117,7 +117,7 @@ async function benchTree(
     allowed: ['127.0.0.1'],
     config: { audit: { sinks: ['file'], retention_days: 30 }, backend: { name: 'apt', root: env.sandbox.root } },
   });
-  const agentEnv = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' };
+  const agentEnv = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', ...env.environment };
   const start = () =>
     startServerProcess([...command, 'serve', '--config', configPath], 'linux-patch-api listening', join(agentDir, 'agent.log'), {
       cwd: '/',
@@ -226,11 +226,17 @@ async function benchTree(
  * The floor of P9: the RSS of a baseline server (the same node options as the agent, mTLS, the same
  * /health answer) right after its first answer and after 1,000 keep-alive requests, and the CPU its start took.
  */
-async function baselineRss(script: string, nodeOptions: string[], pki: TestPki, dir: string): Promise<[number, number, number]> {
+async function baselineRss(
+  script: string,
+  launcher: { nodeOptions: string[]; environment: Record<string, string> },
+  pki: TestPki,
+  dir: string,
+): Promise<[number, number, number]> {
   const server = await startServerProcess(
-    [...nodeOptions, join(REPO_ROOT, 'bench/support', script), pki.files.ca, pki.files.cert, pki.files.key],
+    [...launcher.nodeOptions, join(REPO_ROOT, 'bench/support', script), pki.files.ca, pki.files.cert, pki.files.key],
     'listening',
     join(dir, `${script}.log`),
+    { env: { ...process.env, ...launcher.environment } },
   );
   const readyCpuMs = cpuSeconds(server.pid) * 1000;
   try {
@@ -263,17 +269,22 @@ try {
     join(dir, 'koa.log'),
   );
   try {
-    const trees: [string, string[]][] = [];
+    // The installed tree runs with what its launcher passes to node: options and environment.
+    const trees: [string, string[], Record<string, string>][] = [];
+    let launcher = { nodeOptions: [] as string[], environment: {} as Record<string, string> };
     if (TREES.includes('installed')) {
       const tree = installedTree(dir);
-      trees.push(['installed', [...tree.nodeOptions, join(tree.coreDir, 'dist/cli.js')]]);
+      launcher = tree;
+      trees.push(['installed', [...tree.nodeOptions, join(tree.coreDir, 'dist/cli.js')], tree.environment]);
     }
-    if (TREES.includes('checkout')) trees.push(['checkout', [cliOfCheckout]]);
-    const nodeOptions = trees.find(([name]) => name === 'installed')?.[1].slice(0, -1) ?? [];
-    const bareRss = await baselineRss('bare-https-server.mjs', nodeOptions, pki, dir);
-    const koaRss = await baselineRss('bare-koa-server.mjs', nodeOptions, pki, dir);
+    if (TREES.includes('checkout')) trees.push(['checkout', [cliOfCheckout], {}]);
+    const nodeOptions = launcher.nodeOptions;
+    const bareRss = await baselineRss('bare-https-server.mjs', launcher, pki, dir);
+    const koaRss = await baselineRss('bare-koa-server.mjs', launcher, pki, dir);
     const results: [string, TreeFigures][] = [];
-    for (const [name, cli] of trees) results.push([name, await benchTree(name, cli, { dir, tls, sandbox, koa })]);
+    for (const [name, cli, environment] of trees) {
+      results.push([name, await benchTree(name, cli, { dir, tls, sandbox, koa, environment })]);
+    }
 
     const rows: [string, string, string, (f: TreeFigures) => string][] = [
       ['P9', 'idle RSS right after start, MiB', '≤ 60', (f) => show(f.rssStart, 1)],
@@ -294,7 +305,7 @@ try {
         ([id, label, target, cell]) => `| ${id} | ${label} | ${target} | ${results.map(([, f]) => cell(f)).join(' | ')} |`,
       ),
       '',
-      `P9 floor with the installed tree's node options (${nodeOptions.join(' ') || 'none'}): a bare Node mTLS server ${bareRss[0].toFixed(1)} MiB after its first answer, ${bareRss[1].toFixed(1)} MiB after 1,000 requests; Koa + @koa/router with one route ${koaRss[0].toFixed(1)} / ${koaRss[1].toFixed(1)} MiB; CPU from spawn to ready: bare ${bareRss[2].toFixed(0)} ms, Koa ${koaRss[2].toFixed(0)} ms`,
+      `P9 floor with the installed tree's node options and environment (${[...nodeOptions, ...Object.entries(launcher.environment).map(([name, value]) => `${name}=${value}`)].join(' ') || 'none'}): a bare Node mTLS server ${bareRss[0].toFixed(1)} MiB after its first answer, ${bareRss[1].toFixed(1)} MiB after 1,000 requests; Koa + @koa/router with one route ${koaRss[0].toFixed(1)} / ${koaRss[1].toFixed(1)} MiB; CPU from spawn to ready: bare ${bareRss[2].toFixed(0)} ms, Koa ${koaRss[2].toFixed(0)} ms`,
       ...results.map(
         ([name, f]) =>
           `${name}: CPU used from spawn to ready ${show(f.readyCpu, 0)} ms; RSS after the whole bench ${f.rssAfterBench.toFixed(1)} MiB; CPU µs/request agent ${show(f.agentCpuMicros, 1)}, Koa ${show(f.koaCpuMicros, 1)}; ` +

@@ -1,6 +1,7 @@
 /**
  * Where the idle agent's memory goes, on the installed tree (the .deb unpacked, apt backend on a
- * sandbox root, file audit sink): a child process imports what the agent imports one step at a time
+ * sandbox root, file audit sink), built unbundled (`npm run package -- --unbundled`: the same
+ * modules as separate files, so that each package can be imported on its own): a child process imports what the agent imports one step at a time
  * and prints process.memoryUsage() after a full GC per step (the deltas are what each step adds, in
  * this order: a package shared by two is counted where it is first imported); then it starts the
  * agent in-process, answers one request and writes a V8 heap snapshot, summarised here by kind
@@ -60,7 +61,7 @@ function summariseSnapshot(path: string): { byType: [string, number][]; byName: 
 const dir = makeSandboxDir('memory-account');
 const sandbox = await createAptSandbox();
 try {
-  const { coreDir, nodeOptions } = installedTree(dir);
+  const { coreDir, nodeOptions, environment } = installedTree(dir, { unbundled: true });
   const pki = await createTestPki(dir);
   await writeFile(join(dir, 'client.pem'), pki.client.certPem);
   await writeFile(join(dir, 'client.key'), pki.client.keyPem);
@@ -81,7 +82,7 @@ try {
       snapshotPath,
       dir,
     ],
-    { cwd: '/', encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' } },
+    { cwd: '/', encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', ...environment } },
   );
   if (child.status !== 0) throw new Error(`the account's child failed:\n${child.stdout}${child.stderr}`);
   const steps = child.stdout
@@ -90,7 +91,7 @@ try {
     .map((line) => JSON.parse(line) as Step);
 
   const out: string[] = [
-    `memory account of the installed tree (node ${process.version}, load average ${loadavg()[0]?.toFixed(2)}); MiB after a full GC, each row's delta over the row before`,
+    `memory account of the installed tree, unbundled (node ${process.version}, load average ${loadavg()[0]?.toFixed(2)}); MiB after a full GC, each row's delta over the row before`,
     '| step | RSS | Δ RSS | Δ V8 heap used | Δ V8 heap committed | Δ code + bytecode | Δ external (incl. buffers) |',
     '|---|---|---|---|---|---|---|',
   ];

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run package`: builds the native packages (.deb, .rpm for dnf and for yum, .apk,
-// .pkg.tar.zst) into dist/ at the repository root. Options: --out DIR, --only deb,rpm-dnf,…, --skip-build.
+// .pkg.tar.zst) into dist/ at the repository root. Options: --out DIR, --only deb,rpm-dnf,…, --skip-build,
+// --unbundled (ship the installed npm tree module by module, as the memory account measures it).
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildPackages } from '../packaging/lib/build.mjs';
@@ -11,6 +12,7 @@ const { values } = parseArgs({
     out: { type: 'string' },
     only: { type: 'string' },
     'skip-build': { type: 'boolean', default: false },
+    unbundled: { type: 'boolean', default: false },
   },
 });
 
@@ -19,6 +21,7 @@ try {
     outDir: values.out ? resolve(values.out) : DEFAULT_OUT_DIR,
     targets: values.only ? values.only.split(',') : undefined,
     skipBuild: values['skip-build'],
+    bundle: !values.unbundled,
     log: (line) => console.log(`> ${line}`),
   });
   console.log('\nbuilt:');

@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { launcherEnvironment } from '../../test/packaging/support/inspect.js';
 import { REPO_ROOT } from '../../test/support/agent.js';
 
 export interface InstalledTree {
@@ -9,14 +10,27 @@ export interface InstalledTree {
   coreDir: string;
   /** The options /usr/bin/linux-patch-api passes to node before the agent's script. */
   nodeOptions: string[];
+  /** The environment variables it sets for node (`export NAME="${NAME:-default}"`), with their defaults. */
+  environment: Record<string, string>;
 }
 
-/** Builds the .deb exactly as `npm run package` does and unpacks it under dir. */
-export function installedTree(dir: string): InstalledTree {
+/**
+ * Builds the .deb exactly as `npm run package` does and unpacks it under dir. `unbundled` ships the
+ * npm tree module by module instead of bundled (what the memory account imports step by step).
+ */
+export function installedTree(dir: string, options: { unbundled?: boolean } = {}): InstalledTree {
   const out = join(dir, 'pkg');
   const built = spawnSync(
     process.execPath,
-    [join(REPO_ROOT, 'scripts/package.mjs'), '--out', out, '--only', 'deb', '--skip-build'],
+    [
+      join(REPO_ROOT, 'scripts/package.mjs'),
+      '--out',
+      out,
+      '--only',
+      'deb',
+      '--skip-build',
+      ...(options.unbundled ? ['--unbundled'] : []),
+    ],
     {
       cwd: REPO_ROOT,
       encoding: 'utf8',
@@ -34,5 +48,6 @@ export function installedTree(dir: string): InstalledTree {
   return {
     coreDir: join(tree, 'usr/lib/linux-patch-api/node_modules/@linux-patch-api/core'),
     nodeOptions: (exec[1] ?? '').split(' ').filter(Boolean),
+    environment: launcherEnvironment(launcher),
   };
 }

@@ -24,9 +24,16 @@ export const DESCRIPTION = [
 
 /**
  * Options: `outDir`, `targets` (ids; default all), `skipBuild` (reuse existing dist/ output),
- * `packager`, `log` (progress lines). Returns { [targetId]: packagePath }.
+ * `bundle` (default true: see bundle.mjs), `packager`, `log` (progress lines). Returns { [targetId]: packagePath }.
  */
-export function buildPackages({ outDir, targets = TARGETS.map((t) => t.id), skipBuild = false, packager, log = () => {} }) {
+export function buildPackages({
+  outDir,
+  targets = TARGETS.map((t) => t.id),
+  skipBuild = false,
+  bundle = true,
+  packager,
+  log = () => {},
+}) {
   const selected = targets.map(findTarget);
   const { version, homepage } = JSON.parse(readFileSync(join(REPO_ROOT, 'core', 'package.json'), 'utf8'));
   const buildDate = process.env.SOURCE_DATE_EPOCH ? new Date(Number(process.env.SOURCE_DATE_EPOCH) * 1000) : new Date();
@@ -59,7 +66,7 @@ export function buildPackages({ outDir, targets = TARGETS.map((t) => t.id), skip
     log(`${target.id}: production install and layout`);
     const targetWork = join(workDir, target.id);
     const stageDir = join(targetWork, 'root');
-    stageTarget(target, { stageDir, tarballs, baseDir, version, packager: who, buildDate });
+    stageTarget(target, { stageDir, tarballs, baseDir, version, packager: who, buildDate, bundle });
     log(`${target.id}: building ${target.format}`);
     built[target.id] = BUILDERS[target.format](target, {
       stageDir,

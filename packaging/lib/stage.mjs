@@ -4,6 +4,7 @@
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { bundleProductionTree } from './bundle.mjs';
 import { CONFIG_DIR, INSTALL_PREFIX, LICENSE_PATH, MAN_PAGE, PRIVATE_DIRS, REPO_ROOT, TEMPLATES_DIR } from './paths.mjs';
 import { pruneProductionTree } from './prune.mjs';
 import { run } from './run.mjs';
@@ -117,9 +118,10 @@ export function installCommonBase(baseDir, tarballPaths) {
 
 /**
  * Installs exactly the given workspace tarballs (and their production dependencies) into
- * prefixDir, starting from a copy of `baseDir` when given (npm keeps what is already satisfied).
+ * prefixDir, starting from a copy of `baseDir` when given (npm keeps what is already satisfied),
+ * then bundles our packages (see bundle.mjs) unless `bundle` is false.
  */
-function productionInstall(prefixDir, tarballPaths, baseDir) {
+function productionInstall(prefixDir, tarballPaths, baseDir, bundle) {
   if (baseDir) cpSync(baseDir, prefixDir, { recursive: true, verbatimSymlinks: true });
   npmInstall(prefixDir, tarballPaths);
   // Record what was installed by name and version, not by the build machine's tarball paths.
@@ -130,6 +132,7 @@ function productionInstall(prefixDir, tarballPaths, baseDir) {
     manifest.dependencies[name] = readJson(join(nodeModules, name, 'package.json')).version;
   }
   writeFileSync(join(prefixDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  if (bundle) bundleProductionTree(nodeModules);
   pruneProductionTree(nodeModules);
   for (const name of readdirSync(join(nodeModules, SCOPE))) dropSourceConditions(join(nodeModules, SCOPE, name, 'package.json'));
 }
@@ -199,7 +202,7 @@ function verifyShippedPlugins(target, scopeDir) {
  * Builds the staging tree for one target and returns facts the format builders need.
  * `tarballs` maps workspace short names to `npm pack` outputs.
  */
-export function stageTarget(target, { stageDir, tarballs, baseDir, version, packager, buildDate }) {
+export function stageTarget(target, { stageDir, tarballs, baseDir, version, packager, buildDate, bundle = true }) {
   rmSync(stageDir, { recursive: true, force: true });
   mkdirSync(stageDir, { recursive: true });
   const shipped = withWorkspaceDependencies(['core', target.backend, ...target.audit]);
@@ -208,6 +211,7 @@ export function stageTarget(target, { stageDir, tarballs, baseDir, version, pack
     prefixDir,
     shipped.map((name) => tarballs[name]),
     baseDir,
+    bundle,
   );
   verifyShippedPlugins(target, join(prefixDir, 'node_modules', SCOPE));
 

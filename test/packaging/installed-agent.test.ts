@@ -17,6 +17,7 @@ import { mtlsRequest } from '../support/tls-client.js';
 import { waitFor } from '../support/wait.js';
 import { builtPackages } from './support/build.js';
 import { SCOPE_DIR } from './support/checks.js';
+import { launcherEnvironment } from './support/inspect.js';
 
 let root: string;
 let sandbox: AptSandbox;
@@ -70,10 +71,12 @@ test('the installed agent starts from the package alone, loads only its own plug
   assert.ok(exec, `the launcher execs node on the core's cli.js:\n${launcher}`);
   const nodeOptions = (exec[1] ?? '').split(' ').filter(Boolean);
   assert.ok(nodeOptions.includes('--max-semi-space-size=4'), `the launcher caps the young generation: ${nodeOptions.join(' ')}`);
+  const environment = launcherEnvironment(launcher);
+  assert.equal(environment['MALLOC_ARENA_MAX'], '2', `the launcher limits glibc's malloc arenas:\n${launcher}`);
   const cli = join(root, SCOPE_DIR, 'core/dist/cli.js');
   const child = spawn(process.execPath, [...nodeOptions, cli, 'serve', '--config', configPath], {
     cwd: '/',
-    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   agent = child;
@@ -158,4 +161,30 @@ test('the installed pki command runs from the pruned tree (@peculiar/x509 and ts
     await runTool(process.execPath, [cli, 'pki', ...args], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
   }
   assert.ok(existsSync(join(dir, 'ops.pem')) && existsSync(join(dir, 'ops.key')));
+});
+
+/** The core's error class as written (`class LpaError`) or as esbuild emits it (`var LpaError = class`). */
+const DEFINES_LPA_ERROR = /\bclass LpaError\b|\bLpaError = class\b/;
+
+test('the bundles hold one copy of the core: plugins import it at run time and its entries share one chunk of its classes', async () => {
+  const scope = join(root, SCOPE_DIR);
+  const coreDist = join(scope, 'core/dist');
+  const coreFiles = (await readdir(coreDist, { recursive: true })).filter((name) => name.endsWith('.js'));
+  const definingErrors: string[] = [];
+  for (const name of coreFiles) {
+    if (DEFINES_LPA_ERROR.test(await readFile(join(coreDist, name), 'utf8'))) definingErrors.push(name);
+  }
+  assert.equal(definingErrors.length, 1, `one core file defines LpaError: ${definingErrors.join(', ')}`);
+  assert.match(definingErrors[0]!, /^chunk-/, 'the class sits in a chunk that cli.js and index.js share');
+  for (const name of ['cli.js', 'index.js']) {
+    assert.ok(
+      (await readFile(join(coreDist, name), 'utf8')).includes(`from "./${definingErrors[0]}"`),
+      `${name} imports the shared chunk`,
+    );
+  }
+  for (const plugin of (await readdir(scope)).filter((name) => name !== 'core')) {
+    const bundle = await readFile(join(scope, plugin, 'dist/index.js'), 'utf8');
+    assert.match(bundle, /from "@linux-patch-api\/core"/, `${plugin} imports the installed core`);
+    assert.doesNotMatch(bundle, DEFINES_LPA_ERROR, `${plugin} holds no copy of the core`);
+  }
 });

@@ -22,13 +22,19 @@ export interface IssuedPem {
 
 export interface CaMaterial extends IssuedPem {}
 
-/** @peculiar/x509 needs the Reflect metadata API; both load only for this command. */
-async function loadX509(): Promise<typeof X509> {
+/**
+ * @peculiar/x509 needs the Reflect metadata API; both load only for this command. The package is
+ * CommonJS: its `default` is its exports object, both under Node and in the packaged bundle (where
+ * a lazily loaded CommonJS chunk exports nothing else).
+ */
+async function loadX509() {
   await import('reflect-metadata');
-  const x509 = await import('@peculiar/x509');
+  const x509 = (await import('@peculiar/x509')).default;
   x509.cryptoProvider.set(crypto);
   return x509;
 }
+
+type X509Module = Awaited<ReturnType<typeof loadX509>>;
 
 /** 16 random bytes, positive (top bit clear), never all zero in the first byte. */
 function serialNumber(): string {
@@ -42,7 +48,7 @@ function validity(days: number): { notBefore: Date; notAfter: Date } {
   return { notBefore, notAfter: new Date(notBefore.getTime() + days * DAY_MS) };
 }
 
-async function keyPem(x509: typeof X509, key: CryptoKeyPair['privateKey']): Promise<string> {
+async function keyPem(x509: X509Module, key: CryptoKeyPair['privateKey']): Promise<string> {
   return x509.PemConverter.encode(await crypto.subtle.exportKey('pkcs8', key), 'PRIVATE KEY');
 }
 

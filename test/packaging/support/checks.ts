@@ -36,7 +36,15 @@ export function assertShipsOnlyItsOwnBackend(id: string, files: FileModes, ownBa
   );
 }
 
-/** No devDependency, no TypeScript source and no test file of ours; runtime dependencies present. */
+const NODE_MODULES = '/usr/lib/linux-patch-api/node_modules';
+/** What ships as packages beside the bundles: the journald addon and what loads it. */
+const UNBUNDLED = ['unix-dgram', 'bindings', 'file-uri-to-path'];
+
+/**
+ * No devDependency, no TypeScript source and no test file of ours. The npm dependencies are inside
+ * the bundles (their licenses in the core's THIRD-PARTY-LICENSES); only our packages and the native
+ * addon remain packages of their own.
+ */
 export function assertProductionOnly(id: string, files: FileModes): void {
   const devOnly = /\/node_modules\/(typescript|tsx|esbuild|@biomejs|@types|autocannon|lerna)\//;
   for (const path of files.keys()) {
@@ -45,7 +53,22 @@ export function assertProductionOnly(id: string, files: FileModes): void {
       assert.doesNotMatch(path, /\/(src|test)\/|\.test\.[jt]s$|\.ts$(?<!\.d\.ts$)/, `${id} ships a source or test file: ${path}`);
     }
   }
-  assert.ok(files.has('/usr/lib/linux-patch-api/node_modules/koa/package.json'), `${id}: koa is installed`);
+  const packages = new Set(
+    [...files.keys()]
+      .filter((path) => path.startsWith(`${NODE_MODULES}/`))
+      .map((path) =>
+        path
+          .slice(NODE_MODULES.length + 1)
+          .split('/')
+          .slice(0, 2),
+      )
+      .filter((parts) => parts.length === 2)
+      .map(([first, second]) => (first!.startsWith('@') ? `${first}/${second}` : first!)),
+  );
+  const foreign = [...packages].filter((name) => !name.startsWith('@linux-patch-api/') && !UNBUNDLED.includes(name));
+  assert.deepEqual(foreign, [], `${id}: npm packages the bundles should hold ship on their own`);
+  assert.ok(packages.has('unix-dgram'), `${id}: the journald addon ships as a package`);
+  assert.ok(files.has(`${SCOPE_DIR}/core/THIRD-PARTY-LICENSES`), `${id}: the licenses of the bundled npm packages`);
 }
 
 const MAN_PAGE = '/usr/share/man/man8/linux-patch-api.8.gz';
@@ -70,9 +93,17 @@ export function assertOnlyWhatRuns(id: string, files: FileModes, licensePath: st
   assert.ok(files.has(licensePath), `${id}: the project's license at ${licensePath}`);
   assert.ok(files.has(`${SCOPE_DIR}/core/LICENSE`), `${id}: the core's LICENSE`);
   assert.ok(files.has(MAN_PAGE), `${id}: the manual page`);
-  // zod is cut to the modules its entry imports: no CommonJS copy, no v3 or mini builds.
-  assert.ok(files.has('/usr/lib/linux-patch-api/node_modules/zod/index.js'), `${id}: zod's entry`);
-  assert.ok(!files.has('/usr/lib/linux-patch-api/node_modules/zod/index.cjs'), `${id}: zod's CommonJS copy is left out`);
+  // Bundled: each of our packages' dist/ holds its entries and their shared chunks, nothing else.
+  const ENTRY_OR_CHUNK = /\/dist\/(cli\.js|index\.js|testing\/index\.js|chunk-[A-Z0-9]+\.js)$/;
+  const unbundled = [...files.keys()].filter(
+    (path) =>
+      path.startsWith(`${SCOPE_DIR}/`) &&
+      path.includes('/dist/') &&
+      files.get(path)?.startsWith('-') &&
+      !ENTRY_OR_CHUNK.test(path),
+  );
+  assert.deepEqual(unbundled, [], `${id}: files in dist/ that are neither an entry nor a chunk`);
+  assert.ok(files.has(`${SCOPE_DIR}/core/dist/index.js`), `${id}: the core's public entry`);
 }
 
 /** Launcher 0755, configuration 0640, private directories 0700, the service file. */

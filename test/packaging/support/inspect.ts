@@ -10,6 +10,13 @@ import { runTool } from '../../support/sandbox/common.js';
 
 export type FileModes = Map<string, string>;
 
+/** What /usr/bin/linux-patch-api exports for node (`export NAME="${NAME:-default}"` lines), by name. */
+export function launcherEnvironment(launcher: string): Record<string, string> {
+  return Object.fromEntries(
+    [...launcher.matchAll(/^export ([A-Z_][A-Z0-9_]*)="\$\{\1:-([^}]*)\}"$/gm)].map((match) => [match[1]!, match[2]!]),
+  );
+}
+
 function normalise(path: string): string {
   const trimmed = path.replace(/^\.\//, '').replace(/\/$/, '');
   return trimmed.startsWith('/') ? trimmed : `/${trimmed}`;

@@ -103,11 +103,13 @@ function assertChainsToCa(leaf: X509Certificate, intermediates: X509Certificate[
 
 /**
  * @peculiar/x509 (and the Reflect metadata API its tsyringe container needs) is loaded only when a
- * CRL is configured: it is the largest dependency, and most hosts run without a CRL.
+ * CRL is configured: it is the largest dependency, and most hosts run without a CRL. The package is
+ * CommonJS: its `default` is its exports object, both under Node and in the packaged bundle (where
+ * a lazily loaded CommonJS chunk exports nothing else).
  */
 async function loadX509() {
   await import('reflect-metadata');
-  return import('@peculiar/x509');
+  return (await import('@peculiar/x509')).default;
 }
 
 async function parseCrl(
