@@ -1,4 +1,5 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { TurnBatchedDestination } from './log-destination.js';
 
 export interface LoggerOptions {
   level?: string;
@@ -19,6 +20,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? process.env.LPA_LOG_LEVEL ?? 'info';
   return pino(
     { name: 'linux-patch-api', level, base: { pid: process.pid }, timestamp: isoTime },
-    options.destination ?? pino.destination({ dest: 1, sync: false }),
+    options.destination ?? new TurnBatchedDestination(pino.destination({ dest: 1, sync: false })),
   );
 }
