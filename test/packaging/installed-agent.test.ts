@@ -182,9 +182,42 @@ test('the bundles hold one copy of the core: plugins import it at run time and i
       `${name} imports the shared chunk`,
     );
   }
+  // One character that is not Latin-1, even in a comment, makes V8 keep a file's whole source as two bytes a character.
+  for (const name of coreFiles) {
+    assert.doesNotMatch(await readFile(join(coreDist, name), 'utf8'), /[^\x00-\x7f]/, `${name} is ASCII`);
+  }
   for (const plugin of (await readdir(scope)).filter((name) => name !== 'core')) {
     const bundle = await readFile(join(scope, plugin, 'dist/index.js'), 'utf8');
+    assert.doesNotMatch(bundle, /[^\x00-\x7f]/, `${plugin}'s bundle is ASCII`);
     assert.match(bundle, /from "@linux-patch-api\/core"/, `${plugin} imports the installed core`);
     assert.doesNotMatch(bundle, DEFINES_LPA_ERROR, `${plugin} holds no copy of the core`);
   }
+});
+
+test("the installed journald sink loads the unix-dgram addon from its bundle's place and sends a record", async () => {
+  const dir = makeSandboxDir('installed-journald');
+  const socketPath = join(dir, 'journal.socket');
+  const plugin = join(root, SCOPE_DIR, 'audit-journald/dist/index.js');
+  const script = join(dir, 'send.mjs');
+  // Run by the system's Node from the installed tree alone: the receiver uses the installed addon too.
+  await writeFile(
+    script,
+    `import { createRequire } from 'node:module';
+const [plugin, socketPath] = process.argv.slice(2);
+const receiver = createRequire(plugin)('unix-dgram').createSocket('unix_dgram');
+const arrived = new Promise((resolve) => receiver.on('message', (message) => resolve(Buffer.from(message).toString('latin1'))));
+receiver.bind(socketPath);
+const { JournaldSink } = await import(plugin);
+const sink = new JournaldSink({ socketPath });
+await sink.write({ event: 'agent_start', timestamp: new Date().toISOString(), agent: { hostname: 'h1', version: '1.0.0' } }, { durable: true });
+await sink.close();
+process.stdout.write(await arrived);
+receiver.close();
+`,
+  );
+  const { stdout } = await runTool(process.execPath, [script, plugin, socketPath], {
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+  });
+  assert.match(stdout, /SYSLOG_IDENTIFIER=linux-patch-api/);
+  assert.match(stdout, /LPA_EVENT=agent_start/);
 });

@@ -69,6 +69,14 @@ test('answers are kept per filter while the generation stays, and read again onc
     ['dep', 'hello', 'tool', 'zlib'],
   );
   assert.equal(json(await answers.answer(backend, { upgradable: true, limit: 5 })).total, 1);
+
+  // Eight filters are kept per generation (two so far); a ninth is answered, not kept.
+  const kept = [];
+  for (let limit = 1; limit <= 6; limit++) kept.push(await answers.answer(backend, { limit }));
+  for (let limit = 1; limit <= 6; limit++) assert.equal(await answers.answer(backend, { limit }), kept[limit - 1]);
+  const ninth = await answers.answer(backend, { offset: 1 });
+  assert.notEqual(await answers.answer(backend, { offset: 1 }), ninth, 'more than eight filters were kept');
+  assert.deepEqual(json(await answers.answer(backend, { offset: 1 })), json(ninth));
 });
 
 test('a failed read is not kept, and a backend without a generation is read on every request', async () => {

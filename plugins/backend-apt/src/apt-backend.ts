@@ -24,7 +24,7 @@ import { fingerprintFiles, higherSeverity, LpaError, parseOsRelease } from '@lin
 import { type AptPaths, aptPaths, updateStampPath, writeAptConfig } from './apt-config.js';
 import { isAptFetchError, isAptLockError, isAptUnknownPackage, lockHolderFromOutput } from './apt-errors.js';
 import { findAptLockHolder } from './apt-locks.js';
-import { parseAptPolicy } from './apt-policy.js';
+import { type PolicyEntry, parseAptPolicy } from './apt-policy.js';
 import { AptRestartForecast } from './apt-restart-forecast.js';
 import { AptRollbackFiles } from './apt-rollback-files.js';
 import { AutoMarks } from './auto-marks.js';
@@ -249,16 +249,21 @@ export class AptBackend implements PackageManagerBackend {
 
   private async computeUpgrades(): Promise<Upgrade[]> {
     // What dist-upgrade would keep back needs a resolver run of its own; it runs beside the
-    // listing, so a cold list costs about one apt run of wall time instead of two.
-    const [listing, resolution] = await Promise.allSettled([
-      this.runner.run({
-        file: APT,
-        args: ['list', '--upgradable', '-q', '-o', 'Debug::NoLocking=1'],
-        env: this.env,
-        timeoutMs: READ_TIMEOUT_MS,
-      }),
-      this.read(APT_GET, [...PLAN, 'dist-upgrade']),
-    ]);
+    // listing, so a cold list costs about one apt run of wall time instead of two. With apt
+    // preferences any installed package may be pinned, so their policy is read beside them too.
+    const listingRun = this.runner.run({
+      file: APT,
+      args: ['list', '--upgradable', '-q', '-o', 'Debug::NoLocking=1'],
+      env: this.env,
+      timeoutMs: READ_TIMEOUT_MS,
+    });
+    const resolutionRun = this.read(APT_GET, [...PLAN, 'dist-upgrade']);
+    const pinnablePolicyRun = this.installed.list().then(async (installed) => {
+      if (!(await this.hasPreferences())) return new Map<string, PolicyEntry>();
+      const names = new Set(installed.filter((pkg) => pkg.status === 'installed').map((pkg) => pkg.name));
+      return names.size === 0 ? new Map<string, PolicyEntry>() : this.policyOf([...names]);
+    });
+    const [listing, resolution, pinnablePolicy] = await Promise.allSettled([listingRun, resolutionRun, pinnablePolicyRun]);
     if (listing.status === 'rejected') throw listing.reason;
     const result = listing.value;
     if (result.exitCode !== 0) {
@@ -275,17 +280,17 @@ export class AptBackend implements PackageManagerBackend {
       if (resolution.status === 'rejected') throw resolution.reason;
       keptBack = parseKeptBack(resolution.value);
     }
-    const policyNames = new Set([...keptBack].filter((name) => !holds.has(name)));
-    if (await this.hasPreferences()) {
-      const listed = new Set(upgradable.map((upgrade) => upgrade.name));
-      for (const pkg of installed) if (pkg.status === 'installed' && !listed.has(pkg.name)) policyNames.add(pkg.name);
-    }
-    const policy =
-      policyNames.size === 0
-        ? new Map()
-        : parseAptPolicy(await this.read(APT_CACHE, ['policy', '-o', 'Debug::NoLocking=1', '--', ...policyNames]));
+    if (pinnablePolicy.status === 'rejected') throw pinnablePolicy.reason;
+    const policy = pinnablePolicy.value;
+    // Phasing is read from the policy of what apt keeps back without a hold.
+    const unread = [...keptBack].filter((name) => !holds.has(name) && !policy.has(name));
+    if (unread.length > 0) for (const [name, entry] of await this.policyOf(unread)) policy.set(name, entry);
     const marked = markHeldBack({ upgradable, holds, keptBack, policy, installed, compare: compareDebianVersions });
     return this.withTrackerAdvisories(marked);
+  }
+
+  private async policyOf(names: readonly string[]): Promise<Map<string, PolicyEntry>> {
+    return parseAptPolicy(await this.read(APT_CACHE, ['policy', '-o', 'Debug::NoLocking=1', '--', ...names]));
   }
 
   /**
