@@ -276,7 +276,10 @@ export class SecureServer {
   async close(graceMs = 5000): Promise<void> {
     const listener = this.listener;
     this.listener = null;
-    if (listener !== null) await new Promise<void>((resolve) => listener.close(() => resolve()));
+    // Stops accepting at once; its callback only comes once every connection has ended, so it is
+    // awaited after the grace period has closed them, not before.
+    const listenerClosed =
+      listener === null ? Promise.resolve() : new Promise<void>((resolve) => listener.close(() => resolve()));
     this.closing = true;
     const deadline = Date.now() + graceMs;
     for (;;) {
@@ -289,5 +292,6 @@ export class SecureServer {
     this.refusals.flush();
     // Stops the HTTP layer's timeout checks (it was never listening, so close() only reports that).
     this.https.close(() => {});
+    await listenerClosed;
   }
 }
