@@ -252,13 +252,27 @@ export class FanOutAuditTrail implements AuditTrail {
   private dispatch(record: AuditRecord, lanes: readonly SinkLane[]): void {
     if (lanes.length === 0) return;
     if (lanes.length === 1) {
-      // The one attempt settles before its outcome does, and flush() waits for the outcome.
-      this.track(
-        this.writeOrFallBack(lanes[0]!, record, false).then(
-          () => this.resumeAfterLoss(),
-          () => this.noteLost(record),
-        ),
+      // One sink (the usual case): the write's own settlement decides, with no promise per record
+      // beyond it; flush() waits for it until it settled.
+      const lane = lanes[0]!;
+      const outcome: Promise<void> = lane.write(record, false).then(
+        (result) => {
+          this.pending.delete(outcome);
+          this.tookRecord(lane, record, result, false);
+          this.resumeAfterLoss();
+        },
+        (error: unknown) => {
+          this.pending.delete(outcome);
+          this.reportFailure(lane, error);
+          this.track(
+            this.toFallback(lane, record, false).then(
+              () => this.resumeAfterLoss(),
+              () => this.noteLost(record),
+            ),
+          );
+        },
       );
+      this.pending.add(outcome);
       return;
     }
     const attempts = lanes.map((lane) => this.track(this.writeOrFallBack(lane, record, false)));
@@ -335,16 +349,19 @@ export class FanOutAuditTrail implements AuditTrail {
    */
   private writeOrFallBack(lane: SinkLane, record: AuditRecord, durable: boolean): Promise<void> {
     return lane.write(record, durable).then(
-      (result) => {
-        if (result?.truncated === true && lane !== this.fallback && !this.fallbackIsPrimary) {
-          this.track(this.toFallback(lane, record, durable)).catch(() => {});
-        }
-      },
+      (result) => this.tookRecord(lane, record, result, durable),
       async (error: unknown) => {
         this.reportFailure(lane, error);
         await this.toFallback(lane, record, durable);
       },
     );
+  }
+
+  /** A sink that kept only part of a record: the file sink gets it whole as well. */
+  private tookRecord(lane: SinkLane, record: AuditRecord, result: AuditWriteResult | undefined, durable: boolean): void {
+    if (result?.truncated === true && lane !== this.fallback && !this.fallbackIsPrimary) {
+      this.track(this.toFallback(lane, record, durable)).catch(() => {});
+    }
   }
 
   private toFallback(failed: SinkLane, record: AuditRecord, durable: boolean): Promise<unknown> {
