@@ -13,11 +13,14 @@
  *   LPA_BENCH_RATE=N        every server gets N requests per second (below what each can answer) rather
  *                           than as many as it answers: CPU per request for the same work, steadier on a
  *                           busy machine; the throughput ratio then says nothing
+ * The floor of P5 and P12 runs in the same rounds: the Koa server plus the agent's own api_request
+ * record (core audit trail, hash chain, file sink) and then also its request log line
+ * (bench/support/koa-record-server.mjs), each printed ÷ Koa.
  *   LPA_BENCH_ROUNDS (default 7), LPA_BENCH_SECONDS per run (default 3)
- * Run: npm run bench -- request-cost   (about 2 minutes; 3 with LPA_BENCH_COMPARE)
+ * Run: npm run bench -- request-cost   (about 3 minutes; 4 with LPA_BENCH_COMPARE)
  */
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestPki, freePort, REPO_ROOT, type TestPki, writeAgentConfig } from '../test/support/agent.js';
@@ -108,6 +111,20 @@ try {
     join(dir, 'koa.log'),
   );
   sides.push({ name: 'Koa one route', server: koa, runs: [] });
+  // The floor: Koa one route plus the record SPEC §8 requires of every request, then also the log line.
+  for (const [name, ready, env] of [
+    ['Koa + api_request record', 'koa-record listening', {}],
+    ['Koa + api_request record + log line', 'koa-record-log listening', { LPA_FLOOR_LOG: '1' }],
+  ] as const) {
+    const logDir = join(dir, ready.replace(/ .*/, ''));
+    const server = await startServerProcess(
+      [join(REPO_ROOT, 'bench/support/koa-record-server.mjs'), pki.files.ca, pki.files.cert, pki.files.key, logDir],
+      ready,
+      join(dir, `${ready.replace(/ .*/, '')}.log`),
+      { env: { ...process.env, ...env } },
+    );
+    sides.push({ name, server, runs: [] });
+  }
   for (const [name, checkout] of [['agent', REPO_ROOT], ...(COMPARE === null ? [] : [['compared', COMPARE]])] as const) {
     const server = await startAgent(name, checkout, dir, pki, sandbox);
     sides.push({ name: name === 'agent' ? 'agent (this checkout)' : `agent (${checkout})`, server, runs: [] });
@@ -126,7 +143,15 @@ try {
       side.runs.push(await keepAliveLoad(side.server, tls, { seconds: SECONDS, rate: RATE }));
     }
   }
-  const [koaSide, ...agents] = sides as [Side, ...Side[]];
+  for (const name of ['koa-record', 'koa-record-log']) {
+    const records = (await readFile(join(dir, name, 'audit.log'), 'utf8'))
+      .split('\n')
+      .filter((line) => line.includes('"api_request"'));
+    if (records.length < 1000) throw new Error(`${name}: only ${records.length} api_request records in its audit.log`);
+  }
+  const [koaSide, ...others] = sides as [Side, ...Side[]];
+  const floors = others.filter((side) => side.name.startsWith('Koa'));
+  const agents = others.filter((side) => !side.name.startsWith('Koa'));
   const lines = [
     `request cost of keep-alive GET /health (${ROUNDS} rounds of ${SECONDS} s per server, 64 mTLS connections, ${RATE === undefined ? 'as fast as answered' : `${RATE} requests/s`}, ${IDLE_BACKEND ? 'idle' : 'apt'} backend, file audit sink, node ${process.version}; median [min–max] over rounds)`,
     `load average (1/5/15 min): ${loadBefore} at start, ${load()} at end; ${((performance.now() - started) / 1000).toFixed(0)} s`,
@@ -140,7 +165,7 @@ try {
           1,
         )} µs per request`,
     ),
-    ...agents.map(
+    ...[...floors, ...agents].map(
       (side) =>
         `${side.name} ÷ Koa: throughput ${show(
           side.runs.map((run, i) => run.rate / koaSide.runs[i]!.rate),

@@ -27,7 +27,7 @@ export function healthAnswer() {
 
 /** Serves `handler` over mTLS on an ephemeral port, prints `{"msg":"NAME listening","port":…}`, stops on SIGTERM. */
 export function serveBaseline(name, handler) {
-  const [ca, cert, key] = process.argv.slice(2).map((path) => readFileSync(path, 'utf8'));
+  const [ca, cert, key] = process.argv.slice(2, 5).map((path) => readFileSync(path, 'utf8'));
   const server = createServer(
     {
       ca,
