@@ -21,27 +21,22 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, utimes } from 'node:fs/promises';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createTestPki, freePort, REPO_ROOT, type TestPki, writeAgentConfig } from '../test/support/agent.js';
 import { type AptSandbox, createAptSandbox, HELLO, SEC } from '../test/support/sandbox/apt.js';
 import { makeSandboxDir } from '../test/support/sandbox/common.js';
 import { installedTree } from './support/installed-tree.js';
 import { type ClientTls, keepAliveClient } from './support/keep-alive-client.js';
-import { keepAliveLoad, median } from './support/keep-alive-load.js';
+import { keepAliveLoad } from './support/keep-alive-load.js';
 import { seedAptRootFromHost } from './support/seed-apt-root.js';
 import { cpuSeconds, rssMiB, type ServerProcess, startServerProcess, stopServerProcess } from './support/server-process.js';
+import { loadAverage, median } from './support/statistics.js';
 
 const ROUNDS = Number(process.env.LPA_BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.LPA_BENCH_SECONDS ?? 2);
 const STARTS = 5;
 const ANSIBLE_RUNS = 3;
 const TREES = (process.env.LPA_BENCH_TREES ?? 'installed,checkout').split(',');
-
-const load = () =>
-  loadavg()
-    .map((value) => value.toFixed(2))
-    .join(' ');
 
 function run(file: string, args: string[], env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -256,7 +251,7 @@ async function baselineRss(
 const cliOfCheckout = join(REPO_ROOT, 'core/dist/cli.js');
 if (!existsSync(cliOfCheckout)) throw new Error('core/dist/cli.js is missing: run `npx tsc -b` first (npm run bench does)');
 const started = performance.now();
-const loadBefore = load();
+const loadBefore = loadAverage();
 const dir = makeSandboxDir('bench-all');
 const sandbox = await createAptSandbox({ install: [`${HELLO}=1.0-1`, `${SEC}=1.0-1`] });
 try {
@@ -298,7 +293,7 @@ try {
     ];
     const lines = [
       `all targets (${ROUNDS} rounds, ${SECONDS}s throughput runs, ${STARTS} starts, node ${process.version}; median [min–max] over rounds)`,
-      `load average (1/5/15 min): ${loadBefore} at start, ${load()} at end; ${((performance.now() - started) / 1000).toFixed(0)} s`,
+      `load average (1/5/15 min): ${loadBefore} at start, ${loadAverage()} at end; ${((performance.now() - started) / 1000).toFixed(0)} s`,
       `| # | measure | target | ${results.map(([name]) => name).join(' | ')} |`,
       `|---|---|---|${results.map(() => '---').join('|')}|`,
       ...rows.map(

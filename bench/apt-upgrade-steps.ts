@@ -8,24 +8,13 @@
  */
 import { execFile } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createAptSandbox, HELLO, SEC } from '../test/support/sandbox/apt.js';
 import { seedAptRootFromHost } from './support/seed-apt-root.js';
+import { loadAverage, median } from './support/statistics.js';
 
 const ROUNDS = Number(process.env.LPA_BENCH_ROUNDS ?? 7);
 const NO_LOCK = ['-o', 'Debug::NoLocking=1'];
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-const load = () =>
-  loadavg()
-    .map((value) => value.toFixed(2))
-    .join(' ');
 
 const sandbox = await createAptSandbox({ install: [`${HELLO}=1.0-1`, `${SEC}=1.0-1`] });
 try {
@@ -73,7 +62,7 @@ try {
   ];
   const caches = ['pkgcache.bin', 'srcpkgcache.bin'].map((name) => join(sandbox.root, 'var/cache/apt', name));
   const times = new Map<string, number[]>();
-  const loadBefore = load();
+  const loadBefore = loadAverage();
   for (let round = 0; round < ROUNDS; round++) {
     for (const cache of ['warm', 'cold'] as const) {
       for (const [label, file, args] of steps) {
@@ -94,7 +83,7 @@ try {
     .split('\n')
     .filter((line) => line.includes('[upgradable from')).length;
   console.log(
-    `apt runs behind a cold GET /patches: ${names.length} installed, ${upgradable} upgradable; ${ROUNDS} rounds, medians; load average ${loadBefore} at start, ${load()} at end`,
+    `apt runs behind a cold GET /patches: ${names.length} installed, ${upgradable} upgradable; ${ROUNDS} rounds, medians; load average ${loadBefore} at start, ${loadAverage()} at end`,
   );
   for (const cache of ['warm', 'cold'] as const) {
     const base = median(times.get(`${cache}\t${steps[0]![0]}`)!);

@@ -11,12 +11,7 @@ import { startAptAgent } from '../test/e2e-apt/support.js';
 import { type AptSandbox, DEP, HELLO, SEC } from '../test/support/sandbox/apt.js';
 import { keepAliveClient } from './support/keep-alive-client.js';
 import { seedAptRootFromHost } from './support/seed-apt-root.js';
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
+import { median } from './support/statistics.js';
 
 async function timed(action: () => Promise<unknown>): Promise<number> {
   const started = process.hrtime.bigint();

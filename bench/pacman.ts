@@ -9,12 +9,7 @@ import { Agent, request } from 'node:https';
 import { join } from 'node:path';
 import { type PacmanAgent, startPacmanAgent } from '../test/e2e-pacman/support.js';
 import { DEP, HELLO } from '../test/support/sandbox/pacman.js';
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
+import { median } from './support/statistics.js';
 
 async function sample(count: number, action: () => Promise<unknown>, between?: () => Promise<unknown>): Promise<number> {
   const times: number[] = [];

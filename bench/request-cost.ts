@@ -21,15 +21,15 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestPki, freePort, REPO_ROOT, type TestPki, writeAgentConfig } from '../test/support/agent.js';
 import { type AptSandbox, createAptSandbox, HELLO } from '../test/support/sandbox/apt.js';
 import { makeSandboxDir } from '../test/support/sandbox/common.js';
 import { type ClientTls, keepAliveClient } from './support/keep-alive-client.js';
-import { keepAliveLoad, type LoadFigures, median } from './support/keep-alive-load.js';
+import { keepAliveLoad, type LoadFigures } from './support/keep-alive-load.js';
 import { seedAptRootFromHost } from './support/seed-apt-root.js';
 import { type ServerProcess, startServerProcess, stopServerProcess } from './support/server-process.js';
+import { loadAverage, median } from './support/statistics.js';
 
 const ROUNDS = Number(process.env.LPA_BENCH_ROUNDS ?? 7);
 const SECONDS = Number(process.env.LPA_BENCH_SECONDS ?? 3);
@@ -43,11 +43,6 @@ interface Side {
   server: ServerProcess;
   runs: LoadFigures[];
 }
-
-const load = () =>
-  loadavg()
-    .map((value) => value.toFixed(2))
-    .join(' ');
 
 function show(values: readonly number[], digits: number): string {
   const sorted = [...values].sort((a, b) => a - b);
@@ -97,7 +92,7 @@ const cliOfCheckout = join(REPO_ROOT, 'core/dist/cli.js');
 if (!existsSync(cliOfCheckout)) throw new Error('core/dist/cli.js is missing: run `npx tsc -b` first (npm run bench does)');
 if (PROFILE !== null) await mkdir(PROFILE, { recursive: true });
 const started = performance.now();
-const loadBefore = load();
+const loadBefore = loadAverage();
 const dir = makeSandboxDir('bench-request-cost');
 const sandbox = IDLE_BACKEND ? null : await createAptSandbox({ install: [`${HELLO}=1.0-1`] });
 const sides: Side[] = [];
@@ -154,7 +149,7 @@ try {
   const agents = others.filter((side) => !side.name.startsWith('Koa'));
   const lines = [
     `request cost of keep-alive GET /health (${ROUNDS} rounds of ${SECONDS} s per server, 64 mTLS connections, ${RATE === undefined ? 'as fast as answered' : `${RATE} requests/s`}, ${IDLE_BACKEND ? 'idle' : 'apt'} backend, file audit sink, node ${process.version}; median [min–max] over rounds)`,
-    `load average (1/5/15 min): ${loadBefore} at start, ${load()} at end; ${((performance.now() - started) / 1000).toFixed(0)} s`,
+    `load average (1/5/15 min): ${loadBefore} at start, ${loadAverage()} at end; ${((performance.now() - started) / 1000).toFixed(0)} s`,
     ...sides.map(
       (side) =>
         `${side.name}: ${show(

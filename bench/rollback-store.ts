@@ -13,14 +13,9 @@ import { startPacmanAgent } from '../test/e2e-pacman/support.js';
 import { type BackendAgent, type BackendSandbox, keptPackages } from '../test/support/e2e-agent.js';
 import { HELLO as APT_HELLO } from '../test/support/sandbox/apt.js';
 import { HELLO as PACMAN_HELLO } from '../test/support/sandbox/pacman.js';
+import { median } from './support/statistics.js';
 
 const SAMPLES = Number(process.env.LPA_BENCH_SAMPLES ?? 3);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 interface Case {
   /** An agent on a fresh sandbox where one upgrade is waiting, with this config. */

@@ -8,12 +8,7 @@ import { execFile } from 'node:child_process';
 import { Agent, request } from 'node:https';
 import { join } from 'node:path';
 import { HELLO, type RpmAgent, SEC, startRpmAgent } from '../test/e2e-dnf/support.js';
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
+import { median } from './support/statistics.js';
 
 async function timed(action: () => Promise<unknown>): Promise<number> {
   const started = process.hrtime.bigint();

@@ -13,13 +13,13 @@
 
 import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createTestPki, freePort, writeAgentConfig } from '../test/support/agent.js';
 import { createAptSandbox, HELLO } from '../test/support/sandbox/apt.js';
 import { makeSandboxDir } from '../test/support/sandbox/common.js';
 import { type ClientTls, keepAliveClient } from './support/keep-alive-client.js';
 import { cpuSeconds, rssMiB, startServerProcess, stopServerProcess } from './support/server-process.js';
+import { loadAverage, median } from './support/statistics.js';
 
 interface AutocannonResult {
   requests: { total: number };
@@ -48,17 +48,7 @@ const variants = process.argv.slice(2).map((arg) => {
 });
 if (variants.length < 2) throw new Error('give at least two LABEL=CORE_DIR[,node-option…] variants');
 
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-const load = () =>
-  loadavg()
-    .map((value) => value.toFixed(2))
-    .join(' ');
-
-const loadBefore = load();
+const loadBefore = loadAverage();
 const dir = makeSandboxDir('bench-trees-ab');
 const sandbox = await createAptSandbox({ install: [`${HELLO}=1.0-1`] });
 try {
@@ -133,7 +123,7 @@ try {
       })
       .join(' | ')} |`;
   const lines = [
-    `${ROUNDS} rounds alternating, node ${process.version}; median [min–max]; load average ${loadBefore} at start, ${load()} at end`,
+    `${ROUNDS} rounds alternating, node ${process.version}; median [min–max]; load average ${loadBefore} at start, ${loadAverage()} at end`,
     `| measure | ${variants.map((v) => `${v.label} ${v.shown}`.trim()).join(' | ')} |`,
     `|---|${variants.map(() => '---').join('|')}|`,
     row('start to ready, ms', (f) => f.ready, 0),

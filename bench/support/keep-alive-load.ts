@@ -42,9 +42,3 @@ export async function keepAliveLoad(
     throw new Error(`keep-alive run had ${result.non2xx} non-2xx and ${result.errors} errors`);
   return { rate: result.requests.total / elapsed, cpuMicros: (cpu * 1e6) / result.requests.total };
 }
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}

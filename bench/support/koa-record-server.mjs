@@ -5,30 +5,20 @@
 // argv: ca.pem server.pem server.key LOG_DIR
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import Router from '@koa/router';
-import Koa from 'koa';
 import { createAuditTrail } from '../../core/dist/audit/fan-out.js';
 import { admitIdentity, identityOfSocket } from '../../core/dist/http/identity.js';
 import { createLogger } from '../../core/dist/logger.js';
 import { CORE_VERSION } from '../../core/dist/version.js';
 import { FileAuditSink } from '../../plugins/audit-file/dist/index.js';
-import { healthAnswer, serveBaseline } from './baseline-server.mjs';
+import { serveBaseline } from './baseline-server.mjs';
+import { koaOneRouteApp } from './koa-one-route.mjs';
 
 const withLogLine = process.env.LPA_FLOOR_LOG === '1';
 const logger = createLogger({ level: withLogLine ? 'info' : 'warn' });
 const sink = await FileAuditSink.open({ logDir: process.argv[5], retentionDays: 30, logger });
 const audit = createAuditTrail({ sinks: [sink], fallback: sink, agent: { hostname: hostname(), version: CORE_VERSION }, logger });
 
-const app = new Koa();
-const router = new Router();
-router.get('/health', (ctx) => {
-  const { requestId, body } = healthAnswer();
-  ctx.set('X-Request-Id', requestId);
-  ctx.type = 'application/json; charset=utf-8';
-  ctx.body = body;
-  ctx.state.requestId = requestId;
-});
-app.use(async (ctx, next) => {
+const recordEveryRequest = async (ctx, next) => {
   const started = performance.now();
   try {
     await next();
@@ -36,7 +26,7 @@ app.use(async (ctx, next) => {
     const socket = ctx.req.socket;
     const client = identityOfSocket(socket) ?? admitIdentity(socket);
     const { method, path, status } = ctx;
-    const requestId = ctx.state.requestId ?? randomUUID();
+    const requestId = ctx.response.get('X-Request-Id') || randomUUID();
     const duration_ms = Math.round((performance.now() - started) * 1000) / 1000;
     if (withLogLine) logger.info({ request_id: requestId, method, path, status, duration_ms }, 'request');
     audit.record('api_request', {
@@ -51,6 +41,5 @@ app.use(async (ctx, next) => {
       duration_ms,
     });
   }
-});
-app.use(router.routes());
-serveBaseline(withLogLine ? 'koa-record-log' : 'koa-record', app.callback());
+};
+serveBaseline(withLogLine ? 'koa-record-log' : 'koa-record', koaOneRouteApp(recordEveryRequest).callback());
