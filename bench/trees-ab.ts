@@ -12,22 +12,14 @@
  */
 
 import { rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { createTestPki, freePort, writeAgentConfig } from '../test/support/agent.js';
 import { createAptSandbox, HELLO } from '../test/support/sandbox/apt.js';
 import { makeSandboxDir } from '../test/support/sandbox/common.js';
 import { type ClientTls, keepAliveClient } from './support/keep-alive-client.js';
+import { keepAliveLoad } from './support/keep-alive-load.js';
 import { cpuSeconds, rssMiB, startServerProcess, stopServerProcess } from './support/server-process.js';
 import { loadAverage, median } from './support/statistics.js';
-
-interface AutocannonResult {
-  requests: { total: number };
-  non2xx: number;
-  errors: number;
-}
-type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const ROUNDS = Number(process.env.LPA_BENCH_ROUNDS ?? 7);
 const SECONDS = Number(process.env.LPA_BENCH_SECONDS ?? 2);
@@ -84,28 +76,10 @@ try {
         client.close();
         if (health.status !== 200) throw new Error(`${variant.label}: GET /health answered ${health.status}`);
         f.rssStart.push(rssMiB(agent.pid));
-        const load = async (options: Record<string, unknown>) => {
-          const cpuBefore = cpuSeconds(agent.pid);
-          const started = performance.now();
-          const result = await autocannon({
-            url: `https://127.0.0.1:${agent.port}/health`,
-            connections: 64,
-            servername: 'localhost',
-            tlsOptions: { ...tls, minVersion: 'TLSv1.3' },
-            ...options,
-          });
-          if (result.non2xx > 0 || result.errors > 0)
-            throw new Error(`${variant.label}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-          const seconds = (performance.now() - started) / 1000;
-          return {
-            rate: result.requests.total / seconds,
-            cpuMicros: ((cpuSeconds(agent.pid) - cpuBefore) * 1e6) / result.requests.total,
-          };
-        };
-        await load({ amount: 1000 });
+        await keepAliveLoad(agent, tls, { amount: 1000 });
         await new Promise((resolve) => setTimeout(resolve, 200));
         f.rss1000.push(rssMiB(agent.pid));
-        const run = await load({ duration: SECONDS });
+        const run = await keepAliveLoad(agent, tls, { seconds: SECONDS });
         f.rate.push(run.rate);
         f.cpuMicros.push(run.cpuMicros);
       } finally {
