@@ -1,4 +1,5 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { formattedOncePer } from './formatted-once.js';
 import { TurnBatchedDestination } from './log-destination.js';
 
 export interface LoggerOptions {
@@ -8,12 +9,8 @@ export interface LoggerOptions {
 }
 
 /** pino's isoTime, formatted once per millisecond: a busy agent writes several lines in each. */
-let lastTime = { ms: Number.NaN, field: '' };
-function isoTime(): string {
-  const ms = Date.now();
-  if (ms !== lastTime.ms) lastTime = { ms, field: `,"time":"${new Date(ms).toISOString()}"` };
-  return lastTime.field;
-}
+const timeField = formattedOncePer(1, (ms) => `,"time":"${new Date(ms).toISOString()}"`);
+const isoTime = () => timeField(Date.now());
 
 /** The operational log: pino JSON lines. Audit records go through the AuditTrail, not here. */
 export function createLogger(options: LoggerOptions = {}): Logger {

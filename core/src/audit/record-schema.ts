@@ -1,4 +1,5 @@
 import type { AuditEventName, AuditRecord } from '../contracts/audit.js';
+import { formattedOncePer } from '../formatted-once.js';
 
 /** Who wrote a record: on every record as `agent`. */
 export interface AuditAgentIdentity {
@@ -61,14 +62,8 @@ function normaliseClient(
   return { cn, serial, fingerprint256 };
 }
 
-/** The timestamp of the last record built, kept for the next record of the same millisecond. */
-let lastTimestamp = { ms: Number.NaN, text: '' };
-
-function rfc3339Millis(now: Date): string {
-  const ms = now.getTime();
-  if (ms !== lastTimestamp.ms) lastTimestamp = { ms, text: now.toISOString() };
-  return lastTimestamp.text;
-}
+/** Records built in the same millisecond share its timestamp text. */
+const millisecondText = formattedOncePer(1, (ms) => new Date(ms).toISOString());
 
 /**
  * One record in the documented schema: the common fields first (`event`, `timestamp` RFC 3339 UTC,
@@ -84,7 +79,7 @@ export function buildAuditRecord(
 ): AuditRecord {
   const record: AuditRecord = {
     event,
-    timestamp: rfc3339Millis(now),
+    timestamp: millisecondText(now.getTime()),
     agent,
     request_id: null,
     client: null,

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import type { LpaError } from '../errors.js';
+import { formattedOncePer } from '../formatted-once.js';
 
 /** The response envelope of SPEC §5: every answer has exactly this shape. */
 export interface Envelope<T = unknown> {
@@ -15,16 +16,8 @@ export function rfc3339(date: Date = new Date()): string {
 }
 
 /** The envelope's timestamp has whole seconds: formatted once per second, not once per answer. */
-let currentSecond = Number.NaN;
-let currentTimestamp = '';
-function now(): string {
-  const second = Math.floor(Date.now() / 1000);
-  if (second !== currentSecond) {
-    currentTimestamp = rfc3339(new Date(second * 1000));
-    currentSecond = second;
-  }
-  return currentTimestamp;
-}
+const secondText = formattedOncePer(1000, (ms) => rfc3339(new Date(ms)));
+const now = () => secondText(Date.now());
 
 export function requestIdOf(ctx: Context): string {
   return ctx.state.requestId as string;
