@@ -276,9 +276,8 @@ export class FanOutAuditTrail implements AuditTrail {
       return;
     }
     const attempts = lanes.map((lane) => this.track(this.writeOrFallBack(lane, record, false)));
-    const taken = attempts.length === 1 ? attempts[0]! : Promise.any(attempts);
     this.track(
-      taken.then(
+      Promise.any(attempts).then(
         () => this.resumeAfterLoss(),
         () => this.noteLost(record),
       ),
