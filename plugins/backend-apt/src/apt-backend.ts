@@ -258,7 +258,9 @@ export class AptBackend implements PackageManagerBackend {
       timeoutMs: READ_TIMEOUT_MS,
     });
     const resolutionRun = this.read(APT_GET, [...PLAN, 'dist-upgrade']);
-    const pinnablePolicyRun = this.installed.list().then(async (installed) => {
+    // One reading of the installed set for the whole computation.
+    const installedRead = this.installed.list();
+    const pinnablePolicyRun = installedRead.then(async (installed) => {
       if (!(await this.hasPreferences())) return new Map<string, PolicyEntry>();
       const names = new Set(installed.filter((pkg) => pkg.status === 'installed').map((pkg) => pkg.name));
       return names.size === 0 ? new Map<string, PolicyEntry>() : this.policyOf([...names]);
@@ -273,7 +275,7 @@ export class AptBackend implements PackageManagerBackend {
       });
     }
     const upgradable = parseUpgradableList(result.stdout);
-    const installed = await this.installed.list();
+    const installed = await installedRead;
     const holds = await this.installed.holds();
     let keptBack = new Set<string>();
     if (upgradable.length > 0) {
