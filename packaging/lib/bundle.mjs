@@ -134,10 +134,11 @@ function licenseNotice(packageDir) {
 
 /** Bundles one package's dist/ in place; returns the directories of the npm packages it inlined. */
 function bundlePackage(packageDir, external) {
-  const manifestPath = join(packageDir, 'package.json');
-  const manifest = readJson(manifestPath);
+  const manifest = readJson(join(packageDir, 'package.json'));
   const entries = entryPoints(packageDir, manifest);
   const outDir = join(packageDir, 'dist.bundled');
+  // node_modules (the packages are scoped): esbuild names inputs and outputs relative to it.
+  const workingDir = dirname(dirname(packageDir));
   const result = buildSync({
     entryPoints: entries,
     outdir: outDir,
@@ -159,9 +160,9 @@ function bundlePackage(packageDir, external) {
     metafile: true,
     logLevel: 'error',
     // The bundles' comments name each module's file relative to node_modules, not the build machine's paths.
-    absWorkingDir: dirname(dirname(packageDir)),
+    absWorkingDir: workingDir,
   });
-  for (const output of Object.keys(result.metafile.outputs)) asciiOnly(resolve(dirname(dirname(packageDir)), output));
+  for (const output of Object.keys(result.metafile.outputs)) asciiOnly(resolve(workingDir, output));
   rmSync(join(packageDir, 'dist'), { recursive: true, force: true });
   renameSync(outDir, join(packageDir, 'dist'));
   for (const bin of Object.values(typeof manifest.bin === 'string' ? { bin: manifest.bin } : (manifest.bin ?? {}))) {
@@ -169,7 +170,7 @@ function bundlePackage(packageDir, external) {
   }
   const inlined = new Set();
   for (const input of Object.keys(result.metafile.inputs)) {
-    const dir = packageDirOfInput(input, dirname(dirname(packageDir)));
+    const dir = packageDirOfInput(input, workingDir);
     // Our own packages are either this one or external; everything else came from npm.
     if (dir !== null && dirname(dir) !== dirname(packageDir)) inlined.add(dir);
   }
